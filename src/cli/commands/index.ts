@@ -1,0 +1,7 @@
+// Every kvmio command, in the order `kvmio --help` lists them. One line each.
+import type { Command } from 'commander';
+import type { Ctx } from '../context.js';
+
+export type Register = (program: Command, ctx: Ctx) => void;
+
+export const COMMANDS: readonly Register[] = [];

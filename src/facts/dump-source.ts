@@ -1,0 +1,113 @@
+// A recorded dump directory as a Source (see dump-format.ts for the layout).
+import { lstatSync, promises as fs, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { KvmioError } from '../errors.js';
+import { DUMP_FORMAT, DUMP_META, openKey, resolvePath, type DumpMeta, type LinkReader } from './dump-format.js';
+import { missing, ok, type CommandOutput, type CommandSpec, type OpenMode, type OpenResult, type Read, type Source } from './source.js';
+
+function readJson(file: string): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return v !== null && typeof v === 'object' ? (v as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export class DumpSource implements Source, LinkReader {
+  readonly label: string;
+  readonly meta: DumpMeta;
+  private readonly fsRoot: string;
+  private readonly errors: Record<string, string>;
+  private readonly opens: Record<string, string>;
+
+  constructor(readonly dir: string) {
+    this.label = `dump:${dir}`;
+    let meta: unknown;
+    try {
+      meta = JSON.parse(readFileSync(join(dir, DUMP_META), 'utf8'));
+    } catch {
+      throw new KvmioError('usage', `--from ${dir}: not a kvmio dump (no readable ${DUMP_META}); expected a directory written by "kvmio collect -o DIR"`);
+    }
+    const m = meta as Partial<DumpMeta>;
+    if (m.format !== DUMP_FORMAT) {
+      throw new KvmioError('usage', `--from ${dir}: dump format is "${String(m.format)}", expected "${DUMP_FORMAT}"`);
+    }
+    this.meta = { format: m.format, collectedAt: String(m.collectedAt ?? ''), origin: String(m.origin ?? ''), redacted: Boolean(m.redacted) };
+    this.fsRoot = join(dir, 'fs');
+    this.errors = readJson(join(dir, 'errors.json'));
+    this.opens = readJson(join(dir, 'open.json'));
+  }
+
+  linkAt(path: string): string | undefined {
+    try {
+      const p = join(this.fsRoot, path);
+      return lstatSync(p).isSymbolicLink() ? readlinkSync(p) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private where(path: string, followLast = true): Read<string> {
+    const recorded = this.errors[path];
+    if (recorded !== undefined) return missing(`${path}: ${recorded}`);
+    try {
+      return ok(join(this.fsRoot, resolvePath(path, this, followLast)));
+    } catch (e) {
+      return missing(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  async readText(path: string): Promise<Read<string>> {
+    const w = this.where(path);
+    if (!w.ok) return w;
+    try {
+      return ok(await fs.readFile(w.value, 'utf8'));
+    } catch {
+      return missing(`${path}: ENOENT (not in dump)`);
+    }
+  }
+
+  async listDir(path: string): Promise<Read<readonly string[]>> {
+    const w = this.where(path);
+    if (!w.ok) return w;
+    try {
+      return ok((await fs.readdir(w.value)).sort());
+    } catch {
+      return missing(`${path}: ENOENT (not in dump)`);
+    }
+  }
+
+  async readLink(path: string): Promise<Read<string>> {
+    const w = this.where(path, false);
+    if (!w.ok) return w;
+    try {
+      return ok(await fs.readlink(w.value));
+    } catch {
+      return missing(`${path}: not a symbolic link in dump`);
+    }
+  }
+
+  async run(cmd: CommandSpec): Promise<Read<CommandOutput>> {
+    const base = join(this.dir, 'cmd', cmd.name);
+    const text = async (ext: string): Promise<string | undefined> => {
+      try {
+        return await fs.readFile(base + ext, 'utf8');
+      } catch {
+        return undefined;
+      }
+    };
+    const unavailable = await text('.unavailable');
+    if (unavailable !== undefined) return missing(`${cmd.argv[0]}: ${unavailable.trim()}`);
+    const stdout = await text('.out');
+    if (stdout === undefined) return missing(`${cmd.name}: not in dump`);
+    const rc = Number((await text('.rc'))?.trim() ?? '0');
+    return ok({ code: Number.isInteger(rc) ? rc : 1, stdout, stderr: (await text('.err')) ?? '' });
+  }
+
+  async tryOpen(path: string, mode: OpenMode): Promise<Read<OpenResult>> {
+    const r = this.opens[openKey(mode, path)];
+    if (r === undefined) return missing(`open ${mode} ${path}: not in dump`);
+    return ok(r === 'ok' ? { opened: true } : { opened: false, error: r });
+  }
+}

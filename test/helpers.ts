@@ -1,0 +1,62 @@
+// Shared test helpers: run the CLI in-process, temp dirs, repo paths, and machine
+// resources (loop devices) that are always released in `finally`.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exec, execOk } from '../src/exec.js';
+import { run } from '../src/cli/main.js';
+
+/** The repository root (tests run from dist/test/...). */
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const fixture = (...parts: string[]): string => join(REPO, 'test', 'fixtures', ...parts);
+
+/** A unique, short name for things a test creates on the machine (domains, files, VGs). */
+export const uniqueName = (prefix: string): string => `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `kvmio ARGS` in-process with captured output. */
+export async function cli(args: readonly string[], env: Record<string, string | undefined> = process.env): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, {
+    stdout: { write: (s) => void (stdout += s) },
+    stderr: { write: (s) => void (stderr += s) },
+    env,
+    cwd: process.cwd(),
+  });
+  return { code, stdout, stderr };
+}
+
+/** Runs the real `bin/kvmio.js` as a child process (for exit codes and startup). */
+export async function cliProcess(args: readonly string[], opts: { env?: Record<string, string> } = {}): Promise<CliResult> {
+  const r = await exec([process.execPath, join(REPO, 'bin', 'kvmio.js'), ...args], opts.env ? { env: opts.env } : {});
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+}
+
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmio-test-'));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Attaches FILE (created with SIZE MiB) to a loop device, runs fn, detaches it. */
+export async function withLoop<T>(dir: string, sizeMiB: number, fn: (dev: string, file: string) => Promise<T>, opts: { partscan?: boolean } = {}): Promise<T> {
+  const file = join(dir, `${uniqueName('loop')}.img`);
+  await execOk(['truncate', '-s', `${sizeMiB}M`, file]);
+  const args = ['losetup', '-f', '--show', ...(opts.partscan ? ['-P'] : []), file];
+  const dev = (await execOk(args)).stdout.trim();
+  try {
+    return await fn(dev, file);
+  } finally {
+    await exec(['losetup', '-d', dev]);
+  }
+}
