@@ -3,7 +3,7 @@
 # udev here, so /dev/kvm is root-only and QEMU must run as root). Records the PIDs it
 # started in $KVMIO_LIBVIRT_PIDS so libvirtd-down.sh stops only those.
 set -euo pipefail
-pids=${KVMIO_LIBVIRT_PIDS:-/run/kvmio-test-libvirt.pids}
+pids=${KVMIO_LIBVIRT_PIDS:?set KVMIO_LIBVIRT_PIDS to a file for the PIDs}
 if virsh -c qemu:///system version >/dev/null 2>&1; then exit 0; fi
 mkdir -p /var/log/libvirt /run/libvirt
 conf=/etc/libvirt/qemu.conf

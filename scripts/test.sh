@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+KVMIO_LIBVIRT_PIDS=$(mktemp)
+export KVMIO_LIBVIRT_PIDS
+trap './scripts/libvirtd-down.sh; rm -f "$KVMIO_LIBVIRT_PIDS"' EXIT
 ./scripts/libvirtd-up.sh
-trap ./scripts/libvirtd-down.sh EXIT
 npm test
