@@ -25,7 +25,7 @@ describe('kvmio disk xml|args', () => {
     withImage(async (img) => {
       const r = await cli(['disk', 'xml', img, '--domain', 'web1', '--machine', 'pc']);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^<domain type='qemu'>\n  <name>web1<\/name>/);
+      assert.match(r.stdout, /^<domain type='qemu'>\n {2}<name>web1<\/name>/);
       assert.match(r.stdout, /machine='pc'/);
       assert.doesNotMatch(r.stdout, /pcie-root-port/);
     }));
@@ -92,7 +92,7 @@ describe('kvmio disk xml|args', () => {
   it('a PCI address gives a hostdev and vfio-pci', async () => {
     const x = await cli(['disk', 'xml', '00:00.0']);
     assert.equal(x.code, 0, x.stderr);
-    assert.match(x.stdout, /<hostdev mode='subsystem' type='pci' managed='yes'>\n  <source>\n    <address domain='0x0000' bus='0x00' slot='0x00' function='0x0'\/>/);
+    assert.match(x.stdout, /<hostdev mode='subsystem' type='pci' managed='yes'>\n {2}<source>\n {4}<address domain='0x0000' bus='0x00' slot='0x00' function='0x0'\/>/);
     const a = await cli(['disk', 'args', '0000:00:00.0', '--machine', 'pc']);
     assert.equal(a.stdout, '-machine pc \\\n-device vfio-pci,host=0000:00:00.0\n');
   });
