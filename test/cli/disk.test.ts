@@ -37,6 +37,16 @@ describe('kvmio disk xml|args', () => {
       assert.match(r.stdout, /-device virtio-scsi-pci,id=scsi0,iothread=io1,num_queues=4,bus=root\.1 \\\n-drive if=none,id=disk0,cache=none,format=raw,aio=threads,discard=unmap,detect-zeroes=unmap,file=/);
       assert.match(r.stdout, /-device scsi-hd,drive=disk0,bus=scsi0\.0,serial=S1\n$/);
     }));
+  it('bare --discard means unmap; --discard ignore turns it off', () =>
+    withImage(async (img, dir) => {
+      const full = join(dir, 'full.img');
+      await execOk(['qemu-img', 'create', '-q', '-f', 'raw', '-o', 'preallocation=falloc', full, '8M']);
+      const bare = await cli(['disk', 'args', full, '--discard', '--aio', 'threads']);
+      assert.equal(bare.code, 0, bare.stderr);
+      assert.match(bare.stdout, /aio=threads,discard=unmap,detect-zeroes=unmap,file=/);
+      const off = await cli(['disk', 'args', img, '--discard', 'ignore']);
+      assert.match(off.stdout, /aio=io_uring,discard=ignore,file=/);
+    }));
   it('--explain gives every choice with its rule, reason and reference', () =>
     withImage(async (img) => {
       const r = await cli(['disk', 'args', img, '--explain']);
