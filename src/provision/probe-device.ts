@@ -132,9 +132,11 @@ async function probeSignatures(src: Source, names: readonly string[]): Promise<R
   const all: Signature[] = [];
   for (const n of names) {
     const blkid = await src.run({ name: `blkid-p-${n}`, argv: ['blkid', '-p', '-o', 'export', `/dev/${n}`] });
-    // blkid exits 2 when it finds nothing; anything else but 0 means it could not look.
+    // blkid exits 2 both when it finds nothing and when it cannot open the device (EPERM
+    // on a device in exclusive use): only a silent 2 means "nothing there".
     if (!blkid.ok) return blkid;
-    if (blkid.value.code !== 0 && blkid.value.code !== 2) return missing(`blkid -p /dev/${n}: exit ${blkid.value.code}: ${blkid.value.stderr.trim()}`);
+    const silent2 = blkid.value.code === 2 && blkid.value.stderr.trim() === '';
+    if (blkid.value.code !== 0 && !silent2) return missing(`blkid -p /dev/${n}: exit ${blkid.value.code}: ${blkid.value.stderr.trim()}`);
     // wipefs is the second opinion (it lists every signature with its offset); it refuses
     // to open a device in exclusive use (mounted), where blkid's answer stands alone.
     const wipefs = await src.run({ name: `wipefs-n-${n}`, argv: ['wipefs', '-n', '-J', `/dev/${n}`] });
