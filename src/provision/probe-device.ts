@@ -176,6 +176,8 @@ export async function localDomainUses(): Promise<LibvirtDomains> {
   for (const d of doms.value) {
     for (const inactive of [false, true]) {
       const b = await domainBlocks(d, { inactive });
+      // A domain undefined since the listing (a transient one that stopped) uses nothing.
+      if (!b.ok && /not found|failed to get domain|no domain with matching/i.test(b.reason)) continue;
       if (!b.ok) return { state: 'failed', reason: b.reason };
       for (const row of b.value) if (row.source !== '-' && row.source !== '') disks.push({ domain: d, target: row.target, source: row.source });
     }
