@@ -61,6 +61,6 @@ export function planAttach(domain: string, disks: DomainDisks, diskElement: stri
   for (let id = disks.iothreads + 1; id <= iothreadsNeeded; id++) {
     steps.push({ kind: 'exec', argv: ['virsh', '-q', '-c', uri, 'iothreadadd', domain, String(id), '--config'], why: `iothread ${id} in ${domain} for the disk`, undo: ['virsh', '-q', '-c', uri, 'iothreaddel', domain, String(id), '--config'] });
   }
-  steps.push({ kind: 'exec', argv: ['virsh', '-q', '-c', uri, 'attach-device', domain, '/dev/stdin', '--config'], why: `add the disk to ${domain}'s persistent definition`, input: diskElement });
+  steps.push({ kind: 'exec', argv: ['virsh', '-q', '-c', uri, 'attach-device', domain, 'disk.xml', '--config'], why: `add the disk to ${domain}'s persistent definition`, file: { name: 'disk.xml', content: diskElement } });
   return steps;
 }

@@ -217,7 +217,7 @@ export async function applyDiskCreate(plan: DiskCreatePlan): Promise<DiskCreateR
   }
   if (plan.attachSteps.length > 0) {
     // The element attached is the one verified above, not the dry-run's guess.
-    const steps = plan.attachSteps.map((s) => (s.kind === 'exec' && s.input !== undefined ? { ...s, input: disk.diskElement } : s));
+    const steps = plan.attachSteps.map((s) => (s.kind === 'exec' && s.file !== undefined ? { ...s, file: { ...s.file, content: disk.diskElement } } : s));
     await applySteps(steps);
   }
   return { disk, ...(info ? { info } : {}), attached: plan.attachSteps.length > 0 };
