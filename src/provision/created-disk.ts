@@ -1,11 +1,8 @@
 // What `disk create` made (or would make), as the Backend the disk decision table takes,
 // and its libvirt XML through the shared chooser and renderer (decide/, render/).
 import { constants, promises as fs } from 'node:fs';
-import { release } from 'node:os';
-import { exec } from '../exec.js';
 import { chooseDiskConfig } from '../decide/choose-disk-config.js';
 import type { DiskBackend, DiskDeviceConfig, DiskIntent, Platform } from '../decide/disk-types.js';
-import { parseVersion } from '../decide/version.js';
 import { libvirtDevices, renderLibvirtFragment } from '../render/libvirt-disk.js';
 import { renderXml } from '../render/xml-text.js';
 
@@ -29,28 +26,15 @@ export function describeCreatedDisk(backend: DiskBackend, intent: DiskIntent, pl
   return { backend, config, fragment: renderLibvirtFragment([config]), diskElement: `${renderXml(disk)}\n`, iothreads: devices.iothreads };
 }
 
-/** QEMU, libvirt and kernel versions for the io_uring rule; unknown versions just disable it. */
-export async function probePlatform(): Promise<Platform> {
-  const ver = async (argv: string[]): Promise<ReturnType<typeof parseVersion>> => {
-    try {
-      const r = await exec(argv, { timeoutMs: 10_000 });
-      return r.code === 0 ? parseVersion(r.stdout) : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const [qemu, libvirt] = await Promise.all([ver(['qemu-img', '--version']), ver(['virsh', '--version'])]);
-  const kernel = parseVersion(release());
-  return { ...(qemu ? { qemu } : {}), ...(libvirt ? { libvirt } : {}), ...(kernel ? { kernel } : {}) };
-}
-
 // Linux O_TMPFILE (__O_TMPFILE | O_DIRECTORY); Node does not export it.
 const O_TMPFILE = 0o20000000 | constants.O_DIRECTORY;
 
 /**
  * Does the file system of `dir` accept O_DIRECT? Nova and KubeVirt open a file with it;
  * before the image exists, an unnamed O_TMPFILE inode answers without leaving a name
- * behind (it vanishes on close). undefined: could not tell (O_TMPFILE unsupported).
+ * behind (it vanishes on close), so even a dry run leaves the directory as it was
+ * (facts/probe-disk.ts's probeDirectIoInDir creates and removes a named file).
+ * undefined: could not tell (O_TMPFILE unsupported).
  */
 export async function probeDirectIoDir(dir: string): Promise<boolean | undefined> {
   try {

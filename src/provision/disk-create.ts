@@ -10,7 +10,8 @@ import { domainXml } from '../facts/libvirt.js';
 import { LocalSource } from '../facts/local-source.js';
 import type { Size } from '../size.js';
 import { checkAttach, firstFreeTarget, parseDomainDisks, planAttach } from './attach.js';
-import { describeCreatedDisk, probeDirectIoDir, probePlatform, type CreatedDisk } from './created-disk.js';
+import { describeCreatedDisk, probeDirectIoDir, type CreatedDisk } from './created-disk.js';
+import { probePlatform } from '../facts/probe-disk.js';
 import { checkDeviceGuards, checkImageGuards, refusalError, type GuardTrip, type GuardVerdict } from './guards.js';
 import { isFullyAllocated, parseQemuImgInfo, planImage, type ImageFormat, type ImageInfo, type ImagePlan, type Prealloc } from './image-plan.js';
 import { checkLvmName, LVM_ENV, planLinearLv, planThinLv, roundToExtent } from './lvm-plan.js';
@@ -163,7 +164,7 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
     }
   }
 
-  const platform = await probePlatform();
+  const platform = await probePlatform(new LocalSource(), backend);
   let intent: DiskIntent = { ...(req.bus ? { bus: req.bus } : {}), ...(req.targetDev ? { target: req.targetDev } : {}) };
   let attachSteps: Step[] = [];
   let disk = describeCreatedDisk(backend, intent, platform);
