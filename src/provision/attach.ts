@@ -3,6 +3,7 @@
 // source must not be there already. Parsing and planning are pure.
 import { DOMParser } from '@xmldom/xmldom';
 import { refused, usageError } from '../errors.js';
+import { refuseBy } from './guards.js';
 import { libvirtUri } from '../facts/libvirt.js';
 import type { Step } from './steps.js';
 
@@ -47,10 +48,10 @@ export function firstFreeTarget(used: readonly string[], prefix: 'vd' | 'sd'): s
 /** Refuses a clash: the target name in use, or the source already attached. */
 export function checkAttach(domain: string, disks: DomainDisks, target: string, source: string): void {
   if (disks.targets.includes(target)) {
-    throw refused(`${domain}: refused by guard attach.target-clash: target ${target} is already used by another disk of ${domain} (in use: ${disks.targets.join(', ')}). Pick a free --target-dev`);
+    throw refuseBy('attach.target-clash', domain, `target ${target} is already used by another disk of ${domain} (in use: ${disks.targets.join(', ')})`, 'pick a free --target-dev');
   }
   if (disks.sources.includes(source)) {
-    throw refused(`${domain}: refused by guard attach.source-attached: ${source} is already a disk of ${domain}. Nothing to add`);
+    throw refuseBy('attach.source-attached', domain, `${source} is already a disk of ${domain}`, 'nothing to add');
   }
 }
 

@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { exec, execOk } from '../exec.js';
-import { KvmioError, refused, usageError } from '../errors.js';
+import { KvmioError, usageError } from '../errors.js';
 import type { Bus, DiskBackend, DiskIntent, Platform } from '../decide/disk-types.js';
 import { domainXml } from '../facts/libvirt.js';
 import { LocalSource } from '../facts/local-source.js';
@@ -12,9 +12,9 @@ import type { Size } from '../size.js';
 import { checkAttach, firstFreeTarget, parseDomainDisks, planAttach } from './attach.js';
 import { describeCreatedDisk, probeDirectIoDir, type CreatedDisk } from './created-disk.js';
 import { probePlatform } from '../facts/probe-disk.js';
-import { checkDeviceGuards, checkImageGuards, refusalError, type GuardTrip, type GuardVerdict } from './guards.js';
+import { checkDeviceGuards, checkImageGuards, refusalError, refuseBy, type GuardTrip, type GuardVerdict } from './guards.js';
 import { isFullyAllocated, parseQemuImgInfo, planImage, type ImageFormat, type ImageInfo, type ImagePlan, type Prealloc } from './image-plan.js';
-import { checkLvmName, LVM_ENV, planLinearLv, planThinLv, roundToExtent } from './lvm-plan.js';
+import { checkLvmName, DM_MISSING_NOTE, hasDeviceMapper, LVM_ENV, planLinearLv, planThinLv, roundToExtent } from './lvm-plan.js';
 import { isThinPool, mountOf, parseLvsJson, parseMountinfo, parseVgsJson } from './parse-block.js';
 import { probeDevice } from './probe-device.js';
 import { applySteps, type Step } from './steps.js';
@@ -131,23 +131,25 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
       const size = req.size as Size;
       const vgs = await lvmJson(['vgs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,vg_extent_size', target.vg]);
       const vg = vgs === undefined ? undefined : parseVgsJson(vgs).find((v) => v.name === target.vg);
-      if (vg === undefined) throw refused(`lv:${target.vg}: refused by guard vg-missing: volume group ${target.vg} not found (vgs). Create it with kvmio vg create ${target.vg} DEVICE…`);
+      if (vg === undefined) throw refuseBy('vg-missing', `lv:${target.vg}`, `volume group ${target.vg} not found (vgs)`, `create it with kvmio vg create ${target.vg} DEVICE…`);
       const lvs = parseLvsJson((await lvmJson(['lvs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,vg_name,lv_attr,lv_size', target.vg])) ?? '');
       const lvPath = `/dev/${target.vg}/${req.name}`;
-      if (lvs.some((l) => l.name === req.name)) throw refused(`${lvPath}: refused by guard lv-exists: logical volume ${target.vg}/${req.name} already exists (lvs); kvmio never reuses a volume. Pick another NAME`);
+      if (lvs.some((l) => l.name === req.name)) throw refuseBy('lv-exists', lvPath, `logical volume ${target.vg}/${req.name} already exists (lvs); kvmio never reuses a volume`, 'pick another NAME');
       if (target.kind === 'lv') {
         const need = roundToExtent(size.bytes, vg.extentBytes || undefined);
-        if (need > vg.freeBytes) throw refused(`${target.vg}: refused by guard vg-free: needs ${need} bytes but volume group ${target.vg} has ${vg.freeBytes} bytes free (vgs). Pick a smaller --size or extend the VG (vgextend)`);
+        if (need > vg.freeBytes) throw refuseBy('vg-free', target.vg, `needs ${need} bytes but volume group ${target.vg} has ${vg.freeBytes} bytes free (vgs)`, 'pick a smaller --size or extend the VG (vgextend)');
         steps = [planLinearLv(target.vg, req.name, size)];
       } else {
         const pool = lvs.find((l) => l.name === target.pool);
         if (pool === undefined || !isThinPool(pool)) {
-          throw refused(`thin:${target.vg}/${target.pool}: refused by guard thin-pool-missing: ${pool ? `${target.vg}/${target.pool} is not a thin pool (lv_attr ${pool.attr})` : `no thin pool ${target.pool} in ${target.vg} (lvs)`}. Create it with kvmio vg create … --thin-pool ${target.pool}`);
+          const seen = pool ? `${target.vg}/${target.pool} is not a thin pool (lv_attr ${pool.attr})` : `no thin pool ${target.pool} in ${target.vg} (lvs)`;
+          throw refuseBy('thin-pool-missing', `thin:${target.vg}/${target.pool}`, seen, `create it with kvmio vg create … --thin-pool ${target.pool}`);
         }
         if (size.bytes > pool.sizeBytes) notes.push(`thin volume ${size.bytes} bytes is larger than pool ${target.vg}/${target.pool} (${pool.sizeBytes} bytes): overcommitted; watch the pool's data usage (lvs -o data_percent)`);
         steps = [planThinLv(target.vg, target.pool, req.name, size)];
       }
       backend = { kind: 'lv', vg: target.vg, lv: req.name, path: lvPath, thin: target.kind === 'thin' };
+      if (!hasDeviceMapper(await fs.readFile('/proc/misc', 'utf8').catch(() => ''))) notes.push(DM_MISSING_NOTE);
       break;
     }
     case 'device': {

@@ -15,7 +15,7 @@
  *   libvirt domain, open by a process, facts that could not be read): never overridden.
  */
 import type { Read } from '../facts/source.js';
-import { refused } from '../errors.js';
+import { KvmioError } from '../errors.js';
 import type { MountEntry, PvInfo, Signature, SignatureKind } from './parse-block.js';
 
 export type SignatureGuard = `signature.${SignatureKind}` | 'signature.partitions';
@@ -31,7 +31,8 @@ export type UseGuard =
   | 'not-block-device';
 export type ImageGuard = 'image-exists' | 'free-space' | 'not-a-directory';
 export type LvmGuard = 'lv-exists' | 'vg-missing' | 'vg-exists' | 'vg-free' | 'thin-pool-missing';
-export type GuardId = SignatureGuard | UseGuard | ImageGuard | LvmGuard;
+export type AttachGuard = 'attach.target-clash' | 'attach.source-attached';
+export type GuardId = SignatureGuard | UseGuard | ImageGuard | LvmGuard | AttachGuard;
 
 export interface GuardTrip {
   readonly guard: GuardId;
@@ -180,10 +181,21 @@ function verdict(all: readonly GuardTrip[], force: boolean): GuardVerdict {
 /** One line per trip: `/dev/loop7: refused by guard signature.filesystem: ext4 … ; fix`. */
 export const formatTrip = (t: GuardTrip): string => `${t.object}: refused by guard ${t.guard}: ${t.value}. ${t.fix.charAt(0).toUpperCase()}${t.fix.slice(1)}`;
 
-/** The refusal error for a verdict that does not allow (exit 1, code "refused"). */
-export function refusalError(v: GuardVerdict): Error {
-  return refused(v.trips.map(formatTrip).join('\n'));
+/** A guard refused: exit 1, code "refused", one line per trip; `trips` for --json. */
+export class GuardRefusal extends KvmioError {
+  readonly trips: readonly GuardTrip[];
+  constructor(trips: readonly GuardTrip[]) {
+    super('refused', trips.map(formatTrip).join('\n'));
+    this.trips = trips;
+  }
 }
+
+/** The refusal error for a verdict that does not allow. */
+export const refusalError = (v: GuardVerdict): GuardRefusal => new GuardRefusal(v.trips);
+
+/** Refuses by one guard that is never overridden (LVM, attach, image checks outside a verdict). */
+export const refuseBy = (guard: GuardId, object: string, value: string, fix: string): GuardRefusal =>
+  new GuardRefusal([{ guard, object, value, overridable: false, fix }]);
 
 /**
  * The block devices / and /boot depend on, with the chain that links them: the mounted

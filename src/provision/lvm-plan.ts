@@ -95,3 +95,8 @@ export const planThinLv = (vg: string, pool: string, name: string, size: Size): 
   why: `thin logical volume /dev/${vg}/${name} in pool ${vg}/${pool}`,
   undo: ['lvremove', '-y', `${vg}/${name}`],
 });
+
+/** LVs need device-mapper in the kernel; /proc/misc lists it when present (this machine has none). */
+export const DM_MISSING_NOTE = 'device-mapper is not in this kernel (/proc/misc has no device-mapper): lvcreate will fail here; the plan is still right for a host that has it';
+
+export const hasDeviceMapper = (procMisc: string): boolean => /\bdevice-mapper\b/.test(procMisc);

@@ -2,11 +2,10 @@
 // that pass every guard. pvcreate is the destructive step: nothing runs unless all pass.
 import { promises as fs } from 'node:fs';
 import { exec } from '../exec.js';
-import { refused } from '../errors.js';
 import { LocalSource } from '../facts/local-source.js';
 import { formatSize, type Size } from '../size.js';
-import { checkDeviceGuards, refusalError, type GuardTrip } from './guards.js';
-import { checkLvmName, defaultThinData, LVM_ENV, LVM_EXTENT_BYTES, planVgCreate, thinMetadataSize } from './lvm-plan.js';
+import { checkDeviceGuards, refusalError, refuseBy, type GuardTrip } from './guards.js';
+import { checkLvmName, defaultThinData, DM_MISSING_NOTE, hasDeviceMapper, LVM_ENV, LVM_EXTENT_BYTES, planVgCreate, thinMetadataSize } from './lvm-plan.js';
 import { parseVgsJson } from './parse-block.js';
 import { probeDevice } from './probe-device.js';
 import { applySteps, type Step } from './steps.js';
@@ -31,7 +30,7 @@ export async function prepareVgCreate(req: VgCreateRequest): Promise<VgCreatePla
   if (req.thinPool !== undefined) checkLvmName('--thin-pool', req.thinPool);
   const vgs = await exec(['vgs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,vg_extent_size'], { env: LVM_ENV }).catch(() => undefined);
   if (vgs && vgs.code === 0 && parseVgsJson(vgs.stdout).some((v) => v.name === req.vg)) {
-    throw refused(`${req.vg}: refused by guard vg-exists: volume group ${req.vg} already exists (vgs). Pick another name, or add devices with vgextend`);
+    throw refuseBy('vg-exists', req.vg, `volume group ${req.vg} already exists (vgs)`, 'pick another name, or add devices with vgextend');
   }
   const src = new LocalSource();
   const trips: GuardTrip[] = [];
@@ -54,9 +53,11 @@ export async function prepareVgCreate(req: VgCreateRequest): Promise<VgCreatePla
     const usable = sizes.reduce((s, b) => s + Math.floor((b - 1024 ** 2) / LVM_EXTENT_BYTES) * LVM_EXTENT_BYTES, 0);
     // The pool needs its data, its metadata, and a spare metadata copy for repairs.
     if (data.bytes <= 0 || data.bytes + 2 * metadata.bytes > usable) {
-      throw refused(`${req.vg}: refused by guard vg-free: thin pool ${req.thinPool} needs ${formatSize(data)} data + 2 x ${formatSize(metadata)} metadata (with its spare), but ${req.devices.join(', ')} give about ${formatSize({ bytes: usable })}. Pick a smaller --thin-size`);
+      const value = `thin pool ${req.thinPool} needs ${formatSize(data)} data + 2 x ${formatSize(metadata)} metadata (with its spare), but ${req.devices.join(', ')} give about ${formatSize({ bytes: usable })}`;
+      throw refuseBy('vg-free', req.vg, value, 'pick a smaller --thin-size');
     }
     thin = { name: req.thinPool, data, metadata };
+    if (!hasDeviceMapper(await fs.readFile('/proc/misc', 'utf8').catch(() => ''))) notes.push(DM_MISSING_NOTE);
     if (req.thinSize === undefined) notes.push(`thin pool data ${formatSize(data)}: all the space left after the pool metadata and its spare`);
   }
   const steps = planVgCreate({ vg: req.vg, devices: req.devices, wipeSignatures: overridden.length > 0, ...(thin ? { thinPool: { name: thin.name, data: thin.data } } : {}) });

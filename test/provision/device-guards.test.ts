@@ -247,6 +247,20 @@ describe('data guards on real devices', () => {
     );
   });
 
+  it('--json reports a refusal as data: every trip with its guard, object, value and whether --force could override it', async () => {
+    await withTempDir((dir) =>
+      withLoop(dir, 32, async (dev) => {
+        await execOk(['mkfs.ext4', '-q', '-F', dev]);
+        const r = await cli(['disk', 'create', 'g', '--on', dev, '--json', '--yes']);
+        assert.equal(r.code, 1);
+        const j = JSON.parse(r.stdout) as { refused: boolean; trips: { guard: string; object: string; value: string; overridable: boolean }[] };
+        assert.equal(j.refused, true);
+        assert.deepEqual(j.trips.map((t) => [t.guard, t.object, t.overridable]), [['signature.filesystem', dev, true]]);
+        assert.match(j.trips[0]?.value ?? '', /^ext4 filesystem signature/);
+      }),
+    );
+  });
+
   it('refuses the root disk /dev/vda by guard root-boot, and no writer tool is even started', async () => {
     await withTempDir(async (dir) => {
       const log = join(dir, 'writers.log');

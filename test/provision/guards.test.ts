@@ -131,6 +131,10 @@ describe('devicesBacking: what / and /boot depend on', () => {
   });
   it('follows a loop device to the disk holding its backing file', () => assert.deepEqual(uses(['sdb']), ['/boot/efi:sdb>loop0']));
   it('leaves an unrelated disk alone', () => assert.deepEqual(uses(['sdc']), []));
+  it('leaves a spare partition of the root disk alone (the seed hands /dev/sda4 to LVM)', () => {
+    const withSpare = devicesBacking([...nodes, node('sda4', '8:4', { parent: 'sda' })], mounts);
+    assert.deepEqual(rootBootUsesOf(withSpare, ['sda4']), []);
+  });
 });
 
 describe('checkImageGuards', () => {

@@ -81,7 +81,7 @@ export function register(program: Command, ctx: Ctx): void {
     .action(async (name: string, o: Opts) => {
       const { planDiskCreate, applyDiskCreate } = await import('../../provision/disk-create.js');
       const { renderStep } = await import('../../provision/steps.js');
-      const { formatTrip } = await import('../../provision/guards.js');
+      const { formatTrip, GuardRefusal } = await import('../../provision/guards.js');
       const plan = await planDiskCreate({
         name,
         on: o.on,
@@ -96,7 +96,15 @@ export function register(program: Command, ctx: Ctx): void {
         force: o.force === true,
         cwd: ctx.cwd,
         env: ctx.env,
+      }).catch((e: unknown) => {
+        if (o.json && e instanceof GuardRefusal) return e;
+        throw e;
       });
+      if (plan instanceof GuardRefusal) {
+        ctx.json({ applied: false, refused: true, name, trips: plan.trips });
+        ctx.exitCode = 1;
+        return;
+      }
       const warnings = plan.overridden.map((t) => `--force overrides: ${formatTrip(t).replace(/^.*?refused by guard /, 'guard ')}`);
       const steps = [...plan.steps, ...plan.attachSteps];
       if (!o.yes) {

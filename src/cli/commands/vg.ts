@@ -40,7 +40,7 @@ export function register(program: Command, ctx: Ctx): void {
     .action(async (vg: string, devices: string[], o: Opts) => {
       const { prepareVgCreate, applyVgCreate } = await import('../../provision/vg-create.js');
       const { renderStep } = await import('../../provision/steps.js');
-      const { formatTrip } = await import('../../provision/guards.js');
+      const { formatTrip, GuardRefusal } = await import('../../provision/guards.js');
       const { usageError } = await import('../../errors.js');
       if (o.thinSize !== undefined && o.thinPool === undefined) throw usageError('--thin-size: needs --thin-pool NAME');
       const plan = await prepareVgCreate({
@@ -49,7 +49,15 @@ export function register(program: Command, ctx: Ctx): void {
         ...(o.thinPool !== undefined ? { thinPool: o.thinPool } : {}),
         ...(o.thinSize !== undefined ? { thinSize: parseSize(o.thinSize, '--thin-size') } : {}),
         force: o.force === true,
+      }).catch((e: unknown) => {
+        if (o.json && e instanceof GuardRefusal) return e;
+        throw e;
       });
+      if (plan instanceof GuardRefusal) {
+        ctx.json({ applied: false, refused: true, vg, trips: plan.trips });
+        ctx.exitCode = 1;
+        return;
+      }
       const warnings = plan.overridden.map((t) => `--force overrides: ${formatTrip(t).replace(/^.*?refused by guard /, 'guard ')}`);
       for (const w of warnings) if (!o.json) ctx.warn(w);
       if (o.yes) await applyVgCreate(plan);
