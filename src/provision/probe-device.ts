@@ -5,11 +5,13 @@
 import { listDomains, domainBlocks } from '../facts/libvirt.js';
 import { missing, ok, type Read, type Source } from '../facts/source.js';
 import {
+  checkDeviceGuards,
   devicesBacking,
   rootBootUsesOf,
   type BlockNode,
   type DeviceFacts,
   type DomainUse,
+  type GuardVerdict,
   type HolderUse,
   type LibvirtUse,
   type ProcessUse,
@@ -224,4 +226,10 @@ async function probeOpenBy(src: Source, names: readonly string[]): Promise<Proce
       }),
   );
   return out.sort((a, b) => a.pid - b.pid);
+}
+
+/** Probe and decide in one call: the verdict for handing `path` to a writer or a VM. */
+export async function guardDevice(src: Source, path: string, opts: ProbeDeviceOptions & { readonly force?: boolean } = {}): Promise<{ readonly facts: DeviceFacts; readonly verdict: GuardVerdict }> {
+  const facts = await probeDevice(src, path, opts);
+  return { facts, verdict: checkDeviceGuards(facts, { force: opts.force === true }) };
 }
