@@ -2,6 +2,7 @@
 // that pass every guard. pvcreate is the destructive step: nothing runs unless all pass.
 import { promises as fs } from 'node:fs';
 import { exec } from '../exec.js';
+import { usageError } from '../errors.js';
 import { LocalSource } from '../facts/local-source.js';
 import { formatSize, type Size } from '../size.js';
 import { checkDeviceGuards, refusalError, refuseBy, type GuardTrip } from './guards.js';
@@ -27,6 +28,8 @@ export interface VgCreatePlan {
 
 export async function prepareVgCreate(req: VgCreateRequest): Promise<VgCreatePlan> {
   checkLvmName('VG', req.vg);
+  const twice = req.devices.find((d, i) => req.devices.indexOf(d) !== i);
+  if (twice !== undefined) throw usageError(`DEVICE: "${twice}" is named twice; expected each device once`);
   if (req.thinPool !== undefined) checkLvmName('--thin-pool', req.thinPool);
   const vgs = await exec(['vgs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,vg_extent_size'], { env: LVM_ENV }).catch(() => undefined);
   if (vgs && vgs.code === 0 && parseVgsJson(vgs.stdout).some((v) => v.name === req.vg)) {

@@ -126,7 +126,7 @@ export function register(program: Command, ctx: Ctx): void {
         ctx.json({ applied: true, name, target: plan.target, path: plan.path, steps: steps.map(renderStep), warnings, notes: plan.notes, info: r.info ?? null, attached: r.attached ? o.attach : null, xml: r.disk.diskElement });
         return;
       }
-      const lines = [`disk ${name}: created ${plan.path}`];
+      const lines = [plan.target.kind === 'device' ? `disk ${name}: ${plan.path} handed over as is (nothing written to it)` : `disk ${name}: created ${plan.path}`];
       if (r.info) lines.push(`qemu-img info: format ${r.info.format}, virtual-size ${r.info.virtualSize}, actual-size ${r.info.actualSize}${r.info.clusterSize ? `, cluster-size ${r.info.clusterSize}` : ''}`);
       for (const n of plan.notes) lines.push(`note: ${n}`);
       if (r.attached) lines.push(`attached to ${o.attach} as ${r.disk.config.target.value} (persistent definition; takes effect at its next start)`);
