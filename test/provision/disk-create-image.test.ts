@@ -102,6 +102,14 @@ describe('kvmio disk create on a directory (real qemu-img)', () => {
     });
   });
 
+  it('--help explains the qcow2 cluster trade-off and the L2 cache coverage', async () => {
+    const r = await cli(['disk', 'create', '--help']);
+    assert.equal(r.code, 0);
+    for (const text of ['--cluster-size 2M', 'maps 8 TiB', 'sub-clusters of 4 KiB', 'maps 256 GiB', 'size x 16 / cluster', 'preallocation', 'lv:VG', 'thin:VG/POOL']) {
+      assert.ok(r.stdout.includes(text), `--help lacks "${text}"`);
+    }
+  });
+
   const usage: [string, string[]][] = [
     ['a name with a slash', ['disk', 'create', 'a/b', '--size', '1G', '--on', '/tmp']],
     ['no --size for an image', ['disk', 'create', 'a', '--on', '/tmp']],
