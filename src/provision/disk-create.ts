@@ -8,7 +8,7 @@ import { KvmioError, usageError } from '../errors.js';
 import type { Bus, DiskBackend, DiskIntent, Platform } from '../decide/disk-types.js';
 import { domainXml } from '../facts/libvirt.js';
 import { LocalSource } from '../facts/local-source.js';
-import type { Size } from '../size.js';
+import { formatSize, type Size } from '../size.js';
 import { checkAttach, firstFreeTarget, parseDomainDisks, planAttach } from './attach.js';
 import { describeCreatedDisk, probeDirectIoDir, type CreatedDisk } from './created-disk.js';
 import { probePlatform } from '../facts/probe-disk.js';
@@ -121,7 +121,7 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
       };
       if (image.l2Cache) {
         const { fullCoverageBytes, defaultCoversBytes } = image.l2Cache;
-        notes.push(`qcow2 L2 cache for full coverage of ${req.size?.bytes} bytes: ${fullCoverageBytes} bytes; QEMU's default maximum (32 MiB) covers ${defaultCoversBytes} bytes of disk`);
+        notes.push(`qcow2 L2 cache for full coverage of ${formatSize(image.size)}: ${formatSize({ bytes: fullCoverageBytes })}; QEMU's default maximum (32 MiB) covers ${formatSize({ bytes: defaultCoversBytes })} of disk`);
       }
       break;
     }
@@ -132,7 +132,9 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
       const vgs = await lvmJson(['vgs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,vg_extent_size', target.vg]);
       const vg = vgs === undefined ? undefined : parseVgsJson(vgs).find((v) => v.name === target.vg);
       if (vg === undefined) throw refuseBy('vg-missing', `lv:${target.vg}`, `volume group ${target.vg} not found (vgs)`, `create it with kvmio vg create ${target.vg} DEVICE…`);
-      const lvs = parseLvsJson((await lvmJson(['lvs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,vg_name,lv_attr,lv_size', target.vg])) ?? '');
+      const lvsText = await lvmJson(['lvs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,vg_name,lv_attr,lv_size', target.vg]);
+      if (lvsText === undefined) throw refuseBy('probe-incomplete', `lv:${target.vg}`, `could not list the logical volumes of ${target.vg} (lvs failed)`, 'fix the LVM tools so the guard can check; refusing rather than guessing');
+      const lvs = parseLvsJson(lvsText);
       const lvPath = `/dev/${target.vg}/${req.name}`;
       if (lvs.some((l) => l.name === req.name)) throw refuseBy('lv-exists', lvPath, `logical volume ${target.vg}/${req.name} already exists (lvs); kvmio never reuses a volume`, 'pick another NAME');
       if (target.kind === 'lv') {
