@@ -2,9 +2,13 @@
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { register as disk } from './disk.js';
+import { register as diskCreate } from './disk-create.js';
+import { register as vg } from './vg.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
 export const COMMANDS: readonly Register[] = [
   disk,
+  diskCreate,
+  vg,
 ];
