@@ -82,9 +82,8 @@ export class DumpSource implements Source, LinkReader {
     }
   }
 
-  // Reads are synchronous on purpose: a dump is many tiny local files, and the promise
-  // API's open/fstat/read/close round trips through the thread pool made a 500-disk dump
-  // take 1.5 s to probe; sync reads take a fraction of that.
+  // Synchronous reads: a dump's files are small and local, and fs.promises costs four
+  // thread-pool round trips per file (a 500-disk dump took 2 s, mostly in openFileHandle).
   async readText(path: string): Promise<Read<string>> {
     const w = this.where(path);
     if (!w.ok) return w;

@@ -5,7 +5,7 @@ import { dmiHypervisor } from '../../src/facts/classify-guest.js';
 import { orderConfFiles, SYSCTL_DIRS } from '../../src/facts/conf-dirs.js';
 import { parseCmdline } from '../../src/facts/parse-cmdline.js';
 import { parseCpuVirtFlags } from '../../src/facts/parse-cpuinfo.js';
-import { parseMountinfo, parseSwaps } from '../../src/facts/parse-mounts.js';
+import { parseMountinfo, parseProcMounts, parseSwaps } from '../../src/facts/parse-mounts.js';
 import { parseFlag, parseUnsigned } from '../../src/facts/parse-number.js';
 import { isStorageClass, parsePciClass, pciChain } from '../../src/facts/parse-pci.js';
 import { parseScheduler } from '../../src/facts/parse-scheduler.js';
@@ -66,6 +66,16 @@ describe('parseMountinfo', () => {
     assert.equal(parseMountinfo('/dev/vda / ext4 rw 0 0\n').ok, false);
   });
   it('reads an empty table as no mounts', () => assert.deepEqual(parseMountinfo(''), { ok: true, value: [] }));
+  it('falls back to /proc/mounts, without device numbers', () => {
+    assert.deepEqual(parseProcMounts('/dev/sda3 / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0\n'), {
+      ok: true,
+      value: [
+        { devNumber: '?', mountpoint: '/', fstype: 'ext4', source: '/dev/sda3' },
+        { devNumber: '?', mountpoint: '/proc', fstype: 'proc', source: 'proc' },
+      ],
+    });
+    assert.equal(parseProcMounts('junk\n').ok, false);
+  });
   it('reads /proc/swaps', () => {
     assert.deepEqual(parseSwaps('Filename\tType\tSize\tUsed\tPriority\n/dev/vda2   partition\t1046524\t0\t-2\n'), { ok: true, value: ['/dev/vda2'] });
     assert.equal(parseSwaps('nonsense').ok, false);

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { DumpSource } from '../../src/facts/dump-source.js';
 import { parseCmdline } from '../../src/facts/parse-cmdline.js';
 import { parseCpuVirtFlags } from '../../src/facts/parse-cpuinfo.js';
-import { parseMountinfo, parseSwaps } from '../../src/facts/parse-mounts.js';
+import { parseMountinfo, parseProcMounts, parseSwaps } from '../../src/facts/parse-mounts.js';
 import { parseFlag, parseUnsigned } from '../../src/facts/parse-number.js';
 import { parsePciClass } from '../../src/facts/parse-pci.js';
 import { parseScheduler } from '../../src/facts/parse-scheduler.js';
@@ -136,6 +136,7 @@ describe('parser fuzz', () => {
       parseFlag(text, 'x');
       parseMountinfo(text);
       parseSwaps(text);
+      parseProcMounts(text);
       parseCmdline(text);
       parseSysctlFile(text, 'f');
       parseUdevRules(text, 'f');

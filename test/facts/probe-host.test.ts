@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { constants, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, cpSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DumpSource } from '../../src/facts/dump-source.js';
@@ -192,6 +192,17 @@ describe('probeHost on the fixtures', () => {
     const vda = dev(f, 'vda');
     assert.deepEqual([vda.transport, vda.carriesRoot, vda.scheduler.ok && vda.scheduler.value.current], ['virtio', true, 'mq-deadline']);
     assert.match(vda.serial ?? '', /^redacted-/);
+  });
+
+  it('without mountinfo, mounts come from /proc/mounts by source name', async () => {
+    await withTempDir(async (dir) => {
+      const copy = join(dir, 'guest');
+      cpSync(fixture('hosts', 'guest-virtio'), copy, { recursive: true, verbatimSymlinks: true });
+      rmSync(join(copy, 'fs/proc/self/mountinfo'));
+      writeFileSync(join(copy, 'fs/proc/mounts'), '/dev/vda1 / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0\n');
+      const f = await probeHost(new DumpSource(copy));
+      assert.deepEqual([dev(f, 'vda1').mountpoints, dev(f, 'vda').carriesRoot, dev(f, 'vdb').mountpoints], [['/'], true, []]);
+    });
   });
 
   it('a generated host with many disks probes every one', async () => {
