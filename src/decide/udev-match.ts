@@ -40,7 +40,9 @@ export type RuleMatch = { readonly applies: boolean; readonly unknown: readonly 
 export function ruleApplies(rule: SchedulerRule, dev: BlockDevice): RuleMatch {
   if (rule.kernel !== undefined && !safeTest(rule.kernel, dev.name)) return { applies: false, unknown: [] };
   const unknown: string[] = [];
-  for (const [key, want] of Object.entries(rule.matches)) {
+  for (const [rawKey, want] of Object.entries(rule.matches)) {
+    const negate = rawKey.endsWith('!');
+    const key = negate ? rawKey.slice(0, -1) : rawKey;
     const k = key.replace(/\s+/g, '');
     const check = (have: string | undefined): boolean | undefined => (have === undefined ? undefined : safeTest(want, have.trim()));
     let r: boolean | undefined;
@@ -53,8 +55,9 @@ export function ruleApplies(rule: SchedulerRule, dev: BlockDevice): RuleMatch {
     else if (k === 'ATTR{wwid}' || k === 'ATTRS{wwid}' || k === 'ATTR{device/wwid}') r = check(dev.wwid);
     else if (k === 'ATTR{serial}' || k === 'ATTRS{serial}' || k === 'ATTR{device/serial}') r = check(dev.serial);
     else if (k === 'ATTRS{model}' || k === 'ATTR{device/model}') r = check(dev.model);
+    if (negate && r !== undefined && k !== 'ACTION') r = !r;
     if (r === false) return { applies: false, unknown: [] };
-    if (r === undefined) unknown.push(key);
+    if (r === undefined) unknown.push(rawKey);
   }
   return { applies: true, unknown };
 }
