@@ -99,3 +99,12 @@ describe('kvmio audit --from fixture: the findings the seed predicts', () => {
     assert.equal(one(j, 'kvm.device', 'host').status, 'pass');
   });
 });
+
+describe('README', () => {
+  it('shows the DL360 audit exactly as kvmio prints it (its golden file)', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const text = readFileSync(join(GOLDEN, 'dl360-gen9.txt'), 'utf8');
+    const indented = text.trimEnd().split('\n').map((l) => (l === '' ? '' : `    ${l}`)).join('\n');
+    assert.ok(readme.includes(indented), 'README example differs from test/fixtures/golden/audit/dl360-gen9.txt: paste the new output');
+  });
+});
