@@ -75,8 +75,9 @@ const cases: Case[] = [
   { name: 'persisted noop does nothing: warns', facts: host({ schedulerRules: ok([tmpfiles('vda', 'noop')]), roles: guest, blockDevices: devs(disk('vda', { transport: 'virtio' })) }), id: 'sched.persisted', object: 'vda', status: 'warn', text: /EINVAL/ },
   { name: 'unreadable rules skip per device', facts: host({ schedulerRules: missing('no dirs'), blockDevices: devs(disk('sda')) }), id: 'sched.persisted', object: 'sda', status: 'skip' },
   // aio.max-nr
-  { name: 'aio near the limit fails', facts: host({ aio: ok({ nr: 63488, maxNr: 65536 }) }), id: 'aio.max-nr', object: 'host', status: 'fail', fix: "sysctl -w fs.aio-max-nr=1048576 && printf 'fs.aio-max-nr = 1048576\\n' > /etc/sysctl.d/90-kvmio.conf" },
+  { name: 'aio near the limit fails', facts: host({ sysctl: ok([]), aio: ok({ nr: 63488, maxNr: 65536 }) }), id: 'aio.max-nr', object: 'host', status: 'fail', fix: "sysctl -w fs.aio-max-nr=1048576 && printf 'fs.aio-max-nr = 1048576\\n' > /etc/sysctl.d/90-kvmio.conf" },
   { name: 'aio default on a KVM host warns with the arithmetic', facts: host({ aio: ok({ nr: 2048, maxNr: 65536 }) }), id: 'aio.max-nr', object: 'host', status: 'warn', text: /1024 × \(1 \+ iothreads.*63488 free fits 31 more VMs with one iothread \(62 without\)/ },
+  { name: 'aio fix edits the file that wins at boot', facts: host({ aio: ok({ nr: 64000, maxNr: 65536 }), sysctl: ok([sysctl('65536', '/etc/sysctl.d/10-a.conf'), sysctl('65536', '/etc/sysctl.conf', 9)]) }), id: 'aio.max-nr', object: 'host', status: 'fail', fix: "sysctl -w fs.aio-max-nr=1048576 && sed -i '9s/.*/fs.aio-max-nr = 1048576/' /etc/sysctl.conf" },
   { name: 'aio 1048576 passes', facts: host(), id: 'aio.max-nr', object: 'host', status: 'pass' },
   { name: 'aio default on a guest passes', facts: host({ roles: guest, aio: ok({ nr: 0, maxNr: 65536 }) }), id: 'aio.max-nr', object: 'host', status: 'pass', text: /not a KVM host/ },
   { name: 'aio unreadable skips', facts: host({ aio: missing('/proc/sys/fs/aio-nr: ENOENT') }), id: 'aio.max-nr', object: 'host', status: 'skip' },
