@@ -3,7 +3,7 @@
 // 500 block devices. Targets (issue 2): ratio ≤ 2, 500-device audit ≤ 1 s.
 //   npm run bench:audit            (RUNS=20 by default; RUNS=40 npm run bench:audit)
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exec } from '../src/exec.js';
@@ -44,6 +44,7 @@ const spread = (xs: readonly number[]): string => `min ${fmt(Math.min(...xs))}, 
 async function main(): Promise<void> {
   const node = process.execPath;
   out(`kvmio audit benchmark: ${RUNS} runs each, interleaved, medians (Node ${process.version}, ${REPO})`);
+  out(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs: wall times grow with other work on the machine; compare ratios`);
   out('libvirtd: left running on purpose; `kvmio audit` never contacts libvirtd (it reads /sys, /proc, /etc and opens /dev/kvm),');
   out('          so "with libvirtd stopped" measures the same thing. Never stop the session\'s libvirtd for this.');
   const [base, version, audit] = await interleaved([[node, '-e', '0'], [node, BIN, '--version'], [node, BIN, 'audit']], RUNS);

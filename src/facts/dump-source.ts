@@ -46,8 +46,9 @@ export class DumpSource implements Source, LinkReader {
     if (this.links.has(path)) return this.links.get(path);
     let target: string | undefined;
     try {
-      const p = join(this.fsRoot, path);
-      target = lstatSync(p).isSymbolicLink() ? readlinkSync(p) : undefined;
+      const p = this.fsRoot + path; // path is absolute and normalized by resolvePath/resolve: plain concatenation (path.join was ~8% of a 500-disk audit)
+      // throwIfNoEntry: a missing path is common (optional attributes) and exceptions are costly
+      target = lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink() ? readlinkSync(p) : undefined;
     } catch {
       target = undefined;
     }
@@ -55,11 +56,30 @@ export class DumpSource implements Source, LinkReader {
     return target;
   }
 
+  /** Resolved directories: a fully resolved prefix has no links left, so only the last component needs a look. */
+  private readonly dirs = new Map<string, string>();
+
+  /** resolvePath with the parent directory memoized (a 500-disk dump reads ~8500 paths ~13 components deep). */
+  resolve(path: string, followLast = true): string {
+    const i = path.lastIndexOf('/');
+    const base = path.slice(i + 1);
+    if (i < 0 || base === '' || base === '.' || base === '..' || path.includes('//')) return resolvePath(path, this, followLast);
+    const dir = i === 0 ? '/' : path.slice(0, i);
+    let rdir = this.dirs.get(dir);
+    if (rdir === undefined) {
+      rdir = dir === '/' ? '/' : this.resolve(dir, true);
+      this.dirs.set(dir, rdir);
+    }
+    const candidate = rdir === '/' ? `/${base}` : `${rdir}/${base}`;
+    if (!followLast || this.linkAt(candidate) === undefined) return candidate;
+    return resolvePath(candidate, this, true);
+  }
+
   private where(path: string, followLast = true): Read<string> {
     const recorded = this.errors[path];
     if (recorded !== undefined) return missing(`${path}: ${recorded}`);
     try {
-      return ok(join(this.fsRoot, resolvePath(path, this, followLast)));
+      return ok(this.fsRoot + this.resolve(path, followLast));
     } catch (e) {
       return missing(e instanceof Error ? e.message : String(e));
     }
