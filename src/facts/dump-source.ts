@@ -56,23 +56,21 @@ export class DumpSource implements Source, LinkReader {
     return target;
   }
 
-  /** Resolved directories: a fully resolved prefix has no links left, so only the last component needs a look. */
   private readonly dirs = new Map<string, string>();
 
-  /** resolvePath with the parent directory memoized (a 500-disk dump reads ~8500 paths ~13 components deep). */
-  resolve(path: string, followLast = true): string {
+  /** resolvePath, with each directory resolved once: a probe reads many files per directory. */
+  private resolve(path: string, followLast: boolean): string {
     const i = path.lastIndexOf('/');
     const base = path.slice(i + 1);
-    if (i < 0 || base === '' || base === '.' || base === '..' || path.includes('//')) return resolvePath(path, this, followLast);
+    if (i < 0 || base === '' || base === '.' || base === '..') return resolvePath(path, this, followLast);
     const dir = i === 0 ? '/' : path.slice(0, i);
-    let rdir = this.dirs.get(dir);
-    if (rdir === undefined) {
-      rdir = dir === '/' ? '/' : this.resolve(dir, true);
-      this.dirs.set(dir, rdir);
+    let real = this.dirs.get(dir);
+    if (real === undefined) {
+      real = resolvePath(dir, this);
+      this.dirs.set(dir, real);
     }
-    const candidate = rdir === '/' ? `/${base}` : `${rdir}/${base}`;
-    if (!followLast || this.linkAt(candidate) === undefined) return candidate;
-    return resolvePath(candidate, this, true);
+    const candidate = real === '/' ? `/${base}` : `${real}/${base}`;
+    return !followLast || this.linkAt(candidate) === undefined ? candidate : resolvePath(candidate, this);
   }
 
   private where(path: string, followLast = true): Read<string> {
