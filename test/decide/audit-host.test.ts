@@ -146,6 +146,12 @@ describe('auditHost shape', () => {
     assert.deepEqual(hostIds, [...hostIds].sort());
   });
 
+  it('puts qualified objects (VM disks) after block devices', async () => {
+    const { sortFindings } = await import('../../src/decide/sort-findings.js');
+    const f = (object: string): Finding => ({ id: 'x.y', object, status: 'pass', why: '.' });
+    assert.deepEqual(sortFindings([f('vm:web/vda'), f('vda'), f('host'), f('sda')]).map((x) => x.object), ['host', 'sda', 'vda', 'vm:web/vda']);
+  });
+
   it('is deterministic whatever the input order', () => {
     const a = [disk('sda'), disk('nvme0n1', { transport: 'nvme' }), disk('loop0', { kind: 'loop', transport: 'loop' })];
     assert.deepEqual(auditHost(host({ blockDevices: ok(a) })), auditHost(host({ blockDevices: ok([...a].reverse()) })));
