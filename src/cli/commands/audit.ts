@@ -39,7 +39,7 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--only <id>', 'only checks with this id or dotted prefix (repeatable, or comma-separated)', collect)
     .option('--device <name>', 'only findings about this block device, e.g. sda or /dev/sda (repeatable)', collect)
     .option('-v, --verbose', 'show why and the reference for passing checks too')
-    .addHelpText('after', `
+    .addHelpText('after', () => `
 Exit codes:
   0  no check failed (WARN and SKIP do not fail)
   1  at least one check failed
