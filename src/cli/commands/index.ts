@@ -4,6 +4,7 @@ import type { Ctx } from '../context.js';
 import { register as disk } from './disk.js';
 import { register as diskCreate } from './disk-create.js';
 import { register as vg } from './vg.js';
+import { register as audit } from './audit.js';
 import { register as collect } from './collect.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
@@ -12,5 +13,6 @@ export const COMMANDS: readonly Register[] = [
   disk,
   diskCreate,
   vg,
+  audit,
   collect,
 ];
