@@ -145,6 +145,8 @@ export interface HostFacts {
   readonly kernelRelease: Read<string>;
   readonly cmdline: Read<Cmdline>;
   readonly roles: Roles;
+  /** /proc/cpuinfo vendor_id ("GenuineIntel", "AuthenticAMD"); optional: rules fall back to IOMMU unit names and PCI vendors. */
+  readonly cpuVendor?: Read<string>;
   /** fs.aio-nr and fs.aio-max-nr, live. */
   readonly aio: Read<{ readonly nr: number; readonly maxNr: number }>;
   /** sysctl.d settings in the order systemd-sysctl applies them: the last one for a key wins. */

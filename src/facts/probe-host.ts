@@ -4,7 +4,7 @@ import { classifyRoles } from './classify-roles.js';
 import { orderConfFiles, SYSCTL_DIRS, TMPFILES_DIRS, UDEV_RULES_DIRS } from './conf-dirs.js';
 import type { HostFacts, Mount, SchedulerRule, SysctlSetting } from './host-facts.js';
 import { parseCmdline } from './parse-cmdline.js';
-import { parseCpuVirtFlags } from './parse-cpuinfo.js';
+import { parseCpuVendor, parseCpuVirtFlags } from './parse-cpuinfo.js';
 import { parseMountinfo, parseSwaps } from './parse-mounts.js';
 import { parseUnsigned } from './parse-number.js';
 import { parseSysctlFile } from './parse-sysctl.js';
@@ -100,6 +100,7 @@ export async function probeHost(src: Source): Promise<HostFacts> {
     kernelRelease: oneLine(release, 'kernel release'),
     cmdline: cmdline.ok ? parseCmdline(cmdline.value) : cmdline,
     roles: classifyRoles({ kvm, cpuFlags, dmi, disks: valueOf(blockDevices) ?? [] }),
+    cpuVendor: cpuinfo.ok ? parseCpuVendor(cpuinfo.value) : cpuinfo,
     aio,
     sysctl,
     schedulerRules,
