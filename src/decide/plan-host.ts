@@ -3,12 +3,13 @@
 // (the live value still differs) and reaches the same end state.
 import type { BlockDevice, HostFacts } from '../facts/host-facts.js';
 import { GRUB_DROPIN_PATH, renderGrubDropin } from '../render/grub-dropin.js';
-import { TMPFILES_PATH, UDEV_RULES_PATH, renderTmpfilesScheduler, renderUdevSchedulerRules, type SchedulerEntry, type UdevMatch } from '../render/scheduler-persist.js';
+import { TMPFILES_PATH, UDEV_RULES_PATH, renderTmpfilesScheduler, renderUdevSchedulerRules, type SchedulerEntry } from '../render/scheduler-persist.js';
 import { SYSCTL_PATH, renderSysctlConf } from '../render/sysctl-conf.js';
 import { sysctlPath, type HostAction } from './action.js';
 import { matchesOnly } from './finding.js';
 import { recommendedAioMaxNr, type AioDemand } from './recommend-aio.js';
-import { kernelDefaultScheduler, recommendedScheduler } from './recommend-scheduler.js';
+import { chooseScheduler, kernelDefaultScheduler } from './choose-scheduler.js';
+import { udevSchedulerRule } from './udev-match.js';
 
 export type PersistMode = 'udev' | 'tmpfiles';
 
@@ -43,17 +44,6 @@ export interface HostPlan {
 
 export const AIO_KEY = 'fs.aio-max-nr';
 
-/** Stable identity for a udev match (FACTS.md): wwid, serial, a loop's backing file, else the kernel name. */
-export function udevIdentity(dev: BlockDevice): { match: UdevMatch[]; stable: boolean } {
-  const glob = dev.transport === 'nvme' ? 'nvme*' : dev.name.startsWith('sd') ? 'sd*' : dev.name.startsWith('vd') ? 'vd*' : dev.kind === 'loop' ? 'loop*' : undefined;
-  const base: UdevMatch[] = glob ? [{ key: 'KERNEL', value: glob }, { key: 'ENV{DEVTYPE}', value: 'disk' }] : [];
-  if (dev.kind === 'loop' && dev.backingFile) return { match: [...base, { key: 'ATTR{loop/backing_file}', value: dev.backingFile }], stable: true };
-  // NVMe namespaces carry wwid themselves; SCSI disks in their parent scsi_device (device/wwid).
-  if (dev.wwid) return { match: [...base, { key: dev.transport === 'nvme' ? 'ATTR{wwid}' : 'ATTRS{wwid}', value: dev.wwid }], stable: true };
-  if (dev.serial) return { match: [...base, { key: 'ATTRS{serial}', value: dev.serial }], stable: true };
-  return { match: [{ key: 'KERNEL', value: dev.name }], stable: false };
-}
-
 export function planHost(facts: HostFacts, policy: HostPolicy, managed: ManagedFiles = {}): HostPlan {
   const files: HostAction[] = [];
   const live: HostAction[] = [];
@@ -65,42 +55,42 @@ export function planHost(facts: HostFacts, policy: HostPolicy, managed: ManagedF
   if (!facts.blockDevices.ok) skipped.push({ id: 'sched', object: 'host', why: `block devices unreadable: ${facts.blockDevices.reason}` });
   for (const dev of facts.blockDevices.ok ? facts.blockDevices.value : []) {
     if (!inScope(dev.name)) continue;
-    const advice = recommendedScheduler(dev, facts.roles);
-    if (!advice) {
-      if (dev.kind !== 'part' && dev.kind !== 'rom') skipped.push({ id: 'sched', object: dev.name, why: 'media unknown (rotational unreadable): no rule applies' });
+    const choice = chooseScheduler(dev, facts.roles);
+    if (!choice.ok) {
+      if (matchesOnly(choice.id, policy.only)) skipped.push({ id: choice.id, object: dev.name, why: choice.reason });
       continue;
     }
-    if (!matchesOnly(advice.ruleId, policy.only)) continue;
+    if (choice.expected === 'any' || !matchesOnly(choice.id, policy.only)) continue;
     if (!dev.scheduler.ok) {
-      skipped.push({ id: advice.ruleId, object: dev.name, why: `scheduler unreadable: ${dev.scheduler.reason}` });
+      skipped.push({ id: choice.id, object: dev.name, why: `scheduler unreadable: ${dev.scheduler.reason}` });
       continue;
     }
     const { current, available } = dev.scheduler.value;
-    if (!available.includes(advice.want)) {
-      skipped.push({ id: advice.ruleId, object: dev.name, why: `"${advice.want}" is not available (${available.join(', ')}); load its module first` });
+    if (!available.includes(choice.expected)) {
+      skipped.push({ id: choice.id, object: dev.name, why: `"${choice.expected}" is not available (${available.join(', ')}); load its module first` });
       continue;
     }
-    const fixLive = !advice.accept.includes(current);
+    const fixLive = current !== choice.expected && !choice.alsoOk.includes(current);
     // Persist when the kernel's boot default would not give us the value again, or when
     // something set it differently (it may do so again at boot).
-    if (fixLive || advice.want !== kernelDefaultScheduler(dev)) {
-      const id = udevIdentity(dev);
+    if (fixLive || choice.expected !== kernelDefaultScheduler(dev)) {
+      const udevRule = udevSchedulerRule(dev, choice.expected);
       entries.push({
         device: dev.name,
-        scheduler: advice.want,
-        match: id.match,
-        comment: `${advice.ruleId}: ${advice.why}${id.stable ? '' : ' (no stable identity: matched by kernel name)'}`,
+        scheduler: choice.expected,
+        udevRule,
+        comment: `${choice.id}${udevRule.includes(`KERNEL=="${dev.name}"`) ? ' (no stable identity: matched by kernel name)' : ''}`,
       });
     }
     if (fixLive) {
-      live.push({ kind: 'sysfs', id: advice.ruleId, object: dev.name, reason: `${advice.why} (${advice.ref})`, path: `/sys/block/${dev.name}/queue/scheduler`, value: advice.want });
+      live.push({ kind: 'sysfs', id: choice.id, object: dev.name, reason: `${choice.why} (${choice.ref})`, path: `/sys/block/${dev.name}/queue/scheduler`, value: choice.expected });
     }
   }
   if (entries.length > 0) {
     const udev = policy.persist === 'udev';
     files.push({
       kind: 'file',
-      id: 'sched.persist',
+      id: 'sched.persisted',
       object: udev ? UDEV_RULES_PATH : TMPFILES_PATH,
       reason: udev ? 'persist schedulers as udev rules matched on stable identity (RHEL docs)' : 'persist schedulers with tmpfiles.d (applied once at boot, by kernel name)',
       path: udev ? UDEV_RULES_PATH : TMPFILES_PATH,
@@ -109,7 +99,7 @@ export function planHost(facts: HostFacts, policy: HostPolicy, managed: ManagedF
   }
 
   // --- fs.aio-max-nr ----------------------------------------------------------------
-  if (matchesOnly('aio.max-nr', policy.only) && policy.devices.length === 0) {
+  if ((matchesOnly('aio.max-nr', policy.only) || matchesOnly('aio.persisted', policy.only)) && policy.devices.length === 0) {
     if (!facts.aio.ok) skipped.push({ id: 'aio.max-nr', object: 'host', why: `fs.aio-max-nr unreadable: ${facts.aio.reason}` });
     else if (!policy.aio) skipped.push({ id: 'aio.max-nr', object: 'host', why: 'no VM count to size it from: give --vms N [--iothreads M], or run where libvirt lists the domains' });
     else {
@@ -137,11 +127,11 @@ export function planHost(facts: HostFacts, policy: HostPolicy, managed: ManagedF
   if (policy.devices.length === 0) {
     const cmd = facts.cmdline.ok ? facts.cmdline.value : undefined;
     const dropElevator = cmd?.elevator !== undefined && matchesOnly('boot.elevator', policy.only);
-    const iommu = policy.passthrough && matchesOnly('boot.iommu', policy.only) && !(cmd?.intelIommu === 'on' && cmd.iommu === 'pt');
+    const iommu = policy.passthrough && (matchesOnly('iommu.intel-cmdline', policy.only) || matchesOnly('iommu.passthrough-mode', policy.only)) && !(cmd?.intelIommu === 'on' && cmd.iommu === 'pt');
     if (dropElevator || iommu) {
       files.push({
         kind: 'file',
-        id: dropElevator ? 'boot.elevator' : 'boot.iommu',
+        id: dropElevator ? 'boot.elevator' : 'iommu.intel-cmdline',
         object: GRUB_DROPIN_PATH,
         reason: [dropElevator ? `drop elevator=${cmd?.elevator} (no effect since Linux 5.5)` : '', iommu ? 'add intel_iommu=on iommu=pt for PCI pass-through' : ''].filter((s) => s).join('; '),
         path: GRUB_DROPIN_PATH,

@@ -4,10 +4,8 @@
 // headroom (libvirt-started VMs were seen at 4096), rounds up to a power of two, never
 // goes below the kernel default 65536, and never lowers the current value.
 
-/** Default fs.aio-max-nr (fs/aio.c). */
-export const AIO_MAX_NR_DEFAULT = 65536;
-/** nr_events QEMU's linux-aio context asks for (block/linux-aio.c MAX_EVENTS), measured as 1024 per context. */
-export const AIO_PER_CONTEXT = 1024;
+import { AIO_MAX_NR_DEFAULT, AIO_PER_CONTEXT } from './host-defaults.js';
+
 /** Headroom over the counted need: VMs added later, libvirt-started VMs seen at 4× per context. */
 export const AIO_HEADROOM = 2;
 

@@ -4,29 +4,20 @@
 //  - tmpfiles.d `w` lines (the seed's way): by kernel name, once at boot.
 // Both files are owned by kvmio; entries for devices outside this run are kept (merge),
 // so `--device sdb` then `--device sdc` accumulates rather than replaces.
-
-export interface UdevMatch {
-  readonly key: string; // "KERNEL", "ATTR{wwid}", "ATTRS{serial}", ...
-  readonly value: string;
-}
+import { UDEV_SCHED_FILE } from '../decide/host-defaults.js';
 
 export interface SchedulerEntry {
   /** Kernel name today (tmpfiles and comments). */
   readonly device: string;
   readonly scheduler: string;
-  /** Stable identity matches for udev (after ACTION/SUBSYSTEM). */
-  readonly match: readonly UdevMatch[];
-  /** One line: which rule and why ("sched.host-ssd: SATA SSD, model X"). */
+  /** The whole udev rule line (decide/udev-match.ts udevSchedulerRule: stable identity). */
+  readonly udevRule: string;
+  /** Short: which rule ("sched.host-ssd"). */
   readonly comment: string;
 }
 
-export const UDEV_RULES_PATH = '/etc/udev/rules.d/60-kvmio-scheduler.rules';
+export const UDEV_RULES_PATH = UDEV_SCHED_FILE;
 export const TMPFILES_PATH = '/etc/tmpfiles.d/kvmio-scheduler.conf';
-
-const quote = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
-
-export const udevRuleLine = (e: SchedulerEntry): string =>
-  ['ACTION=="add|change"', 'SUBSYSTEM=="block"', ...e.match.map((m) => `${m.key}=="${quote(m.value)}"`), `ATTR{queue/scheduler}="${e.scheduler}"`].join(', ');
 
 export const tmpfilesLine = (e: SchedulerEntry): string => `w /sys/block/${e.device}/queue/scheduler - - - - ${e.scheduler}`;
 
@@ -66,7 +57,7 @@ const HEADER = (how: string): string[] => [
 ];
 
 export function renderUdevSchedulerRules(entries: readonly SchedulerEntry[], existing?: string): string {
-  const fresh = entries.map((e) => ({ key: udevKey(udevRuleLine(e)), lines: [`# kvmio: ${e.device}: ${e.comment}`, udevRuleLine(e)] }));
+  const fresh = entries.map((e) => ({ key: udevKey(e.udevRule), lines: [`# kvmio: ${e.device}: ${e.comment}`, e.udevRule] }));
   const blocks = merge(existing, fresh, udevKey);
   return [...HEADER('--persist udev; matched on stable identity, applies to hot-plugged disks too'), ...blocks.flatMap((b) => b.lines)].join('\n') + '\n';
 }

@@ -1,7 +1,8 @@
 // sysctl.d drop-in for the values kvmio sets (systemd-sysctl applies files in name
 // order across /etc, /run, /usr/lib; the last setting of a key wins: sysctl.d(5)).
+import { SYSCTL_FILE } from '../decide/host-defaults.js';
 
-export const SYSCTL_PATH = '/etc/sysctl.d/90-kvmio.conf';
+export const SYSCTL_PATH = SYSCTL_FILE;
 
 export interface SysctlEntry {
   readonly key: string;

@@ -19,6 +19,7 @@ export function disk(name: string, over: Partial<BlockDevice> & { sched?: string
     mountpoints: [],
     carriesRoot: false,
     carriesBoot: false,
+    partitions: [],
     ...rest,
   };
 }
@@ -29,7 +30,8 @@ export function host(devices: BlockDevice[], over: Partial<HostFacts> = {}): Hos
     hostname: ok('h'),
     kernelRelease: ok('6.18.0'),
     cmdline: ok({ raw: 'quiet' }),
-    roles: { kvmHost: true, guest: false, evidence: [], kvm: ok({ opened: true }) },
+    roles: { kvmHost: true, guest: false, evidence: [], kvm: ok({ opened: true }), cpuFlags: ok([]), dmi: missing('none') },
+    mounts: ok([]),
     aio: ok({ nr: 0, maxNr: 65536 }),
     sysctl: ok([]),
     schedulerRules: ok([]),

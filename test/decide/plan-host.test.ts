@@ -2,33 +2,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { planHost, type HostPolicy } from '../../src/decide/plan-host.js';
 import { aioDemandFromCounts, aioDemandFromDomains, recommendedAioMaxNr } from '../../src/decide/recommend-aio.js';
-import { recommendedScheduler } from '../../src/decide/recommend-scheduler.js';
 import { ok } from '../../src/facts/source.js';
 import { checkUdevRules } from '../../src/render/udev-grammar.js';
 import { disk, host } from './fake-facts.js';
 
 const policy = (over: Partial<HostPolicy> = {}): HostPolicy => ({ only: [], devices: [], persist: 'udev', passthrough: false, ...over });
-const roles = host([]).roles;
-
-describe('recommendedScheduler', () => {
-  const cases: { name: string; dev: ReturnType<typeof disk>; guest?: boolean; want?: string; rule?: string }[] = [
-    { name: 'SATA SSD on a host → mq-deadline', dev: disk('sda'), want: 'mq-deadline', rule: 'sched.host-ssd' },
-    { name: 'HDD → mq-deadline (bfq accepted)', dev: disk('sdb', { rot: true }), want: 'mq-deadline', rule: 'sched.host-hdd' },
-    { name: 'NVMe → none', dev: disk('nvme0n1', { transport: 'nvme', hw: 4 }), want: 'none', rule: 'sched.host-nvme' },
-    { name: 'multi-queue SAS SSD → none', dev: disk('sdc', { transport: 'sas', hw: 8 }), want: 'none', rule: 'sched.host-nvme' },
-    { name: 'virtio disk on a host that is also a guest → none (guest rule wins)', dev: disk('vda', { transport: 'virtio', rot: true }), guest: true, want: 'none', rule: 'sched.guest-virtio' },
-    { name: 'loop → none', dev: disk('loop3', { kind: 'loop', transport: 'loop' }), want: 'none', rule: 'sched.stacked' },
-    { name: 'partition → no advice', dev: disk('sda1', { kind: 'part' }) },
-    { name: 'unknown media → no advice', dev: disk('sdx', { rotational: { ok: false, reason: 'x' } }) },
-  ];
-  for (const c of cases) {
-    it(c.name, () => {
-      const a = recommendedScheduler(c.dev, { ...roles, guest: c.guest ?? false });
-      assert.equal(a?.want, c.want);
-      assert.equal(a?.ruleId, c.rule);
-    });
-  }
-});
 
 describe('recommendedAioMaxNr', () => {
   it('sizes 100 VMs with one iothread each: 100 × 2 × 1024 × 2 → 524288', () => {
@@ -51,12 +29,12 @@ describe('planHost', () => {
   it('fixes a SATA SSD on bfq: udev rule on its wwid first, then the live value', () => {
     const plan = planHost(host([disk('sda', { sched: 'bfq', wwid: 'naa.5000c500a1b2c3d4' })]), policy());
     assert.deepEqual(plan.actions.map((a) => [a.kind, a.id, a.object]), [
-      ['file', 'sched.persist', '/etc/udev/rules.d/60-kvmio-scheduler.rules'],
+      ['file', 'sched.persisted', '/etc/udev/rules.d/60-kvmio-scheduler.rules'],
       ['sysfs', 'sched.host-ssd', 'sda'],
     ]);
     const file = plan.actions[0]!;
     assert.ok(file.kind === 'file');
-    assert.match(file.content, /^ACTION=="add\|change", SUBSYSTEM=="block", KERNEL=="sd\*", ENV\{DEVTYPE\}=="disk", ATTRS\{wwid\}=="naa.5000c500a1b2c3d4", ATTR\{queue\/scheduler\}="mq-deadline"$/m);
+    assert.match(file.content, /^ACTION=="add\|change", SUBSYSTEM=="block", ENV\{DEVTYPE\}=="disk", ATTRS\{wwid\}=="naa.5000c500a1b2c3d4", ATTR\{queue\/scheduler\}="mq-deadline"$/m);
     assert.deepEqual(checkUdevRules(file.content), []);
   });
 
@@ -69,7 +47,7 @@ describe('planHost', () => {
     const plan = planHost(host([disk('nvme0n1', { transport: 'nvme', wwid: 'eui.0025388b71b1f0a1', hw: 4 })]), policy());
     const file = plan.actions[0]!;
     assert.ok(file.kind === 'file');
-    assert.match(file.content, /KERNEL=="nvme\*", ENV\{DEVTYPE\}=="disk", ATTR\{wwid\}=="eui.0025388b71b1f0a1", ATTR\{queue\/scheduler\}="none"/);
+    assert.match(file.content, /KERNEL=="nvme\*", ATTR\{wwid\}=="eui.0025388b71b1f0a1", ATTR\{queue\/scheduler\}="none"/);
   });
 
   it('limits to --device and uses tmpfiles with --persist tmpfiles', () => {
@@ -92,7 +70,7 @@ describe('planHost', () => {
 
   it('--only filters by rule id prefix', () => {
     const facts = host([disk('sda', { sched: 'bfq' }), disk('vda', { transport: 'virtio', sched: 'mq-deadline' })], { cmdline: ok({ raw: 'elevator=deadline', elevator: 'deadline' }) });
-    assert.deepEqual(planHost(facts, policy({ only: ['sched.guest-virtio'] })).actions.filter((a) => a.kind === 'sysfs').map((a) => a.object), ['vda']);
+    assert.deepEqual(planHost(facts, policy({ only: ['sched.guest-virtual'] })).actions.filter((a) => a.kind === 'sysfs').map((a) => a.object), ['vda']);
     assert.deepEqual(planHost(facts, policy({ only: ['boot'] })).actions.map((a) => a.id), ['boot.elevator']);
   });
 
@@ -111,7 +89,7 @@ describe('planHost', () => {
   });
 
   it('adds the IOMMU drop-in only with passthrough, and not when the cmdline has it', () => {
-    assert.deepEqual(planHost(host([]), policy({ passthrough: true })).actions.map((a) => a.id), ['boot.iommu']);
+    assert.deepEqual(planHost(host([]), policy({ passthrough: true })).actions.map((a) => a.id), ['iommu.intel-cmdline']);
     const on = host([], { cmdline: ok({ raw: 'intel_iommu=on iommu=pt', intelIommu: 'on', iommu: 'pt' }) });
     assert.deepEqual(planHost(on, policy({ passthrough: true })).actions, []);
     const a = planHost(host([]), policy({ passthrough: true })).actions[0]!;

@@ -9,12 +9,17 @@ import { renderSysctlConf } from '../../src/render/sysctl-conf.js';
 import { checkUdevRules, parseUdevRuleLine } from '../../src/render/udev-grammar.js';
 import { parseSysfsValue } from '../../src/apply/handlers.js';
 import { withLoop, withTempDir } from '../helpers.js';
+import { udevSchedulerRule } from '../../src/decide/udev-match.js';
+import type { BlockDevice } from '../../src/facts/host-facts.js';
+import { disk } from '../decide/fake-facts.js';
 import { assertGolden } from './golden-check.js';
 
+const entry = (dev: BlockDevice, scheduler: string, comment: string): SchedulerEntry => ({ device: dev.name, scheduler, udevRule: udevSchedulerRule(dev, scheduler), comment });
 const ENTRIES: SchedulerEntry[] = [
-  { device: 'sda', scheduler: 'mq-deadline', match: [{ key: 'KERNEL', value: 'sd*' }, { key: 'ENV{DEVTYPE}', value: 'disk' }, { key: 'ATTRS{wwid}', value: 'naa.5000c500a1b2c3d4' }], comment: 'sched.host-ssd: single-queue SSD' },
-  { device: 'nvme0n1', scheduler: 'none', match: [{ key: 'KERNEL', value: 'nvme*' }, { key: 'ENV{DEVTYPE}', value: 'disk' }, { key: 'ATTR{wwid}', value: 'eui.0025388b71b1f0a1' }], comment: 'sched.host-nvme: NVMe' },
-  { device: 'sdb', scheduler: 'mq-deadline', match: [{ key: 'KERNEL', value: 'sdb' }], comment: 'sched.host-hdd: rotational (no stable identity: matched by kernel name)' },
+  entry(disk('sda', { wwid: 'naa.5000c500a1b2c3d4' }), 'mq-deadline', 'sched.host-ssd'),
+  entry(disk('nvme0n1', { transport: 'nvme', wwid: 'eui.0025388b71b1f0a1' }), 'none', 'sched.multiqueue'),
+  entry(disk('vdb', { transport: 'virtio', serial: 'data-1' }), 'none', 'sched.guest-virtual'),
+  entry(disk('sdb', { rot: true }), 'mq-deadline', 'sched.host-hdd (no stable identity: matched by kernel name)'),
 ];
 
 describe('host file renderers (golden)', () => {
@@ -25,7 +30,7 @@ describe('host file renderers (golden)', () => {
   });
   it('udev rules merge keeps other devices and replaces the same target', () => {
     const first = renderUdevSchedulerRules(ENTRIES.slice(0, 2));
-    const merged = renderUdevSchedulerRules([{ ...ENTRIES[0]!, scheduler: 'bfq' }, ENTRIES[2]!], first);
+    const merged = renderUdevSchedulerRules([{ ...ENTRIES[0]!, udevRule: ENTRIES[0]!.udevRule.replace('"mq-deadline"', '"bfq"') }, ENTRIES[2]!], first);
     assert.equal((merged.match(/naa\.5000c500a1b2c3d4/g) ?? []).length, 1);
     assert.match(merged, /naa\.5000c500a1b2c3d4", ATTR\{queue\/scheduler\}="bfq"/);
     assert.match(merged, /eui\.0025388b71b1f0a1/);
@@ -91,7 +96,7 @@ describe('tmpfiles.d file applied by the real systemd-tmpfiles', () => {
         const want = before === 'bfq' ? 'mq-deadline' : 'bfq';
         try {
           const conf = join(dir, 'kvmio-scheduler.conf');
-          writeFileSync(conf, renderTmpfilesScheduler([{ device: dev, scheduler: want, match: [], comment: 'test' }]));
+          writeFileSync(conf, renderTmpfilesScheduler([{ device: dev, scheduler: want, udevRule: '', comment: 'test' }]));
           await execOk(['systemd-tmpfiles', '--create', conf]);
           assert.equal(parseSysfsValue(readFileSync(sched, 'utf8')).value, want);
         } finally {
