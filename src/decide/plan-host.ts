@@ -1,12 +1,13 @@
 // planHost(facts, policy, managed) → the actions `kvmio fix` takes, pure. Files come
 // before live values, so a run killed between them and rerun plans the same files
 // (the live value still differs) and reaches the same end state.
-import type { BlockDevice, HostFacts } from '../facts/host-facts.js';
+import type { HostFacts } from '../facts/host-facts.js';
 import { GRUB_DROPIN_PATH, renderGrubDropin } from '../render/grub-dropin.js';
 import { TMPFILES_PATH, UDEV_RULES_PATH, renderTmpfilesScheduler, renderUdevSchedulerRules, type SchedulerEntry } from '../render/scheduler-persist.js';
 import { SYSCTL_PATH, renderSysctlConf } from '../render/sysctl-conf.js';
 import { sysctlPath, type HostAction } from './action.js';
 import { matchesOnly } from './finding.js';
+import { AIO_MAX_NR_DEFAULT } from './host-defaults.js';
 import { recommendedAioMaxNr, type AioDemand } from './recommend-aio.js';
 import { chooseScheduler, kernelDefaultScheduler } from './choose-scheduler.js';
 import { udevSchedulerRule } from './udev-match.js';
@@ -54,7 +55,7 @@ export function planHost(facts: HostFacts, policy: HostPolicy, managed: ManagedF
   const entries: SchedulerEntry[] = [];
   if (!facts.blockDevices.ok) skipped.push({ id: 'sched', object: 'host', why: `block devices unreadable: ${facts.blockDevices.reason}` });
   for (const dev of facts.blockDevices.ok ? facts.blockDevices.value : []) {
-    if (!inScope(dev.name)) continue;
+    if (!inScope(dev.name) || dev.kind === 'part') continue; // partitions use their disk's queue
     const choice = chooseScheduler(dev, facts.roles);
     if (!choice.ok) {
       if (matchesOnly(choice.id, policy.only)) skipped.push({ id: choice.id, object: dev.name, why: choice.reason });
@@ -107,7 +108,10 @@ export function planHost(facts: HostFacts, policy: HostPolicy, managed: ManagedF
       const advice = recommendedAioMaxNr(policy.aio, current);
       const persisted = facts.sysctl.ok ? [...facts.sysctl.value].reverse().find((s) => s.key === AIO_KEY) : undefined;
       const persistedValue = persisted ? Number(persisted.value) : undefined;
-      if (current < advice.target || persistedValue === undefined || persistedValue < advice.target) {
+      // Persist when raising, or when what boot would set is below the target (a live value
+      // raised by hand, or nothing persisted while the target is above the kernel default).
+      const bootValue = persistedValue ?? AIO_MAX_NR_DEFAULT;
+      if (current < advice.target || bootValue < advice.target) {
         files.push({
           kind: 'file',
           id: 'aio.max-nr',

@@ -4,6 +4,7 @@
 // headroom (libvirt-started VMs were seen at 4096), rounds up to a power of two, never
 // goes below the kernel default 65536, and never lowers the current value.
 
+import type { DomainAio } from '../facts/parse-domain-aio.js';
 import { AIO_MAX_NR_DEFAULT, AIO_PER_CONTEXT } from './host-defaults.js';
 
 /** Headroom over the counted need: VMs added later, libvirt-started VMs seen at 4× per context. */
@@ -20,13 +21,6 @@ export const aioDemandFromCounts = (vms: number, iothreads: number): AioDemand =
   contexts: vms * (1 + iothreads),
   explain: `${vms} VM${vms === 1 ? '' : 's'} × (1 main loop + ${iothreads} iothread${iothreads === 1 ? '' : 's'} serving native-AIO disks) = ${vms * (1 + iothreads)} AIO contexts`,
 });
-
-export interface DomainAio {
-  readonly name: string;
-  readonly nativeDisks: number;
-  /** Distinct iothreads that serve native-AIO disks. */
-  readonly nativeIothreads: number;
-}
 
 export function aioDemandFromDomains(domains: readonly DomainAio[]): AioDemand {
   const native = domains.filter((d) => d.nativeDisks > 0);

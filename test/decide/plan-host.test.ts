@@ -96,3 +96,22 @@ describe('planHost', () => {
     assert.match(a.notes?.join(' ') ?? '', /update-grub.*reboot/);
   });
 });
+
+describe('planHost edge cases', () => {
+  it('skips partitions (they use the disk queue)', () => {
+    const plan = planHost(host([disk('loop1p1', { kind: 'part', transport: 'loop', scheduler: { ok: false, reason: 'partition' } })]), { only: [], devices: [], persist: 'udev', passthrough: false });
+    assert.deepEqual(plan.actions, []);
+    assert.deepEqual(plan.skipped.filter((s) => s.id.startsWith('sched')), []);
+  });
+  it('persists nothing for aio when the sized target is the kernel default and nothing is set', () => {
+    const plan = planHost(host([]), { only: [], devices: [], persist: 'udev', passthrough: false, aio: aioDemandFromCounts(1, 0) });
+    assert.deepEqual(plan.actions, []);
+  });
+  it('persists a live aio-max-nr raised by hand that no sysctl.d file keeps', () => {
+    const plan = planHost(host([], { aio: ok({ nr: 0, maxNr: 1048576 }) }), { only: [], devices: [], persist: 'udev', passthrough: false, aio: aioDemandFromCounts(1, 0) });
+    assert.deepEqual(plan.actions.map((a) => [a.kind, a.id]), [['file', 'aio.max-nr']]);
+    const f = plan.actions[0]!;
+    assert.ok(f.kind === 'file');
+    assert.match(f.content, /^fs\.aio-max-nr = 1048576$/m);
+  });
+});

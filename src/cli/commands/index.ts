@@ -2,9 +2,15 @@
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { register as audit } from './audit.js';
+import { register as fix } from './fix.js';
+import { register as verify } from './verify.js';
+import { register as rollback } from './rollback.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
 export const COMMANDS: readonly Register[] = [
   audit,
+  fix,
+  verify,
+  rollback,
 ];
