@@ -67,7 +67,8 @@ export const sysfsHandler: ActionHandler<SysfsWrite, SysfsSnapshot> = {
   apply: (a) => writeFileSync(a.path, a.value),
   verify: (a, s) => (!s.exists ? `${a.path} is gone` : sameValue(s.value, a.value) ? undefined : `${a.path} is "${s.value}", kvmio set "${a.value}"`),
   restore: (a, old) => {
-    if (old.exists) writeFileSync(a.path, old.value);
+    // driver_override reads "(null)" when unset and is cleared by writing a newline
+    if (old.exists) writeFileSync(a.path, old.value === '(null)' ? '\n' : old.value);
   },
   compare: (old, cur) => (!old.exists ? undefined : !cur.exists ? 'gone' : sameValue(old.value, cur.value) ? undefined : `"${cur.value}" ≠ original "${old.value}"`),
   describeRestore: (a, old, cur) => `${a.object}: ${a.path}: ${cur.exists ? cur.value : '(missing)'} → ${old.exists ? old.value : '(missing, nothing to do)'}`,
@@ -118,7 +119,11 @@ export const fileHandler: ActionHandler<FileWrite, FileSnapshot> = {
 
 export type HandlerMap = Readonly<Record<string, ActionHandler>>;
 
-/** The built-in kinds; callers may spread in their own: `{ ...BUILTIN_HANDLERS, vfio: vfioHandler }`. */
+/**
+ * Every kind the journal may contain. `kvmio rollback` and `verify` read journals written
+ * by any command, so a new kind (e.g. VFIO unbind/bind) must be added HERE, not only
+ * passed to applyActions, or rollback cannot undo it.
+ */
 export const BUILTIN_HANDLERS: HandlerMap = {
   sysfs: sysfsHandler as ActionHandler,
   file: fileHandler as ActionHandler,

@@ -58,7 +58,11 @@ export function findCompetitors(facts: HostFacts, ours: PersistedByKvmio): Compe
           r.kind === 'tmpfiles'
             ? s.kind === 'udev' ? 'tmpfiles.d runs at boot after udev has applied the rules' : wins ? 'the earliest-sorting tmpfiles.d file wins for a path' : 'sorts after kvmio’s line for the same path, so it is ignored'
             : s.kind === 'udev' ? (wins ? 'a later-sorting udev rule assigns last' : 'sorts before kvmio’s rule, which assigns last') : 'udev may apply it when the device is (re)added';
-        out.push({ object: name, source: where, message: `${where} sets ${name}'s scheduler to "${r.scheduler}": ${how}`, wins: wins && r.scheduler !== scheduler });
+        // blk-mq keeps "deadline" as an alias of mq-deadline; noop and cfq writes fail (Linux 5.0)
+        const effective = r.scheduler === 'deadline' ? 'mq-deadline' : r.scheduler;
+        const fails = r.scheduler === 'noop' || r.scheduler === 'cfq';
+        const tail = fails ? `; "${r.scheduler}" no longer exists, so that write fails` : '';
+        out.push({ object: name, source: where, message: `${where} sets ${name}'s scheduler to "${r.scheduler}": ${how}${tail}`, wins: wins && !fails && effective !== scheduler });
       }
     }
   }

@@ -263,3 +263,23 @@ describe('two kvmio fix --yes at once', () => {
     });
   });
 });
+
+describe('kvmio fix on the kernel command line', () => {
+  it('--passthrough writes the GRUB drop-in under --root, says update-grub and reboot, and rollback removes it', async () => {
+    await withTempDir(async (dir) => {
+      const root = join(dir, 'root');
+      const dry = await cli(['fix', '--only', 'iommu', '--passthrough', '--root', root, '--json']);
+      assert.equal(dry.code, 0, dry.stderr);
+      const j = JSON.parse(dry.stdout) as { mode: string; actions: { id: string; path: string; status: string }[]; notes: string[] };
+      assert.equal(j.mode, 'dry-run');
+      assert.deepEqual(j.actions.map((a) => [a.id, a.path, a.status]), [['iommu.intel-cmdline', join(root, 'etc/default/grub.d/kvmio.cfg'), 'would-change']]);
+      assert.match(j.notes.join(' '), /update-grub.*reboot/);
+      const r = await cli(['fix', '--yes', '--only', 'iommu', '--passthrough', '--root', root]);
+      assert.equal(r.code, 0);
+      assert.match(readFileSync(join(root, 'etc/default/grub.d/kvmio.cfg'), 'utf8'), /intel_iommu=on iommu=pt/);
+      const rb = await cli(['rollback', '--yes', '--root', root]);
+      assert.match(rb.stdout, /run update-grub/);
+      assert.equal(existsSync(join(root, 'etc/default')), false);
+    });
+  });
+});
