@@ -1,7 +1,7 @@
 // How the engine snapshots, applies, verifies and restores each kind of action. New
 // kinds (e.g. VFIO driver binding) add a handler and pass it to the engine; the journal
 // stores the handler's JSON snapshot, so rollback needs only the handler for that kind.
-import { existsSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FileWrite, SysfsWrite } from '../decide/action.js';
 import { unifiedDiff } from '../render/unified-diff.js';
@@ -95,7 +95,16 @@ export const fileHandler: ActionHandler<FileWrite, FileSnapshot> = {
   key: (a) => `file:${a.path}`,
   snapshot: (a) => readFileSnap(a.path),
   isDone: (a, s) => s.exists && text(s) === a.content && s.mode === (a.mode ?? 0o644),
-  check: (a, s) => (s.exists && !statSync(a.path).isFile() ? `${a.path} exists and is not a regular file` : undefined),
+  // A symlink would be replaced by a regular file and could not be restored as a link.
+  check: (a) => {
+    let st;
+    try {
+      st = lstatSync(a.path);
+    } catch {
+      return undefined; // absent: created
+    }
+    return st.isFile() ? undefined : `${a.path} exists and is not a regular file (symlink or special); kvmio only replaces regular files`;
+  },
   describe: (a, s) => unifiedDiff(text(s), a.content, a.path) || `${a.path}: mode → ${(a.mode ?? 0o644).toString(8)}\n`,
   apply: (a) => writeFileAtomic(a.path, a.content, a.mode ?? 0o644),
   verify: (a, s) => (!s.exists ? `${a.path} was removed` : text(s) !== a.content ? `${a.path} differs from what kvmio wrote:\n${unifiedDiff(a.content, text(s), a.path)}` : undefined),

@@ -53,6 +53,7 @@ export function planHost(facts: HostFacts, policy: HostPolicy, managed: ManagedF
 
   // --- schedulers ---------------------------------------------------------------------
   const entries: SchedulerEntry[] = [];
+  const persistInScope = matchesOnly('sched.persisted', policy.only);
   if (!facts.blockDevices.ok) skipped.push({ id: 'sched', object: 'host', why: `block devices unreadable: ${facts.blockDevices.reason}` });
   for (const dev of facts.blockDevices.ok ? facts.blockDevices.value : []) {
     if (!inScope(dev.name) || dev.kind === 'part') continue; // partitions use their disk's queue
@@ -61,7 +62,9 @@ export function planHost(facts: HostFacts, policy: HostPolicy, managed: ManagedF
       if (matchesOnly(choice.id, policy.only)) skipped.push({ id: choice.id, object: dev.name, why: choice.reason });
       continue;
     }
-    if (choice.expected === 'any' || !matchesOnly(choice.id, policy.only)) continue;
+    // --only sched.persisted: persist without touching live values
+    const liveInScope = matchesOnly(choice.id, policy.only);
+    if (choice.expected === 'any' || !(liveInScope || persistInScope)) continue;
     if (!dev.scheduler.ok) {
       skipped.push({ id: choice.id, object: dev.name, why: `scheduler unreadable: ${dev.scheduler.reason}` });
       continue;
@@ -83,7 +86,7 @@ export function planHost(facts: HostFacts, policy: HostPolicy, managed: ManagedF
         comment: `${choice.id}${udevRule.includes(`KERNEL=="${dev.name}"`) ? ' (no stable identity: matched by kernel name)' : ''}`,
       });
     }
-    if (fixLive) {
+    if (fixLive && liveInScope) {
       live.push({ kind: 'sysfs', id: choice.id, object: dev.name, reason: `${choice.why} (${choice.ref})`, path: `/sys/block/${dev.name}/queue/scheduler`, value: choice.expected });
     }
   }
@@ -121,7 +124,7 @@ export function planHost(facts: HostFacts, policy: HostPolicy, managed: ManagedF
           content: renderSysctlConf([{ key: AIO_KEY, value: String(advice.target), why: advice.explain }]),
         });
       }
-      if (current < advice.target) {
+      if (current < advice.target && matchesOnly('aio.max-nr', policy.only)) {
         live.push({ kind: 'sysfs', id: 'aio.max-nr', object: 'host', reason: advice.explain.join('; '), path: sysctlPath(AIO_KEY), value: String(advice.target) });
       }
     }

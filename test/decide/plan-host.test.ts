@@ -115,3 +115,13 @@ describe('planHost edge cases', () => {
     assert.match(f.content, /^fs\.aio-max-nr = 1048576$/m);
   });
 });
+
+describe('planHost --only persisted ids', () => {
+  const p = (only: string[], aio = false): HostPolicy => ({ only, devices: [], persist: 'udev', passthrough: false, ...(aio ? { aio: aioDemandFromCounts(100, 1) } : {}) });
+  it('sched.persisted writes the rules file without touching live values', () => {
+    assert.deepEqual(planHost(host([disk('sda', { sched: 'bfq' })]), p(['sched.persisted'])).actions.map((a) => a.kind), ['file']);
+  });
+  it('aio.persisted writes the sysctl.d file only', () => {
+    assert.deepEqual(planHost(host([]), p(['aio.persisted'], true)).actions.map((a) => a.kind), ['file']);
+  });
+});
