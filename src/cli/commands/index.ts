@@ -5,6 +5,7 @@ import { register as audit } from './audit.js';
 import { register as fix } from './fix.js';
 import { register as verify } from './verify.js';
 import { register as rollback } from './rollback.js';
+import { register as collect } from './collect.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
@@ -13,4 +14,5 @@ export const COMMANDS: readonly Register[] = [
   fix,
   verify,
   rollback,
+  collect,
 ];
