@@ -137,6 +137,7 @@ export interface RestoreOutcome {
 export async function rollbackJournal(opts: EngineOptions & { readonly yes: boolean }): Promise<{ outcomes: RestoreOutcome[]; archived?: string }> {
   const handlers = handlersOf(opts);
   const lock = opts.yes ? await acquireLock(opts.stateDir, { purpose: 'rollback --yes', wait: opts.wait ?? false }) : undefined;
+  const step = faultCounter(opts.faultAfterStep);
   try {
     const targets = journalTargets(readJournal(opts.stateDir)).reverse();
     const outcomes: RestoreOutcome[] = [];
@@ -159,6 +160,7 @@ export async function rollbackJournal(opts: EngineOptions & { readonly yes: bool
         const left = h.compare(t.original, await h.snapshot(a));
         if (left) throw new Error(`after restoring, ${left}`);
         outcomes.push({ action: a, status: diff === undefined ? 'unchanged' : 'restored', change: diff === undefined ? '' : change });
+        step();
       } catch (e) {
         outcomes.push({ action: a, status: 'failed', change, error: e instanceof Error ? e.message : String(e) });
       }

@@ -208,6 +208,17 @@ describe('kvmio fix killed at every step (SIGKILL), rerun, rollback', () => {
           }
           // sched: file + live value; aio: file + live value; 3 durable steps each
           assert.equal(kills, 12);
+
+          // a rollback killed after each restore is rerun to the same original state
+          for (let n = 1; ; n++) {
+            await runAll();
+            const child = await cliProcess(['rollback', '--yes', '--state-dir', state], { env: { KVMIO_FAULT_AFTER_STEP: String(n) } });
+            if (child.code === 0) break;
+            assert.equal(child.code, 128);
+            assert.equal((await cli(['rollback', '--yes', '--state-dir', state])).code, 0);
+            assert.deepEqual(world(), original, `rollback killed after restore ${n}, then rerun`);
+          }
+          assert.deepEqual(world(), original);
         } finally {
           setSched(dev, origSched);
           setAioMax(origAio);
