@@ -81,8 +81,9 @@ describe('apply engine', () => {
   it('refuses a value the kernel does not offer, journaling nothing', async () => {
     await withTempDir(async (dir) => {
       await withLoop(dir, 4, async (dev) => {
-        const out = await applyActions([schedAction(dev, 'cfq')], { stateDir: join(dir, 'state') });
-        assert.equal(out[0]!.status, 'refused');
+        const out = await applyActions([schedAction(dev, 'cfq'), fileAction('/x', '1\n')], { stateDir: join(dir, 'state'), root: join(dir, 'r') });
+        assert.deepEqual(out.map((o) => o.status), ['refused', 'not-run']);
+        assert.equal(existsSync(join(dir, 'r')), false);
         assert.match(out[0]!.error ?? '', /"cfq" is not offered/);
         assert.deepEqual(readJournal(join(dir, 'state')), []);
       });

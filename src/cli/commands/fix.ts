@@ -128,15 +128,15 @@ async function fix(opts: FixOptions, ctx: Ctx): Promise<void> {
     for (const n of notes) ctx.print(`note: ${n}`);
     if (!yes && outcomes.some((o) => o.status === 'would-change')) ctx.print(`run again with --yes to apply; "kvmio rollback --yes" undoes it`);
   }
-  ctx.exitCode = outcomes.some((o) => o.status === 'refused' || o.status === 'failed') ? 1 : 0;
+  ctx.exitCode = outcomes.some((o) => o.status === 'refused' || o.status === 'failed' || o.status === 'not-run') ? 1 : 0;
 }
 
-const LABEL: Record<Outcome['status'], string> = { 'would-change': 'would change', unchanged: 'unchanged', changed: 'changed', refused: 'REFUSED', failed: 'FAILED' };
+const LABEL: Record<Outcome['status'], string> = { 'would-change': 'would change', unchanged: 'unchanged', changed: 'changed', refused: 'REFUSED', failed: 'FAILED', 'not-run': 'not run' };
 
 function formatOutcome(o: Outcome): string {
   const head = `${LABEL[o.status].padEnd(14)}${o.action.id} ${o.action.object}`;
   const lines = [head];
-  if (o.status !== 'unchanged') {
+  if (o.status !== 'unchanged' && o.status !== 'not-run') {
     lines.push(`  why: ${o.action.reason}`);
     if (o.change !== '') lines.push(...o.change.replace(/\n$/, '').split('\n').map((l) => `  ${l}`));
   }
