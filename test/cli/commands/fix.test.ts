@@ -294,3 +294,16 @@ describe('kvmio fix on the kernel command line', () => {
     });
   });
 });
+
+describe('kvmio fix warns about what would undo it at boot', () => {
+  it('names a later-sorting sysctl.d file in the dry run', async () => {
+    await withTempDir(async (dir) => {
+      const root = join(dir, 'root');
+      mkdirSync(join(root, 'etc/sysctl.d'), { recursive: true });
+      writeFileSync(join(root, 'etc/sysctl.d/99-zz-local.conf'), 'fs.aio-max-nr = 65536\n');
+      const r = await cli(['fix', '--only', 'aio', '--vms', '100', '--iothreads', '1', '--root', root]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /warning: \/etc\/sysctl\.d\/99-zz-local\.conf:1 sets fs\.aio-max-nr = 65536 and is applied after \/etc\/sysctl\.d\/90-kvmio\.conf/);
+    });
+  });
+});
