@@ -172,3 +172,12 @@ describe('apply engine crash leftovers and guards', () => {
     });
   });
 });
+
+describe('state dir that cannot be created', () => {
+  it('is a clear KvmioError, not a crash', async () => {
+    await withTempDir(async (dir) => {
+      writeFileSync(join(dir, 'file'), '');
+      await assert.rejects(acquireLock(join(dir, 'file', 'state')), (e: unknown) => e instanceof KvmioError && /cannot create state directory/.test(e.message));
+    });
+  });
+});
