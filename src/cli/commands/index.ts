@@ -5,6 +5,9 @@ import { register as disk } from './disk.js';
 import { register as diskCreate } from './disk-create.js';
 import { register as vg } from './vg.js';
 import { register as audit } from './audit.js';
+import { register as fix } from './fix.js';
+import { register as verify } from './verify.js';
+import { register as rollback } from './rollback.js';
 import { register as collect } from './collect.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
@@ -14,5 +17,8 @@ export const COMMANDS: readonly Register[] = [
   diskCreate,
   vg,
   audit,
+  fix,
+  verify,
+  rollback,
   collect,
 ];
