@@ -2,7 +2,7 @@
 import type { HostFacts } from '../facts/host-facts.js';
 import type { Finding } from './finding.js';
 import { REF } from './host-defaults.js';
-import { kernelAtLeast } from './kernel-version.js';
+import { atLeast, parseVersion, version } from './version.js';
 import { LEGACY_SCHEDULERS } from './choose-scheduler.js';
 
 export function auditBootElevator(facts: HostFacts): Finding[] {
@@ -14,7 +14,8 @@ export function auditBootElevator(facts: HostFacts): Finding[] {
     return [{ ...base, status: 'pass', observed: '(not set)', expected: '(not set)', why: 'schedulers are chosen per disk through sysfs, as the kernel asks since Linux 5.5' }];
   }
   const release = facts.kernelRelease.ok ? facts.kernelRelease.value : undefined;
-  if (release !== undefined && kernelAtLeast(release, 5, 0) === false) {
+  const kernel = release === undefined ? undefined : parseVersion(release);
+  if (kernel !== undefined && !atLeast(kernel, version(5, 5))) {
     return [{ ...base, status: 'pass', observed: `elevator=${value}`, expected: '(not set)', why: `kernel ${release} still honours elevator= (it lost its effect in Linux 5.5); per-disk udev rules are still the better way` }];
   }
   const legacy = LEGACY_SCHEDULERS[value];

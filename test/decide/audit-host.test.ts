@@ -58,6 +58,8 @@ const cases: Case[] = [
   { name: 'no elevator= passes', facts: host(), id: 'boot.elevator', object: 'host', status: 'pass' },
   { name: 'elevator=deadline on 6.1 warns with the fix', facts: host({ cmdline: ok({ raw: 'elevator=deadline', elevator: 'deadline' }) }), id: 'boot.elevator', object: 'host', status: 'warn', text: /does not have any effect anymore.*mq-deadline/, fix: /sed -i -E 's\/\[\[:space:\]\]\*elevator=deadline\/\/' \/etc\/default\/grub && update-grub/ },
   { name: 'elevator= on 4.19 still works', facts: host({ kernelRelease: ok('4.19.0-27-amd64'), cmdline: ok({ raw: 'elevator=noop', elevator: 'noop' }) }), id: 'boot.elevator', object: 'host', status: 'pass' },
+  { name: 'elevator= on 5.4 is still read', facts: host({ kernelRelease: ok('5.4.0-150-generic'), cmdline: ok({ raw: 'elevator=deadline', elevator: 'deadline' }) }), id: 'boot.elevator', object: 'host', status: 'pass' },
+  { name: 'elevator= on 5.5 has no effect', facts: host({ kernelRelease: ok('5.5.0'), cmdline: ok({ raw: 'elevator=deadline', elevator: 'deadline' }) }), id: 'boot.elevator', object: 'host', status: 'warn' },
   { name: 'unreadable cmdline skips', facts: host({ cmdline: missing('/proc/cmdline: EACCES') }), id: 'boot.elevator', object: 'host', status: 'skip' },
   // sched.persisted
   { name: 'nvme bfq from tmpfiles warns', facts: host({ schedulerRules: ok([tmpfiles('nvme0n1', 'bfq')]), blockDevices: devs(disk('nvme0n1', { transport: 'nvme', hw: 4, sched: 'bfq' })) }), id: 'sched.persisted', object: 'nvme0n1', status: 'warn', fix: "sed -i '1s/\\bbfq\\b/none/' /usr/lib/tmpfiles.d/IO_ioscheduler.conf" },
