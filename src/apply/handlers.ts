@@ -1,0 +1,125 @@
+// How the engine snapshots, applies, verifies and restores each kind of action. New
+// kinds (e.g. VFIO driver binding) add a handler and pass it to the engine; the journal
+// stores the handler's JSON snapshot, so rollback needs only the handler for that kind.
+import { existsSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { FileWrite, SysfsWrite } from '../decide/action.js';
+import { unifiedDiff } from '../render/unified-diff.js';
+import { missingDirs, removeEmptyDirs, removeFileDurable, writeFileAtomic } from './atomic-file.js';
+import type { EngineAction } from './journal.js';
+
+type Awaitable<T> = T | Promise<T>;
+
+export interface ActionHandler<A extends EngineAction = EngineAction, S = unknown> {
+  /** Redirect paths (files under --root); the result is what gets journaled. */
+  locate(action: A, root: string): A;
+  /** Identity of what the action changes ("sysfs:/sys/block/sdb/queue/scheduler"). */
+  key(action: A): string;
+  /** The current state, JSON-serializable: journaled before any change. */
+  snapshot(action: A): Awaitable<S>;
+  /** The target already holds what the action would set. */
+  isDone(action: A, current: S): boolean;
+  /** Why the action must not run (a guard), or undefined. */
+  check(action: A, current: S): string | undefined;
+  /** Human text: "sysfs /sys/…: mq-deadline → none", or a unified diff. */
+  describe(action: A, current: S): string;
+  apply(action: A): Awaitable<void>;
+  /** Undefined when the target holds the action's value, else what differs. */
+  verify(action: A, current: S): string | undefined;
+  /** Put back the state `old` (a snapshot). */
+  restore(action: A, old: S): Awaitable<void>;
+  /** Undefined when `current` equals `old`, else what differs. */
+  compare(old: S, current: S): string | undefined;
+  describeRestore(action: A, old: S, current: S): string;
+}
+
+// ---- sysfs / procfs values -------------------------------------------------------
+
+export type SysfsSnapshot = { readonly exists: false } | { readonly exists: true; readonly value: string; readonly choices?: readonly string[] };
+
+/** "none [mq-deadline] kyber" → current "mq-deadline" with the choices; plain values trimmed. */
+export function parseSysfsValue(text: string): { value: string; choices?: string[] } {
+  const t = text.trim();
+  const m = /\[([^\]]+)\]/.exec(t);
+  if (!m) return { value: t };
+  return { value: m[1]!, choices: t.replace(/[[\]]/g, '').split(/\s+/).filter((s) => s !== '') };
+}
+
+const readSysfs = (path: string): SysfsSnapshot => {
+  if (!existsSync(path)) return { exists: false };
+  const p = parseSysfsValue(readFileSync(path, 'utf8'));
+  return p.choices ? { exists: true, value: p.value, choices: p.choices } : { exists: true, value: p.value };
+};
+
+const sameValue = (a: string, b: string): boolean => a.trim().split(/\s+/).join(' ') === b.trim().split(/\s+/).join(' ');
+
+export const sysfsHandler: ActionHandler<SysfsWrite, SysfsSnapshot> = {
+  locate: (a) => a,
+  key: (a) => `sysfs:${a.path}`,
+  snapshot: (a) => readSysfs(a.path),
+  isDone: (a, s) => s.exists && sameValue(s.value, a.value),
+  check: (a, s) => {
+    if (!s.exists) return `${a.path} does not exist`;
+    if (s.choices && !s.choices.includes(a.value)) return `${a.path}: "${a.value}" is not offered (available: ${s.choices.join(', ')})`;
+    return undefined;
+  },
+  describe: (a, s) => `${a.object}: ${a.path}: ${s.exists ? s.value : '(missing)'} → ${a.value}`,
+  apply: (a) => writeFileSync(a.path, a.value),
+  verify: (a, s) => (!s.exists ? `${a.path} is gone` : sameValue(s.value, a.value) ? undefined : `${a.path} is "${s.value}", kvmio set "${a.value}"`),
+  restore: (a, old) => {
+    if (old.exists) writeFileSync(a.path, old.value);
+  },
+  compare: (old, cur) => (!old.exists ? undefined : !cur.exists ? 'gone' : sameValue(old.value, cur.value) ? undefined : `"${cur.value}" ≠ original "${old.value}"`),
+  describeRestore: (a, old, cur) => `${a.object}: ${a.path}: ${cur.exists ? cur.value : '(missing)'} → ${old.exists ? old.value : '(missing, nothing to do)'}`,
+};
+
+// ---- whole files ----------------------------------------------------------------------
+
+export type FileSnapshot =
+  | { readonly exists: false; /** directories a write would create (removed again on rollback) */ readonly missingDirs: readonly string[] }
+  | { readonly exists: true; readonly base64: string; readonly mode: number };
+
+const readFileSnap = (path: string): FileSnapshot =>
+  existsSync(path)
+    ? { exists: true, base64: readFileSync(path).toString('base64'), mode: statSync(path).mode & 0o7777 }
+    : { exists: false, missingDirs: missingDirs(dirname(path)) };
+
+const text = (s: FileSnapshot): string | undefined => (s.exists ? Buffer.from(s.base64, 'base64').toString('utf8') : undefined);
+
+/** Joins ROOT and an absolute host path ("/" root leaves it unchanged). */
+export const underRoot = (root: string, path: string): string => (root === '' || root === '/' ? path : join(root, path));
+
+export const fileHandler: ActionHandler<FileWrite, FileSnapshot> = {
+  locate: (a, root) => ({ ...a, path: underRoot(root, a.path) }),
+  key: (a) => `file:${a.path}`,
+  snapshot: (a) => readFileSnap(a.path),
+  isDone: (a, s) => s.exists && text(s) === a.content && s.mode === (a.mode ?? 0o644),
+  check: (a, s) => (s.exists && !statSync(a.path).isFile() ? `${a.path} exists and is not a regular file` : undefined),
+  describe: (a, s) => unifiedDiff(text(s), a.content, a.path) || `${a.path}: mode → ${(a.mode ?? 0o644).toString(8)}\n`,
+  apply: (a) => writeFileAtomic(a.path, a.content, a.mode ?? 0o644),
+  verify: (a, s) => (!s.exists ? `${a.path} was removed` : text(s) !== a.content ? `${a.path} differs from what kvmio wrote:\n${unifiedDiff(a.content, text(s), a.path)}` : undefined),
+  restore: (a, old) => {
+    if (old.exists) {
+      writeFileAtomic(a.path, Buffer.from(old.base64, 'base64'), old.mode);
+      chmodSync(a.path, old.mode); // the umask may have trimmed it
+    } else {
+      removeFileDurable(a.path);
+      removeEmptyDirs(old.missingDirs);
+    }
+  },
+  compare: (old, cur) => {
+    if (!old.exists) return cur.exists ? 'exists, originally absent' : undefined;
+    if (!cur.exists) return 'missing, originally present';
+    if (old.base64 !== cur.base64) return 'bytes differ from the original';
+    return old.mode === cur.mode ? undefined : `mode ${cur.mode.toString(8)} ≠ original ${old.mode.toString(8)}`;
+  },
+  describeRestore: (a, old, cur) => (old.exists ? unifiedDiff(text(cur), text(old), a.path) || `${a.path}: unchanged\n` : cur.exists ? `${a.path}: remove (did not exist before kvmio)\n` : `${a.path}: already absent\n`),
+};
+
+export type HandlerMap = Readonly<Record<string, ActionHandler>>;
+
+/** The built-in kinds; callers may spread in their own: `{ ...BUILTIN_HANDLERS, vfio: vfioHandler }`. */
+export const BUILTIN_HANDLERS: HandlerMap = {
+  sysfs: sysfsHandler as ActionHandler,
+  file: fileHandler as ActionHandler,
+};
