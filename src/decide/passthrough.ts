@@ -137,10 +137,12 @@ export function diskUses(disk: BlockDevice, devs: readonly BlockDevice[], pt: Pa
     }
   }
   const pools: readonly StoragePool[] = pt.pools.ok ? pt.pools.value : [];
+  const poolsHere = new Set<string>();
   for (const pool of pools) {
     const dev = pool.sourceDevices.map(devName).find((n) => n !== undefined && family.includes(n));
     const vg = pool.type === 'logical' ? (pool.sourceName ?? pool.name) : undefined;
     const mount = pool.targetPath !== undefined && ['dir', 'fs', 'netfs'].includes(pool.type) ? mounts.find((m) => m !== '/' && under(pool.targetPath as string, m)) : undefined;
+    if (dev !== undefined || (vg !== undefined && vgs.has(vg)) || mount !== undefined) poolsHere.add(pool.name);
     if (dev !== undefined) uses.push({ kind: 'pool', device: dev, detail: `libvirt storage pool "${pool.name}" (${pool.type}) uses /dev/${dev}` });
     else if (vg !== undefined && vgs.has(vg)) uses.push({ kind: 'pool', device: disk.name, detail: `libvirt storage pool "${pool.name}" (logical) is volume group "${vg}" on ${disk.name}` });
     else if (mount !== undefined) uses.push({ kind: 'pool', device: disk.name, detail: `libvirt storage pool "${pool.name}" (${pool.type}) lives in ${pool.targetPath} on ${disk.name}` });
@@ -151,7 +153,8 @@ export function diskUses(disk: BlockDevice, devs: readonly BlockDevice[], pt: Pa
       const dev = devName(src);
       const vg = vgOfLvPath(src);
       const mount = mounts.find((m) => m !== '/' && under(src, m));
-      if ((dev !== undefined && family.includes(dev)) || (vg !== undefined && vgs.has(vg)) || mount !== undefined) {
+      const pool = /^pool:([^/]+)\//.exec(src)?.[1];
+      if ((dev !== undefined && family.includes(dev)) || (vg !== undefined && vgs.has(vg)) || mount !== undefined || (pool !== undefined && poolsHere.has(pool))) {
         uses.push({ kind: 'domain-disk', device: disk.name, detail: `libvirt domain "${dom.name}" has disk ${src} on ${disk.name}` });
       }
     }

@@ -10,7 +10,7 @@
 // unbind step's undo restores the override before it writes drivers/ORIG/bind.
 import type { Assessment } from './passthrough.js';
 
-export interface SysfsWrite {
+export interface PciWrite {
   /** Absolute sysfs path ("/sys/bus/pci/drivers_probe"); the engine may prefix a test root. */
   readonly path: string;
   /** Exactly the bytes to write. */
@@ -21,9 +21,9 @@ export interface SysfsStep {
   /** The device this step is about. */
   readonly address: string;
   readonly describe: string;
-  readonly write: SysfsWrite;
+  readonly write: PciWrite;
   /** Writes that undo this step, in order. */
-  readonly undo: readonly SysfsWrite[];
+  readonly undo: readonly PciWrite[];
 }
 
 export interface VfioPlan {
@@ -65,7 +65,7 @@ export function planVfioBind(a: Pick<Assessment, 'address' | 'iommuGroup'>, memb
       continue;
     }
     moved.push(m.address);
-    const restoreOverride: SysfsWrite = { path: `${dev(m.address)}/driver_override`, value: overrideValue(m.driverOverride) };
+    const restoreOverride: PciWrite = { path: `${dev(m.address)}/driver_override`, value: overrideValue(m.driverOverride) };
     steps.push({ address: m.address, describe: `${m.address}: driver_override ${m.driverOverride ?? '(null)'} → vfio-pci`, write: { path: `${dev(m.address)}/driver_override`, value: `${VFIO_DRIVER}\n` }, undo: [restoreOverride] });
     if (m.driver !== undefined) {
       steps.push({
@@ -104,7 +104,7 @@ export function planVfioUnbind(a: Pick<Assessment, 'address' | 'iommuGroup'>, me
       continue;
     }
     moved.push(m.address);
-    const restoreOverride: SysfsWrite = { path: `${dev(m.address)}/driver_override`, value: overrideValue(m.driverOverride) };
+    const restoreOverride: PciWrite = { path: `${dev(m.address)}/driver_override`, value: overrideValue(m.driverOverride) };
     steps.push({ address: m.address, describe: `${m.address}: driver_override ${m.driverOverride ?? '(null)'} → (null)`, write: { path: `${dev(m.address)}/driver_override`, value: '\n' }, undo: [restoreOverride] });
     if (m.driver !== undefined) {
       steps.push({
