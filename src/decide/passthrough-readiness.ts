@@ -11,7 +11,8 @@ export type ReadinessView = Pick<HostFacts, 'cmdline' | 'iommu' | 'kernelRelease
 
 const REF_VFIO = 'kernel Documentation/driver-api/vfio.rst';
 const REF_PARAMS = 'kernel Documentation/admin-guide/kernel-parameters.txt';
-const CMDLINE_FIX = 'add intel_iommu=on iommu=pt to GRUB_CMDLINE_LINUX (a drop-in in /etc/default/grub.d/), run update-grub, reboot';
+const cmdlineFix = (words: string): string => `add ${words} to GRUB_CMDLINE_LINUX (a drop-in in /etc/default/grub.d/), run update-grub, reboot`;
+const CMDLINE_FIX = cmdlineFix('intel_iommu=on iommu=pt');
 
 export function checkReadiness(host: ReadinessView, pt: PassthroughFacts): Finding[] {
   const out: Finding[] = [];
@@ -79,7 +80,7 @@ export function checkReadiness(host: ReadinessView, pt: PassthroughFacts): Findi
   if (cmd !== undefined) {
     out.push(cmd.iommu === 'pt'
       ? { id: 'pt.cmdline.iommu-pt', object: 'host', status: 'pass', observed: 'iommu=pt', expected: 'iommu=pt', why: 'host-owned devices skip DMA translation', ref: REF_PARAMS }
-      : { id: 'pt.cmdline.iommu-pt', object: 'host', status: 'warn', observed: cmd.iommu === undefined ? 'no iommu= parameter' : `iommu=${cmd.iommu}`, expected: 'iommu=pt (suggested)', why: 'iommu=pt identity-maps DMA for devices the host keeps, avoiding translation overhead on host I/O; VFIO devices are still isolated', fix: CMDLINE_FIX, ref: REF_PARAMS });
+      : { id: 'pt.cmdline.iommu-pt', object: 'host', status: 'warn', observed: cmd.iommu === undefined ? 'no iommu= parameter' : `iommu=${cmd.iommu}`, expected: 'iommu=pt (suggested)', why: 'iommu=pt identity-maps DMA for devices the host keeps, avoiding translation overhead on host I/O; VFIO devices are still isolated', fix: cmdlineFix(intel && cmd.intelIommu !== 'on' ? 'intel_iommu=on iommu=pt' : 'iommu=pt'), ref: REF_PARAMS });
   }
 
   if (!pt.vfioPci.ok) {

@@ -122,6 +122,10 @@ export function diskUses(disk: BlockDevice, devs: readonly BlockDevice[], pt: Pa
   const mounts: string[] = [];
   for (const name of family) {
     for (const mp of index.get(name)?.mountpoints ?? []) {
+      if (mp === '[SWAP]') {
+        uses.push({ kind: 'mount', device: name, detail: `${name} is active swap` });
+        continue;
+      }
       mounts.push(mp);
       uses.push({ kind: 'mount', device: name, detail: `${name} is mounted on ${mp}` });
     }

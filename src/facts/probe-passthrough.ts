@@ -14,7 +14,7 @@ const PCI_DIR = '/sys/bus/pci/devices';
 const safe = (name: string): string => name.replace(/[^A-Za-z0-9._-]/g, '_');
 
 export const passthroughCommands = {
-  pvs: (): CommandSpec => ({ name: 'pvs', argv: ['pvs', '--reportformat', 'json', '-o', 'pv_name,vg_name'], timeoutMs: 20_000 }),
+  pvs: (): CommandSpec => ({ name: 'pvs', argv: ['env', 'LVM_SUPPRESS_FD_WARNINGS=1', 'pvs', '--reportformat', 'json', '-o', 'pv_name,vg_name'], timeoutMs: 20_000 }),
   poolList: (uri: string): CommandSpec => ({ name: 'virsh-pool-list', argv: ['virsh', '-q', '-c', uri, 'pool-list', '--all', '--name'], timeoutMs: 20_000 }),
   poolXml: (uri: string, pool: string): CommandSpec => ({ name: `virsh-pool-dumpxml.${safe(pool)}`, argv: ['virsh', '-q', '-c', uri, 'pool-dumpxml', '--', pool], timeoutMs: 20_000 }),
   domainList: (uri: string): CommandSpec => ({ name: 'virsh-list', argv: ['virsh', '-q', '-c', uri, 'list', '--all', '--name'], timeoutMs: 20_000 }),
@@ -130,4 +130,61 @@ export async function probePassthrough(src: Source, host: Pick<HostFacts, 'kerne
     pools,
     domains,
   };
+}
+
+/** One PCI device read directly, for an address the host probe did not list (not storage, no group peer). */
+export async function probePciDevice(src: Source, address: string): Promise<Read<import('./host-facts.js').PciDevice>> {
+  const dir = `${PCI_DIR}/${address}`;
+  const [cls, vendor, device, driver, override, group] = await Promise.all([
+    src.readText(`${dir}/class`), src.readText(`${dir}/vendor`), src.readText(`${dir}/device`), src.readLink(`${dir}/driver`), src.readText(`${dir}/driver_override`), src.readLink(`${dir}/iommu_group`),
+  ]);
+  if (!cls.ok) return missing(`${address}: no such PCI device (${cls.reason})`);
+  const classCode = /^0x[0-9a-f]{6}$/i.test(cls.value.trim()) ? parseInt(cls.value.trim().slice(2), 16) : 0;
+  const g = group.ok ? Number(posix.basename(group.value)) : undefined;
+  const ov = override.ok ? override.value.trim() : '';
+  return ok({
+    address,
+    classCode,
+    vendor: vendor.ok ? vendor.value.trim() : '',
+    device: device.ok ? device.value.trim() : '',
+    ...(driver.ok ? { driver: posix.basename(driver.value) } : {}),
+    ...(ov !== '' && ov !== '(null)' ? { driverOverride: ov } : {}),
+    ...(g !== undefined && Number.isInteger(g) ? { iommuGroup: g } : {}),
+    disks: [],
+    upstream: [],
+    reasons: [],
+  });
+}
+
+export interface PassthroughInput {
+  readonly host: HostFacts;
+  readonly pt: PassthroughFacts;
+}
+
+/**
+ * Host facts plus pass-through facts from this host or a dump. Addresses the host probe
+ * did not list (a NIC the user names, a device outside any storage group) and their
+ * IOMMU group peers are read directly and added, so every group member is described.
+ */
+export async function loadPassthrough(from: string | undefined, env: Readonly<Record<string, string | undefined>>, addresses: readonly string[]): Promise<PassthroughInput> {
+  const { DumpSource } = await import('./dump-source.js');
+  const { LocalSource } = await import('./local-source.js');
+  const { probeHost } = await import('./probe-host.js');
+  const { libvirtUri } = await import('./libvirt.js');
+  const src: Source = from !== undefined ? new DumpSource(from) : new LocalSource();
+  const host = await probeHost(src);
+  const pci = [...(host.pci.ok ? host.pci.value : [])];
+  const known = new Set(pci.map((p) => p.address));
+  const wanted = new Set(addresses);
+  if (host.iommu.ok) {
+    for (const members of Object.values(host.iommu.value.groups)) if (members.some((m) => wanted.has(m))) for (const m of members) wanted.add(m);
+  }
+  for (const a of [...wanted].sort()) {
+    if (known.has(a)) continue;
+    const d = await probePciDevice(src, a);
+    if (d.ok) pci.push(d.value);
+  }
+  const full: HostFacts = host.pci.ok || pci.length > 0 ? { ...host, pci: ok(pci.sort((x, y) => x.address.localeCompare(y.address))) } : host;
+  const pt = await probePassthrough(src, full, { libvirtUri: libvirtUri(env) });
+  return { host: full, pt };
 }
