@@ -1,10 +1,12 @@
 // Every kvmio command, in the order `kvmio --help` lists them. One line each.
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
+import { register as collect } from './collect.js';
 import { register as passthrough } from './passthrough.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
 export const COMMANDS: readonly Register[] = [
+  collect,
   passthrough,
 ];
