@@ -41,7 +41,7 @@ export interface MemberReport {
   readonly disks: readonly DiskReport[];
 }
 
-export type RefusalCode = 'no-iommu' | 'root' | 'boot' | 'mount' | 'pv' | 'pool' | 'domain-disk' | 'unnamed-member';
+export type RefusalCode = 'no-iommu' | 'root' | 'boot' | 'mount' | 'pv' | 'pool' | 'domain-disk' | 'unnamed-member' | 'unknown-use';
 
 export interface Refusal {
   readonly code: RefusalCode;
@@ -163,10 +163,16 @@ export function diskUses(disk: BlockDevice, devs: readonly BlockDevice[], pt: Pa
       }
     }
   }
-  if (!pt.pvs.ok) notes.push(`LVM PVs unknown: ${pt.pvs.reason}`);
-  if (!pt.pools.ok) notes.push(`libvirt pools unknown: ${pt.pools.reason}`);
-  if (!pt.domains.ok) notes.push(`libvirt domains unknown: ${pt.domains.reason}`);
   return { name: disk.name, ...(disk.model ? { model: disk.model } : {}), uses, notes };
+}
+
+/** What could not be checked about disk users, as "… is X (reason)" phrases. */
+export function unknownUses(pt: Pick<PassthroughFacts, 'pvs' | 'pools' | 'domains'>): string[] {
+  return [
+    ...(pt.pvs.ok ? [] : [`holds an LVM PV (${pt.pvs.reason})`]),
+    ...(pt.pools.ok ? [] : [`backs a libvirt storage pool (${pt.pools.reason})`]),
+    ...(pt.domains.ok ? [] : [`holds a libvirt domain's disk (${pt.domains.reason})`]),
+  ];
 }
 
 /** Whole disks behind a PCI device: those whose controller is it, and those the probe listed. */
@@ -246,6 +252,10 @@ export function assessDevice(address: string, host: HostView, pt: PassthroughFac
       });
     }
     for (const d of m.disks) for (const u of d.uses) refusals.push({ code: REFUSAL_OF[u.kind], member: m.address, message: `${m.address}: ${u.detail}` });
+    // Fail closed: a disk whose users could not be checked may hold the host's data.
+    if (m.disks.length > 0) {
+      for (const u of unknownUses(pt)) refusals.push({ code: 'unknown-use', member: m.address, message: `${m.address}: cannot tell whether ${m.disks.map((d) => d.name).join(', ')} ${u}` });
+    }
   }
   const nonBridge = members.filter((m) => !m.bridge);
   const blocked = new Set(refusals.filter((r) => r.code !== 'no-iommu').map((r) => r.member));

@@ -21,9 +21,11 @@ export const passthroughCommands = {
   domainXml: (uri: string, dom: string): CommandSpec => ({ name: `virsh-dumpxml.${safe(dom)}`, argv: ['virsh', '-q', '-c', uri, 'dumpxml', '--inactive', '--', dom], timeoutMs: 20_000 }),
 };
 
+/** Empty output when the tool is not installed (exit 127 from env, or it cannot be started): then nothing of its kind exists. */
 async function runText(src: Source, cmd: CommandSpec): Promise<Read<string>> {
   const r = await src.run(cmd);
-  if (!r.ok) return r;
+  if (!r.ok) return /ENOENT|not found/i.test(r.reason) ? ok('') : r;
+  if (r.value.code === 127) return ok('');
   if (r.value.code !== 0) return missing(`${cmd.argv.join(' ')}: exit ${r.value.code}: ${r.value.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
   return ok(r.value.stdout);
 }
@@ -126,7 +128,7 @@ export async function probePassthrough(src: Source, host: Pick<HostFacts, 'kerne
     vfioPci,
     virtualFunctions,
     physicalFunction,
-    pvs: pvsText.ok ? parsePvsJson(pvsText.value) : pvsText,
+    pvs: !pvsText.ok ? pvsText : pvsText.value.trim() === '' ? ok([]) : parsePvsJson(pvsText.value),
     pools,
     domains,
   };
