@@ -58,9 +58,15 @@ export function readPciDriverState(a: VfioAction): PciDriverState {
 /** Errors a trigger write may give when the device is already where the write would put it. */
 const HARMLESS = new Set(['ENODEV', 'EBUSY', 'ENOENT']);
 
-/** Writes VALUE to PATH without creating it (a sysfs attribute must exist; write(2) once). */
+/**
+ * Writes VALUE to an attribute that must exist (never creates one: in a test tree a
+ * missing attribute fails as it would in sysfs). Truncates, so a plain-file tree holds
+ * exactly the last value; sysfs ignores O_TRUNC.
+ */
 export function writeAttr(root: string, w: PciWrite): void {
-  writeFileSync(at(root, w.path), w.value, { flag: 'r+' });
+  const path = at(root, w.path);
+  if (!existsSync(path)) throw Object.assign(new Error(`${path}: no such attribute`), { code: 'ENOENT' });
+  writeFileSync(path, w.value);
 }
 
 function wants(a: VfioAction, s: PciDriverState): string | undefined {

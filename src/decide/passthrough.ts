@@ -41,7 +41,7 @@ export interface MemberReport {
   readonly disks: readonly DiskReport[];
 }
 
-export type RefusalCode = 'no-iommu' | 'root' | 'boot' | 'mount' | 'pv' | 'pool' | 'domain-disk' | 'unnamed-member' | 'unknown-use';
+export type RefusalCode = 'no-iommu' | 'root' | 'boot' | 'mount' | 'pv' | 'pool' | 'domain-disk' | 'unnamed-member' | 'unknown-use' | 'sriov-vfs-enabled';
 
 export interface Refusal {
   readonly code: RefusalCode;
@@ -252,6 +252,16 @@ export function assessDevice(address: string, host: HostView, pt: PassthroughFac
       });
     }
     for (const d of m.disks) for (const u of d.uses) refusals.push({ code: REFUSAL_OF[u.kind], member: m.address, message: `${m.address}: ${u.detail}` });
+    const pf = pciIndex.get(m.address);
+    if (pf?.sriov && pf.sriov.numVfs > 0) {
+      const vfList = pt.virtualFunctions[m.address] ?? [];
+      const used = vfList.flatMap((vf) => (pt.domains.ok ? pt.domains.value : []).filter((d) => d.hostdevs.includes(vf.address)).map((d) => `${vf.address} is a <hostdev> of domain "${d.name}"`));
+      refusals.push({
+        code: 'sriov-vfs-enabled',
+        member: m.address,
+        message: `${m.address}: ${pf.sriov.numVfs} SR-IOV virtual function(s) enabled${vfList.length ? ` (${vfList.map((v) => v.address).join(', ')})` : ''}${used.length ? `; ${used.join('; ')}` : ''}: unbinding the PF's driver removes them; pass a VF instead, or disable them first: echo 0 > /sys/bus/pci/devices/${m.address}/sriov_numvfs`,
+      });
+    }
     // Fail closed: a disk whose users could not be checked may hold the host's data.
     if (m.disks.length > 0) {
       for (const u of unknownUses(pt)) refusals.push({ code: 'unknown-use', member: m.address, message: `${m.address}: cannot tell whether ${m.disks.map((d) => d.name).join(', ')} ${u}` });
