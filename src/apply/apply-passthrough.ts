@@ -23,6 +23,8 @@ export interface ActResult {
   readonly direction: 'bind' | 'unbind';
   readonly address: string;
   readonly yes: boolean;
+  /** "/" for the live host, else the test tree written under. */
+  readonly sysfsRoot: string;
   readonly check: CheckResult;
   readonly plan: VfioPlan;
   /** Why nothing was done (a guard), when refused. */
@@ -63,7 +65,7 @@ export async function applyPassthrough(
       check.sameId.map((s) => ({ address: s.address, ...(s.hostUse ? { hostUse: s.hostUse } : {}) })),
     )
     : [];
-  const base = { direction, address, yes: opts.yes, check, plan, hostdevXml, qemuArgs, persist };
+  const base = { direction, address, yes: opts.yes, sysfsRoot: opts.sysfsRoot, check, plan, hostdevXml, qemuArgs, persist };
 
   if (direction === 'bind') {
     const blocking = blocksBinding(check.readiness);

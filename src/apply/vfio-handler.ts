@@ -96,11 +96,12 @@ export const vfioHandler: ActionHandler<VfioAction, PciDriverState> = {
   verify: (a, s) => wants(a, s),
   restore: (a, old) => {
     if (vfioHandler.compare(old, readPciDriverState(a)) === undefined) return;
-    let last: PciWrite | undefined;
+    const done = new Set<string>();
     for (const st of [...a.steps].reverse()) {
       for (const w of st.undo) {
-        if (last && last.path === w.path && last.value === w.value) continue;
-        last = w;
+        // several steps restore the same override: once is enough
+        if (done.has(`${w.path}\0${w.value}`)) continue;
+        done.add(`${w.path}\0${w.value}`);
         try {
           writeAttr(a.sysfsRoot, w);
         } catch (e) {

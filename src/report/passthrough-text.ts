@@ -71,7 +71,8 @@ export function printAct(r: ActResult): string {
   out.push(`${r.direction} ${r.address}: IOMMU group ${p.iommuGroup ?? 'none'}; ${p.members.length === 0 ? 'nothing to do' : `moving ${p.members.join(', ')}`}`);
   for (const s of p.skipped) out.push(`  skip ${s.address}: ${s.why}`);
   if (p.steps.length > 0) {
-    out.push(r.yes ? 'sysfs writes:' : 'would write (run again with --yes):');
+    const under = r.sysfsRoot === '/' || r.sysfsRoot === '' ? '' : ` (under ${r.sysfsRoot})`;
+    out.push(r.yes ? `sysfs writes${under}:` : `would write${under} (run again with --yes):`);
     for (const s of p.steps) out.push(`  echo ${JSON.stringify(s.write.value.trimEnd())} > ${s.write.path}    # ${s.describe}`);
   }
   for (const o of r.outcomes) out.push(`  ${o.address}: ${o.status}${o.error ? `: ${o.error}` : ''}`);
