@@ -1,7 +1,7 @@
 // How the engine snapshots, applies, verifies and restores each kind of action. New
 // kinds (e.g. VFIO driver binding) add a handler and pass it to the engine; the journal
 // stores the handler's JSON snapshot, so rollback needs only the handler for that kind.
-import { existsSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FileWrite, SysfsWrite } from '../decide/action.js';
 import { unifiedDiff } from '../render/unified-diff.js';
@@ -68,7 +68,8 @@ export const sysfsHandler: ActionHandler<SysfsWrite, SysfsSnapshot> = {
   apply: (a) => writeFileSync(a.path, a.value),
   verify: (a, s) => (!s.exists ? `${a.path} is gone` : sameValue(s.value, a.value) ? undefined : `${a.path} is "${s.value}", kvmio set "${a.value}"`),
   restore: (a, old) => {
-    if (old.exists) writeFileSync(a.path, old.value);
+    // driver_override reads "(null)" when unset and is cleared by writing a newline
+    if (old.exists) writeFileSync(a.path, old.value === '(null)' ? '\n' : old.value);
   },
   compare: (old, cur) => (!old.exists ? undefined : !cur.exists ? 'gone' : sameValue(old.value, cur.value) ? undefined : `"${cur.value}" ≠ original "${old.value}"`),
   describeRestore: (a, old, cur) => `${a.object}: ${a.path}: ${cur.exists ? cur.value : '(missing)'} → ${old.exists ? old.value : '(missing, nothing to do)'}`,
@@ -95,7 +96,16 @@ export const fileHandler: ActionHandler<FileWrite, FileSnapshot> = {
   key: (a) => `file:${a.path}`,
   snapshot: (a) => readFileSnap(a.path),
   isDone: (a, s) => s.exists && text(s) === a.content && s.mode === (a.mode ?? 0o644),
-  check: (a, s) => (s.exists && !statSync(a.path).isFile() ? `${a.path} exists and is not a regular file` : undefined),
+  // A symlink would be replaced by a regular file and could not be restored as a link.
+  check: (a) => {
+    let st;
+    try {
+      st = lstatSync(a.path);
+    } catch {
+      return undefined; // absent: created
+    }
+    return st.isFile() ? undefined : `${a.path} exists and is not a regular file (symlink or special); kvmio only replaces regular files`;
+  },
   describe: (a, s) => unifiedDiff(text(s), a.content, a.path) || `${a.path}: mode → ${(a.mode ?? 0o644).toString(8)}\n`,
   apply: (a) => writeFileAtomic(a.path, a.content, a.mode ?? 0o644),
   verify: (a, s) => (!s.exists ? `${a.path} was removed` : text(s) !== a.content ? `${a.path} differs from what kvmio wrote:\n${unifiedDiff(a.content, text(s), a.path)}` : undefined),
@@ -119,7 +129,11 @@ export const fileHandler: ActionHandler<FileWrite, FileSnapshot> = {
 
 export type HandlerMap = Readonly<Record<string, ActionHandler>>;
 
-/** The built-in kinds; callers may spread in their own: `{ ...BUILTIN_HANDLERS, vfio: vfioHandler }`. */
+/**
+ * Every kind the journal may contain. `kvmio rollback` and `verify` read journals written
+ * by any command, so a new kind (e.g. VFIO unbind/bind) must be added HERE, not only
+ * passed to applyActions, or rollback cannot undo it.
+ */
 export const BUILTIN_HANDLERS: HandlerMap = {
   sysfs: sysfsHandler as ActionHandler,
   file: fileHandler as ActionHandler,

@@ -55,7 +55,7 @@ export interface BlockDevice {
 
 /** One mounted filesystem (/proc/self/mountinfo), or a swap area (/proc/swaps, mountpoint "[SWAP]"). */
 export interface Mount {
-  /** "major:minor" of the filesystem's device (for block-backed filesystems, the device's dev). */
+  /** "major:minor" of the filesystem's device (for block-backed filesystems, the device's dev); "?" when read from /proc/mounts. */
   readonly devNumber: string;
   readonly mountpoint: string;
   readonly fstype: string;
@@ -145,6 +145,8 @@ export interface HostFacts {
   readonly kernelRelease: Read<string>;
   readonly cmdline: Read<Cmdline>;
   readonly roles: Roles;
+  /** /proc/cpuinfo vendor_id ("GenuineIntel", "AuthenticAMD"); optional: rules fall back to IOMMU unit names and PCI vendors. */
+  readonly cpuVendor?: Read<string>;
   /** fs.aio-nr and fs.aio-max-nr, live. */
   readonly aio: Read<{ readonly nr: number; readonly maxNr: number }>;
   /** sysctl.d settings in the order systemd-sysctl applies them: the last one for a key wins. */

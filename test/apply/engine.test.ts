@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyActions, previewActions, rollbackJournal, verifyJournal } from '../../src/apply/engine.js';
 import { journalTargets, readJournal } from '../../src/apply/journal.js';
@@ -143,6 +143,31 @@ describe('state lock', () => {
       setTimeout(() => first.release(), 300);
       const second = await acquireLock(dir, { wait: true });
       second.release();
+    });
+  });
+});
+
+describe('apply engine crash leftovers and guards', () => {
+  it('rollback removes a temp file left by a write killed before its rename', async () => {
+    await withTempDir(async (dir) => {
+      const state = join(dir, 'state');
+      const root = join(dir, 'root');
+      mkdirSync(join(root, 'etc'), { recursive: true });
+      await applyActions([fileAction('/etc/a.conf', '1\n')], { stateDir: state, root });
+      writeFileSync(join(root, 'etc/.a.conf.kvmio-new'), 'half'); // as if killed inside writeFileAtomic
+      await rollbackJournal({ stateDir: state, yes: true });
+      assert.deepEqual(readdirSync(join(root, 'etc')), []);
+    });
+  });
+
+  it('refuses to replace a symlink', async () => {
+    await withTempDir(async (dir) => {
+      const root = join(dir, 'root');
+      mkdirSync(join(root, 'etc'), { recursive: true });
+      symlinkSync('../x', join(root, 'etc/link.conf'));
+      const out = await applyActions([fileAction('/etc/link.conf', '1\n')], { stateDir: join(dir, 'state'), root });
+      assert.equal(out[0]!.status, 'refused');
+      assert.match(out[0]!.error ?? '', /not a regular file/);
     });
   });
 });

@@ -1,12 +1,20 @@
 // Every kvmio command, in the order `kvmio --help` lists them. One line each.
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
+import { register as audit } from './audit.js';
+import { register as fix } from './fix.js';
+import { register as verify } from './verify.js';
+import { register as rollback } from './rollback.js';
 import { register as collect } from './collect.js';
 import { register as passthrough } from './passthrough.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
 export const COMMANDS: readonly Register[] = [
+  audit,
+  fix,
+  verify,
+  rollback,
   collect,
   passthrough,
 ];

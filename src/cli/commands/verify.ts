@@ -1,0 +1,84 @@
+// kvmio verify: does the host still hold what kvmio applied (journal), live and in the
+// persisted files, and would another file or tool win at boot? Like `tuned-adm verify`.
+import type { Command } from 'commander';
+import type { Ctx } from '../context.js';
+import { resolveHostState } from '../host-state.js';
+
+interface VerifyOptions {
+  readonly root?: string;
+  readonly stateDir?: string;
+  readonly json?: boolean;
+}
+
+export function register(program: Command, ctx: Ctx): void {
+  program
+    .command('verify')
+    .description('Compare the live host and persisted files with what kvmio fix applied; name files or tools that would win at boot')
+    .option('--root <dir>', 'the root kvmio fix wrote files under')
+    .option('--state-dir <dir>', 'journal directory (default /var/lib/kvmio, under --root when given)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', `
+Exit codes: 0 everything kvmio set still holds, 1 drift (a value or file changed, or
+another sysctl.d file / udev rule / tmpfiles.d line would win at boot), 2 usage error.`)
+    .action(async (opts: VerifyOptions) => verify(opts, ctx));
+}
+
+/** Devices and schedulers in a kvmio scheduler file ("# kvmio: DEV: …" + the rule line). */
+export function devicesInSchedulerFile(text: string): { name: string; scheduler: string }[] {
+  const out: { name: string; scheduler: string }[] = [];
+  const lines = text.split('\n');
+  lines.forEach((l, i) => {
+    const m = /^# kvmio: ([^:\s]+): /.exec(l);
+    const rule = lines[i + 1] ?? '';
+    const s = /ATTR\{queue\/scheduler\}="([^"]*)"/.exec(rule)?.[1] ?? (rule.startsWith('w') ? rule.trim().split(/\s+/)[6] : undefined);
+    if (m && s) out.push({ name: m[1]!, scheduler: s });
+  });
+  return out;
+}
+
+async function verify(opts: VerifyOptions, ctx: Ctx): Promise<void> {
+  const { root, stateDir } = resolveHostState(opts, ctx.cwd);
+  const [engine, { journalTargets, readJournal }, { SYSCTL_PATH }, persist, { parseSysctlFile }] = await Promise.all([
+    import('../../apply/engine.js'), import('../../apply/journal.js'), import('../../render/sysctl-conf.js'), import('../../render/scheduler-persist.js'), import('../../facts/parse-sysctl.js'),
+  ]);
+  const targets = journalTargets(readJournal(stateDir)).filter((t) => t.applied);
+  if (targets.length === 0) {
+    if (opts.json === true) ctx.json({ stateDir, applied: [], competitors: [], drift: false });
+    else ctx.print(`nothing to verify: no change applied by kvmio is journaled in ${stateDir}`);
+    return;
+  }
+  const drift = await engine.verifyJournal({ stateDir });
+  const logical = (p: string): string => (root !== '/' && p.startsWith(`${root}/`) ? p.slice(root.length) : p);
+  let ours: import('../../decide/verify-competitors.js').PersistedByKvmio = {};
+  for (const t of targets) {
+    const a = t.applied as { kind: string; path?: string; content?: string };
+    if (a.kind !== 'file' || a.path === undefined || a.content === undefined) continue;
+    const p = logical(a.path);
+    if (p === SYSCTL_PATH) ours = { ...ours, sysctl: { file: p, settings: parseSysctlFile(a.content, p).map((s) => ({ key: s.key, value: s.value })) } };
+    if (p === persist.UDEV_RULES_PATH || p === persist.TMPFILES_PATH) {
+      ours = { ...ours, schedulers: { file: p, kind: p === persist.UDEV_RULES_PATH ? 'udev' : 'tmpfiles', devices: devicesInSchedulerFile(a.content) } };
+    }
+  }
+  const [{ probeHost }, { LocalSource }, { RootedSource }, { findCompetitors }] = await Promise.all([
+    import('../../facts/probe-host.js'), import('../../facts/local-source.js'), import('../../facts/rooted-source.js'), import('../../decide/verify-competitors.js'),
+  ]);
+  const competitors = ours.sysctl || ours.schedulers ? findCompetitors(await probeHost(new RootedSource(new LocalSource(), root)), ours) : [];
+  const drifted = drift.some((d) => d.drift !== undefined) || competitors.some((c) => c.wins);
+  if (opts.json === true) {
+    ctx.json({
+      stateDir,
+      applied: drift.map((d) => ({ id: d.action.id, kind: d.action.kind, object: d.action.object, ...(d.drift ? { drift: d.drift } : {}), ok: d.drift === undefined })),
+      competitors,
+      drift: drifted,
+    });
+  } else {
+    for (const d of drift) {
+      const a = d.action as { id: string; object: string; kind: string; path?: string; value?: string };
+      const what = a.kind === 'sysfs' ? `${a.path} = ${a.value}` : a.path;
+      ctx.print(`${d.drift ? 'DRIFT' : 'ok   '} ${a.id} ${a.object}: ${d.drift ?? what}`);
+    }
+    for (const c of competitors) ctx.print(`${c.wins ? 'WINS ' : 'note '} ${c.object}: ${c.message}`);
+    ctx.print(drifted ? 'drift: the host no longer holds (or will not keep at boot) what kvmio applied; rerun "kvmio fix --yes" or remove the competing setting' : 'everything kvmio applied still holds');
+  }
+  ctx.exitCode = drifted ? 1 : 0;
+}
