@@ -17,6 +17,10 @@ export interface ActOptions {
   /** "/" for the live host. */
   readonly sysfsRoot: string;
   readonly stateDir: string;
+  /** Wait for the lock instead of refusing. */
+  readonly wait?: boolean;
+  /** Test hook (KVMIO_FAULT_AFTER_STEP): SIGKILL after N durable steps. */
+  readonly faultAfterStep?: number;
 }
 
 export interface ActResult {
@@ -90,7 +94,12 @@ export async function applyPassthrough(
     steps: plan.steps.filter((s) => s.address === m),
   }));
   const before = new Map<string, PciDriverState>(actions.map((x) => [x.address, readPciDriverState(x)]));
-  const outcomes: Outcome[] = await applyActions(actions, { stateDir: opts.stateDir, handlers: PASSTHROUGH_HANDLERS });
+  const outcomes: Outcome[] = await applyActions(actions, {
+    stateDir: opts.stateDir,
+    handlers: PASSTHROUGH_HANDLERS,
+    wait: opts.wait ?? false,
+    ...(opts.faultAfterStep === undefined ? {} : { faultAfterStep: opts.faultAfterStep }),
+  });
   const failed = outcomes.some((o) => o.status === 'failed' || o.status === 'refused');
   const rolledBack: string[] = [];
   if (failed) {

@@ -127,9 +127,9 @@ describe('kvmio passthrough bind/unbind on a writable copy of a recorded sysfs t
       assert.match(r.stdout, /options vfio-pci ids=8086:0a54[\s\S]*0000:04:00\.0 \(nvme0n1 is an LVM PV of volume group "vmpool"\)[\s\S]*do NOT use this option/);
       assert.match(readFileSync(join(state, 'journal.jsonl'), 'utf8'), /"key":"vfio:0000:05:00.0"/);
 
-      const rb = await traced(['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(REPO, 'dist', 'src', 'apply', 'engine.js'))}); const r = await m.rollbackJournal({ stateDir: ${JSON.stringify(state)}, yes: true }); process.stdout.write(JSON.stringify(r.outcomes.map((o) => o.status)));`], root, dir);
+      const rb = await traced(kvmio('rollback', '--yes', '--json', '--state-dir', state), root, dir);
       assert.equal(rb.code, 0, rb.stderr);
-      assert.equal(rb.stdout, '["restored"]');
+      assert.deepEqual((JSON.parse(rb.stdout) as { outcomes: { kind: string; status: string }[] }).outcomes.map((o) => [o.kind, o.status]), [['vfio', 'restored']]);
       assert.deepEqual(rb.writes, [
         { path: '/sys/bus/pci/drivers/vfio-pci/unbind', value: a },
         { path: `${dev(a)}/driver_override`, value: '\n' },
@@ -137,6 +137,22 @@ describe('kvmio passthrough bind/unbind on a writable copy of a recorded sysfs t
       ]);
       assert.equal(attr(root, `${dev(a)}/driver_override`).trim(), '', 'override cleared (sysfs shows "(null)")');
       assert.equal(readlinkSync(join(root, dev(a), 'driver')).endsWith('/nvme'), true);
+    });
+  });
+
+  it('bind killed (SIGKILL) right after its writes: kvmio rollback still restores the original driver', async () => {
+    await withTempDir(async (dir) => {
+      const { dump, root } = writableCopy('dl360-gen9', dir);
+      const state = join(dir, 'state');
+      const a = '0000:06:00.0';
+      const env = { ...process.env, KVMIO_FAULT_AFTER_STEP: '2' } as Record<string, string>;
+      const killed = await exec([process.execPath, ...kvmio('passthrough', 'bind', a, '--from', dump, '--sysfs-root', root, '--state-dir', state, '--yes')], { env });
+      assert.equal(killed.code === 0, false, 'the run was killed');
+      assert.equal(attr(root, `${dev(a)}/driver_override`), 'vfio-pci\n');
+      const rb = await traced(kvmio('rollback', '--yes', '--state-dir', state), root, dir);
+      assert.equal(rb.code, 0, rb.stderr + rb.stdout);
+      assert.deepEqual(rb.writes.map((w) => w.path), ['/sys/bus/pci/drivers/vfio-pci/unbind', `${dev(a)}/driver_override`, '/sys/bus/pci/drivers/nvme/bind']);
+      assert.equal(attr(root, `${dev(a)}/driver_override`).trim(), '');
     });
   });
 

@@ -1,5 +1,6 @@
 // `kvmio passthrough list|check|bind|unbind`: VFIO for storage controllers and SR-IOV
 // devices, never the host's own disks. Thin: probe, decide, render, apply.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { group } from '../group.js';
@@ -15,10 +16,10 @@ interface CommonOpts {
 interface ActOpts extends CommonOpts {
   readonly yes?: boolean;
   readonly sysfsRoot?: string;
-  readonly stateDir: string;
+  readonly root?: string;
+  readonly stateDir?: string;
+  readonly wait?: boolean;
 }
-
-const DEFAULT_STATE_DIR = '/var/lib/kvmio';
 
 function address(text: string, normalize: (t: string) => string | undefined): string {
   const a = normalize(text);
@@ -41,7 +42,7 @@ name with --with. bind/unbind change nothing without --yes.`);
     .action(async (opts: CommonOpts) => {
       const { loadPassthrough } = await import('../../facts/probe-passthrough.js');
       const { printList } = await import('../../report/passthrough-text.js');
-      const f = await loadPassthrough(opts.from, ctx.env, []);
+      const f = await loadPassthrough(opts.from === undefined ? undefined : resolve(ctx.cwd, opts.from), ctx.env, []);
       const { assessAll } = await import('../../decide/passthrough.js');
       const all = assessAll(f.host, f.pt);
       if (opts.json) ctx.json({ source: f.host.source, devices: all });
@@ -60,7 +61,7 @@ name with --with. bind/unbind change nothing without --yes.`);
       const { normalizePciAddress } = await import('../../decide/pci-class.js');
       const a = address(addr, normalizePciAddress);
       const named = (opts.with ?? []).map((w) => address(w, normalizePciAddress));
-      const f = await loadPassthrough(opts.from, ctx.env, [a, ...named]);
+      const f = await loadPassthrough(opts.from === undefined ? undefined : resolve(ctx.cwd, opts.from), ctx.env, [a, ...named]);
       const r = assessNamed(f, a, named);
       if (!r.found) throw usageError(`ADDR: no PCI device ${a} (not in /sys/bus/pci/devices); list candidates with: kvmio passthrough list`);
       if (opts.json) ctx.json(r);
@@ -78,7 +79,9 @@ name with --with. bind/unbind change nothing without --yes.`);
       .option('--json', 'print JSON')
       .option('--from <dir>', 'read facts from a dump (with --sysfs-root: the tree being written)')
       .option('--sysfs-root <dir>', 'write under DIR/sys instead of /sys (tests: a writable copy of a recorded tree)')
-      .option('--state-dir <dir>', 'journal and lock directory', DEFAULT_STATE_DIR)
+      .option('--root <dir>', 'redirect the files kvmio writes (the journal) under DIR')
+      .option('--state-dir <dir>', 'journal and lock directory (default /var/lib/kvmio, under --root when given)')
+      .option('--wait', 'wait for another kvmio run to release the lock instead of refusing')
       .action(async (addr: string, opts: ActOpts) => {
         const { normalizePciAddress } = await import('../../decide/pci-class.js');
         const a = address(addr, normalizePciAddress);
@@ -89,8 +92,18 @@ name with --with. bind/unbind change nothing without --yes.`);
         const { loadPassthrough } = await import('../../facts/probe-passthrough.js');
         const { applyPassthrough } = await import('../../apply/apply-passthrough.js');
         const { printAct } = await import('../../report/passthrough-text.js');
-        const f = await loadPassthrough(opts.from, ctx.env, [a, ...named]);
-        const r = await applyPassthrough(direction, f, a, named, { yes: opts.yes === true, sysfsRoot: opts.sysfsRoot ?? '/', stateDir: opts.stateDir });
+        const { resolveHostState, faultHook } = await import('../host-state.js');
+        const { stateDir } = resolveHostState(opts, ctx.cwd);
+        const abs = (p: string): string => resolve(ctx.cwd, p);
+        const f = await loadPassthrough(opts.from === undefined ? undefined : abs(opts.from), ctx.env, [a, ...named]);
+        const fault = faultHook(ctx.env);
+        const r = await applyPassthrough(direction, f, a, named, {
+          yes: opts.yes === true,
+          sysfsRoot: opts.sysfsRoot === undefined ? '/' : abs(opts.sysfsRoot),
+          stateDir,
+          wait: opts.wait === true,
+          ...(fault === undefined ? {} : { faultAfterStep: fault }),
+        });
         if (opts.json) ctx.json(r);
         else ctx.print(printAct(r));
         if (r.refusal !== undefined) throw refused(r.refusal, direction === 'bind' ? `kvmio passthrough check ${a}` : undefined);
