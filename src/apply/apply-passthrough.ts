@@ -1,7 +1,8 @@
 // bind/unbind: guards, plan, and (with --yes) the journaled engine. A bind that fails
 // part-way is rolled back at once, so a group is never left half on vfio-pci; the
 // journal keeps the original drivers for `unbind` and for rollback.
-import { usageError } from '../errors.js';
+import { KvmioError, usageError } from '../errors.js';
+import { exec } from '../exec.js';
 import { assessNamed, type CheckResult } from '../decide/passthrough-check.js';
 import { blocksBinding } from '../decide/passthrough-readiness.js';
 import { planVfioBind, planVfioUnbind, type MemberState, type VfioPlan } from '../decide/plan-vfio.js';
@@ -39,6 +40,8 @@ export interface ActResult {
   readonly failed: boolean;
   /** For bind: what the VM definition needs. */
   readonly hostdevXml: readonly string[];
+  /** Commands run before the sysfs writes (argv each): modprobe vfio-pci when it is not loaded. */
+  readonly prepare: readonly (readonly string[])[];
   readonly qemuArgs: readonly string[];
   readonly persist: readonly PersistOption[];
 }
@@ -69,7 +72,10 @@ export async function applyPassthrough(
       check.sameId.map((s) => ({ address: s.address, ...(s.hostUse ? { hostUse: s.hostUse } : {}) })),
     )
     : [];
-  const base = { direction, address, yes: opts.yes, sysfsRoot: opts.sysfsRoot, check, plan, hostdevXml, qemuArgs, persist };
+  // drivers_probe does not load modules: with the override set and vfio-pci absent the device would end up driverless
+  const vfio = f.pt.vfioPci.ok ? f.pt.vfioPci.value : undefined;
+  const prepare = direction === 'bind' && plan.steps.length > 0 && vfio !== undefined && !vfio.loaded ? [['modprobe', 'vfio-pci']] : [];
+  const base = { direction, address, yes: opts.yes, sysfsRoot: opts.sysfsRoot, check, plan, hostdevXml, qemuArgs, persist, prepare };
 
   if (direction === 'bind') {
     const blocking = blocksBinding(check.readiness);
@@ -83,6 +89,11 @@ export async function applyPassthrough(
   }
   if (!opts.yes || plan.steps.length === 0) return { ...base, outcomes: [], rolledBack: [], failed: false };
 
+  const live = opts.sysfsRoot === '/' || opts.sysfsRoot === '';
+  for (const argv of live ? prepare : []) {
+    const r = await exec(argv, { timeoutMs: 30_000 });
+    if (r.code !== 0) throw new KvmioError('failed', `${argv.join(' ')}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}; nothing written`, { hint: 'install the kernel modules package that provides vfio-pci' });
+  }
   const actions: VfioAction[] = plan.members.map((m) => ({
     kind: 'vfio',
     id: direction === 'bind' ? 'pt.bind' : 'pt.unbind',

@@ -87,7 +87,7 @@ export function checkReadiness(host: ReadinessView, pt: PassthroughFacts): Findi
     out.push({ id: 'pt.vfio-pci', object: 'host', status: 'skip', observed: pt.vfioPci.reason, why: 'could not tell whether vfio-pci is available', ref: REF_VFIO });
   } else {
     const v = pt.vfioPci.value;
-    const how = v.loaded ? 'loaded (/sys/bus/pci/drivers/vfio-pci)' : v.builtin ? 'built into the kernel' : v.moduleFile ? `module ${v.moduleFile} (loaded on first bind: modprobe vfio-pci)` : undefined;
+    const how = v.loaded ? 'loaded (/sys/bus/pci/drivers/vfio-pci)' : v.builtin ? 'built into the kernel' : v.moduleFile ? `module ${v.moduleFile}, not loaded (kvmio passthrough bind runs modprobe vfio-pci)` : undefined;
     out.push(how !== undefined
       ? { id: 'pt.vfio-pci', object: 'host', status: 'pass', observed: how, expected: 'vfio-pci available', why: 'the driver that hands devices to QEMU', ref: REF_VFIO }
       : { id: 'pt.vfio-pci', object: 'host', status: 'fail', observed: `not loaded and no module: looked in ${v.looked.join(', ')}`, expected: 'vfio-pci available', why: 'the driver that hands devices to QEMU', fix: 'install the kernel\'s modules package (CONFIG_VFIO_PCI) and modprobe vfio-pci', ref: REF_VFIO });

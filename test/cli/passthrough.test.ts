@@ -163,6 +163,7 @@ describe('kvmio passthrough bind/unbind on a writable copy of a recorded sysfs t
       const r = await traced(kvmio('passthrough', 'bind', '03:00.0', '--with', '02:00.0', '--from', dump, '--sysfs-root', root, '--state-dir', join(dir, 'state'), '--yes'), root, dir);
       assert.equal(r.code, 1);
       assert.match(r.stdout, /rolled back: 0000:03:00\.0, 0000:02:00\.0/);
+      assert.match(r.stdout, /not run under --sysfs-root: modprobe vfio-pci/, 'vfio-pci is a module here, not loaded: a live bind loads it first');
       assert.deepEqual(r.writes, [
         { path: `${dev('0000:02:00.0')}/driver_override`, value: 'vfio-pci\n' },
         { path: `${dev('0000:02:00.0')}/driver/unbind`, value: '0000:02:00.0' },
