@@ -7,7 +7,7 @@
 // (kernel Documentation/driver-api/vfio.rst, "Groups, Devices, and IOMMUs").
 import type { BlockDevice, HostFacts, PciDevice } from '../facts/host-facts.js';
 import type { PassthroughFacts, PhysicalVolume, StoragePool, VirtualFunction } from '../facts/passthrough-facts.js';
-import { formatClass, isBridge, isStorageController, pciRole, type PciRole } from './pci-class.js';
+import { isBridge, isStorageController, pciRole, type PciRole } from './pci-class.js';
 
 export type HostView = Pick<HostFacts, 'blockDevices' | 'iommu' | 'pci'>;
 
@@ -186,7 +186,6 @@ const REFUSAL_OF: Readonly<Record<UseKind, RefusalCode>> = { root: 'root', boot:
 const describe = (m: { address: string; role: PciRole; vendor?: string; device?: string; driver?: string }): string =>
   `${m.address} (${m.role}${m.vendor && m.device ? `, ${m.vendor.replace(/^0x/, '')}:${m.device.replace(/^0x/, '')}` : ''}${m.driver ? `, driver ${m.driver}` : ''})`;
 
-export const describeMember = describe;
 
 /** Assess one device: its group, every member's disks and what they hold, and the verdict. */
 export function assessDevice(address: string, host: HostView, pt: PassthroughFacts, opts: { named?: readonly string[] } = {}): Assessment {
@@ -323,4 +322,3 @@ export function assessAll(host: HostView, pt: PassthroughFacts): Assessment[] {
   return passthroughCandidates(host, pt).map((a) => assessDevice(a, host, pt));
 }
 
-export { formatClass };

@@ -1,6 +1,8 @@
-// PCI class codes kvmio cares about for pass-through (PCI Code and ID Assignment
-// Specification; Linux include/linux/pci_ids.h). Class codes are 24 bits: base class,
-// subclass, programming interface; only base + subclass matter here.
+// The role of a PCI device in a pass-through decision, from its class code (PCI Code and
+// ID Assignment Specification; Linux include/linux/pci_ids.h). Class codes are 24 bits:
+// base class, subclass, programming interface; only base + subclass matter here. Which
+// classes are storage controllers and bridges is facts/parse-pci.ts's, shared.
+import { isBridgeClass, isStorageClass, PCI_ADDRESS } from '../facts/parse-pci.js';
 
 export type PciRole = 'nvme' | 'sata' | 'sas' | 'raid' | 'bridge' | 'network' | 'display' | 'storage-other' | 'other';
 
@@ -27,14 +29,13 @@ export function pciRole(classCode: number): PciRole {
 }
 
 /** Storage controllers the issue covers (NVMe, SATA/AHCI, SAS, RAID). */
-export const isStorageController = (classCode: number): boolean => ['nvme', 'sata', 'sas', 'raid'].includes(pciRole(classCode));
+export const isStorageController = isStorageClass;
 
-export const isBridge = (classCode: number): boolean => pciRole(classCode) === 'bridge';
+/** PCI-to-PCI bridges (root and switch ports) stay with the host and do not count in a group. */
+export const isBridge = isBridgeClass;
 
 export const formatClass = (classCode: number): string => `0x${classCode.toString(16).padStart(6, '0')}`;
 
-/** "0000:05:00.0" (domain:bus:device.function), the form sysfs uses. */
-export const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 
 /** Accepts "05:00.0" or "0000:05:00.0" (any case); undefined when it is not an address. */
 export function normalizePciAddress(text: string): string | undefined {
