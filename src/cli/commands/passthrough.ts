@@ -32,8 +32,12 @@ export function register(program: Command, ctx: Ctx): void {
   pt.addHelpText('after', `
 A device is refused when any device in its IOMMU group carries the host's root or boot
 disk, a mounted filesystem or swap, an LVM PV in a volume group, a libvirt storage pool
-or a disk of a libvirt domain, or when the group holds a non-storage device you did not
-name with --with. bind/unbind change nothing without --yes.`);
+or a disk of a libvirt domain (or when that cannot be checked), when the group holds a
+non-storage device you did not name with --with, or when it is an SR-IOV PF with VFs
+enabled. bind/unbind change nothing without --yes; rollback with: kvmio rollback --yes.
+
+Exit codes: 0 allowed / done, 1 refused, not ready (no IOMMU, no vfio-pci) or a write
+failed, 2 usage error (bad address, no such device).`);
 
   pt.command('list')
     .description('storage controllers and SR-IOV devices: IOMMU group, disks and what they hold, verdict')
