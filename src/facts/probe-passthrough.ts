@@ -52,7 +52,17 @@ export async function probePools(src: Source, uri: string): Promise<Read<readonl
 export async function probeDomains(src: Source, uri: string): Promise<Read<readonly DomainStorage[]>> {
   const list = await runText(src, passthroughCommands.domainList(uri));
   if (!list.ok) return list;
-  return eachParsed(src, lines(list.value), (n) => passthroughCommands.domainXml(uri, n), parseDomainStorage);
+  const doms = await eachParsed(src, lines(list.value), (n) => passthroughCommands.domainXml(uri, n), parseDomainStorage);
+  if (!doms.ok) return doms;
+  // /dev/disk/by-id/… and friends name a disk only through a link: add the kernel name it points to
+  return ok(await Promise.all(doms.value.map(async (d) => {
+    const extra: string[] = [];
+    for (const s of d.diskSources.filter((p) => p.startsWith('/dev/disk/'))) {
+      const l = await src.readLink(s);
+      if (l.ok) extra.push(posix.resolve(posix.dirname(s), l.value));
+    }
+    return extra.length === 0 ? d : { ...d, diskSources: [...d.diskSources, ...extra] };
+  })));
 }
 
 export async function probeVfioPci(src: Source, kernelRelease: Read<string>): Promise<Read<VfioAvailability>> {
