@@ -30,7 +30,7 @@ export interface EngineOptions {
   readonly onOutcome?: (o: Outcome) => void;
 }
 
-export type OutcomeStatus = 'would-change' | 'unchanged' | 'changed' | 'refused' | 'failed';
+export type OutcomeStatus = 'would-change' | 'unchanged' | 'changed' | 'refused' | 'failed' | 'not-run';
 
 export interface Outcome {
   readonly action: EngineAction;
@@ -75,7 +75,7 @@ function faultCounter(limit: number | undefined): () => void {
   };
 }
 
-/** Applies ACTIONS in order under the lock; stops at the first failure (later actions may depend on it). */
+/** Applies ACTIONS in order under the lock; after a refusal or failure the rest are `not-run` (they may depend on it). */
 export async function applyActions(actions: readonly EngineAction[], opts: EngineOptions): Promise<Outcome[]> {
   const handlers = handlersOf(opts);
   const lock = await acquireLock(opts.stateDir, { purpose: 'fix --yes', wait: opts.wait ?? false });
@@ -86,8 +86,13 @@ export async function applyActions(actions: readonly EngineAction[], opts: Engin
     opts.onOutcome?.(o);
   };
   let journal: JournalWriter | undefined;
+  let stopped: string | undefined;
   try {
     for (const raw of actions) {
+      if (stopped) {
+        emit({ action: raw, status: 'not-run', change: '', error: `not run: ${stopped}` });
+        continue;
+      }
       const h = handlerFor(handlers, raw);
       const a = h.locate(raw, opts.root ?? '/');
       const cur = await h.snapshot(a);
@@ -99,7 +104,8 @@ export async function applyActions(actions: readonly EngineAction[], opts: Engin
       const refusal = h.check(a, cur);
       if (refusal) {
         emit({ action: a, status: 'refused', change, error: refusal });
-        break;
+        stopped = `${a.id} ${a.object} was refused`;
+        continue;
       }
       journal ??= new JournalWriter(opts.stateDir);
       const seq = journal.before(h.key(a), a, cur);
@@ -113,7 +119,8 @@ export async function applyActions(actions: readonly EngineAction[], opts: Engin
         const msg = e instanceof Error ? e.message : String(e);
         journal.failed(seq, msg);
         emit({ action: a, status: 'failed', change, error: msg });
-        break;
+        stopped = `${a.id} ${a.object} failed`;
+        continue;
       }
       journal.done(seq);
       step();
@@ -137,6 +144,7 @@ export interface RestoreOutcome {
 export async function rollbackJournal(opts: EngineOptions & { readonly yes: boolean }): Promise<{ outcomes: RestoreOutcome[]; archived?: string }> {
   const handlers = handlersOf(opts);
   const lock = opts.yes ? await acquireLock(opts.stateDir, { purpose: 'rollback --yes', wait: opts.wait ?? false }) : undefined;
+  const step = faultCounter(opts.faultAfterStep);
   try {
     const targets = journalTargets(readJournal(opts.stateDir)).reverse();
     const outcomes: RestoreOutcome[] = [];
@@ -159,6 +167,7 @@ export async function rollbackJournal(opts: EngineOptions & { readonly yes: bool
         const left = h.compare(t.original, await h.snapshot(a));
         if (left) throw new Error(`after restoring, ${left}`);
         outcomes.push({ action: a, status: diff === undefined ? 'unchanged' : 'restored', change: diff === undefined ? '' : change });
+        step();
       } catch (e) {
         outcomes.push({ action: a, status: 'failed', change, error: e instanceof Error ? e.message : String(e) });
       }

@@ -60,7 +60,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Takes STATE_DIR/lock, or throws KvmioError('locked') naming the holder. */
 export async function acquireLock(stateDir: string, opts: LockOptions = {}): Promise<Lock> {
-  mkdirSync(stateDir, { recursive: true });
+  try {
+    mkdirSync(stateDir, { recursive: true });
+  } catch (e) {
+    throw new KvmioError('failed', `cannot create state directory ${stateDir}: ${(e as Error).message}; nothing was changed`, { hint: 'run as root, or pass --state-dir DIR', cause: e });
+  }
   const path = join(stateDir, 'lock');
   const purpose = opts.purpose ?? 'kvmio';
   const start = Date.now();

@@ -7,7 +7,12 @@
 //  - tuned: an active profile may set [disk] elevator= or [sysctl] values.
 import { basename } from 'node:path';
 import type { BlockDevice, HostFacts, SchedulerRule } from '../facts/host-facts.js';
+import { parseSysctlFile } from '../facts/parse-sysctl.js';
+import { SYSCTL_FILE, UDEV_SCHED_FILE } from './host-defaults.js';
 import { ruleApplies } from './udev-match.js';
+
+/** kvmio's tmpfiles.d scheduler file (render/scheduler-persist.ts writes it). */
+const TMPFILES_SCHED_FILE = '/etc/tmpfiles.d/kvmio-scheduler.conf';
 
 export interface Competitor {
   readonly object: string;
@@ -78,3 +83,28 @@ export function findCompetitors(facts: HostFacts, ours: PersistedByKvmio): Compe
 }
 
 const applies = (r: SchedulerRule, dev: BlockDevice): boolean => ruleApplies(r, dev).applies;
+
+/** Devices and schedulers in a kvmio scheduler file ("# kvmio: DEV: …" + the rule line). */
+export function devicesInSchedulerFile(text: string): { name: string; scheduler: string }[] {
+  const out: { name: string; scheduler: string }[] = [];
+  const lines = text.split('\n');
+  lines.forEach((l, i) => {
+    const m = /^# kvmio: ([^:\s]+): /.exec(l);
+    const rule = lines[i + 1] ?? '';
+    const s = /ATTR\{queue\/scheduler\}="([^"]*)"/.exec(rule)?.[1] ?? (rule.startsWith('w') ? rule.trim().split(/\s+/)[6] : undefined);
+    if (m && s) out.push({ name: m[1]!, scheduler: s });
+  });
+  return out;
+}
+
+/** What kvmio persists, from its files (host paths and contents): planned by fix, or journaled for verify. */
+export function persistedFromFiles(files: readonly { readonly path: string; readonly content: string }[]): PersistedByKvmio {
+  let ours: PersistedByKvmio = {};
+  for (const { path, content } of files) {
+    if (path === SYSCTL_FILE) ours = { ...ours, sysctl: { file: path, settings: parseSysctlFile(content, path).map((x) => ({ key: x.key, value: x.value })) } };
+    if (path === UDEV_SCHED_FILE || path === TMPFILES_SCHED_FILE) {
+      ours = { ...ours, schedulers: { file: path, kind: path === UDEV_SCHED_FILE ? 'udev' : 'tmpfiles', devices: devicesInSchedulerFile(content) } };
+    }
+  }
+  return ours;
+}

@@ -81,8 +81,9 @@ describe('apply engine', () => {
   it('refuses a value the kernel does not offer, journaling nothing', async () => {
     await withTempDir(async (dir) => {
       await withLoop(dir, 4, async (dev) => {
-        const out = await applyActions([schedAction(dev, 'cfq')], { stateDir: join(dir, 'state') });
-        assert.equal(out[0]!.status, 'refused');
+        const out = await applyActions([schedAction(dev, 'cfq'), fileAction('/x', '1\n')], { stateDir: join(dir, 'state'), root: join(dir, 'r') });
+        assert.deepEqual(out.map((o) => o.status), ['refused', 'not-run']);
+        assert.equal(existsSync(join(dir, 'r')), false);
         assert.match(out[0]!.error ?? '', /"cfq" is not offered/);
         assert.deepEqual(readJournal(join(dir, 'state')), []);
       });
@@ -168,6 +169,15 @@ describe('apply engine crash leftovers and guards', () => {
       const out = await applyActions([fileAction('/etc/link.conf', '1\n')], { stateDir: join(dir, 'state'), root });
       assert.equal(out[0]!.status, 'refused');
       assert.match(out[0]!.error ?? '', /not a regular file/);
+    });
+  });
+});
+
+describe('state dir that cannot be created', () => {
+  it('is a clear KvmioError, not a crash', async () => {
+    await withTempDir(async (dir) => {
+      writeFileSync(join(dir, 'file'), '');
+      await assert.rejects(acquireLock(join(dir, 'file', 'state')), (e: unknown) => e instanceof KvmioError && /cannot create state directory/.test(e.message));
     });
   });
 });

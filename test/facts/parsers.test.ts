@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { blockKind, blockTransport } from '../../src/facts/classify-block.js';
 import { dmiHypervisor } from '../../src/facts/classify-guest.js';
+import { classifyRoles } from '../../src/facts/classify-roles.js';
 import { orderConfFiles, SYSCTL_DIRS } from '../../src/facts/conf-dirs.js';
 import { parseCmdline } from '../../src/facts/parse-cmdline.js';
 import { parseCpuVirtFlags } from '../../src/facts/parse-cpuinfo.js';
@@ -12,6 +13,7 @@ import { parseScheduler } from '../../src/facts/parse-scheduler.js';
 import { normalizeSysctlKey, parseSysctlFile, winningSetting } from '../../src/facts/parse-sysctl.js';
 import { parseTmpfiles } from '../../src/facts/parse-tmpfiles.js';
 import { parseUdevRules } from '../../src/facts/parse-udev-rules.js';
+import { missing, ok } from '../../src/facts/source.js';
 
 describe('parseScheduler', () => {
   const cases: [string, string, string | undefined, string[] | undefined][] = [
@@ -220,4 +222,23 @@ describe('dmiHypervisor', () => {
     ['Supermicro', 'AS -1114S-WN10RT', undefined],
   ];
   for (const [vendor, product, want] of cases) it(`${vendor} / ${product}`, () => assert.equal(dmiHypervisor(vendor, product), want));
+});
+
+describe('classifyRoles', () => {
+  const noDmi = missing('no DMI');
+  it('a PVM host: /dev/kvm without vmx/svm is still a KVM host', () => {
+    const r = classifyRoles({ kvm: ok({ opened: true }), cpuFlags: ok(['hypervisor']), dmi: noDmi, disks: [] });
+    assert.deepEqual([r.kvmHost, r.guest], [true, true]);
+    assert.ok(r.evidence.includes('kvm host without vmx/svm CPU flags (nested or PVM KVM)'));
+  });
+  it('vmx without a usable /dev/kvm is not a KVM host, and EACCES says how to fix it', () => {
+    const r = classifyRoles({ kvm: ok({ opened: false, error: 'EACCES' }), cpuFlags: ok(['vmx']), dmi: ok({ sysVendor: 'Dell Inc.', productName: 'PowerEdge R640' }), disks: [] });
+    assert.deepEqual([r.kvmHost, r.guest], [false, false]);
+    assert.match(r.evidence[0] ?? '', /EACCES; run as root/);
+  });
+  it('unknown inputs give no roles, with the reason', () => {
+    const r = classifyRoles({ kvm: missing('open rw /dev/kvm: not in dump'), cpuFlags: missing('x'), dmi: noDmi, disks: [] });
+    assert.deepEqual([r.kvmHost, r.guest], [false, false]);
+    assert.match(r.evidence[0] ?? '', /not probed \(open rw \/dev\/kvm: not in dump\)/);
+  });
 });

@@ -9,6 +9,7 @@ import { winningSetting } from '../../src/facts/parse-sysctl.js';
 import { probeHost } from '../../src/facts/probe-host.js';
 import { RecordingSource } from '../../src/facts/recording-source.js';
 import type { Read } from '../../src/facts/source.js';
+import { DumpBuilder } from '../fixtures/hosts/dump-builder.js';
 import { makeManyDisksHost } from '../fixtures/hosts/make-fixtures.js';
 import { fixture, withTempDir } from '../helpers.js';
 
@@ -202,6 +203,23 @@ describe('probeHost on the fixtures', () => {
       writeFileSync(join(copy, 'fs/proc/mounts'), '/dev/vda1 / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0\n');
       const f = await probeHost(new DumpSource(copy));
       assert.deepEqual([dev(f, 'vda1').mountpoints, dev(f, 'vda').carriesRoot, dev(f, 'vdb').mountpoints], [['/'], true, []]);
+    });
+  });
+
+  it('native NVMe multipath: the namespace head finds its PCI controller, hidden path disks are left out', async () => {
+    await withTempDir(async (dir) => {
+      const b = new DumpBuilder(join(dir, 'mp'));
+      b.proc({ hostname: 'mp', release: '6.8.0', cmdline: 'ro', cpuFlags: 'vmx', aioNr: 0, aioMaxNr: 65536, mountinfo: '' });
+      const ctrl = b.pci({ parent: '/sys/devices/pci0000:00/0000:00:02.0', address: '0000:04:00.0', classCode: 0x010802, vendor: 0x144d, device: 0xa824, driver: 'nvme', group: 20 });
+      const nvme0 = `${ctrl}/nvme/nvme0`;
+      const head = b.disk({ name: 'nvme0n1', parent: '/sys/devices/virtual/nvme-subsystem/nvme-subsys0', sizeSectors: 1000, rotational: false, scheduler: '[none] mq-deadline', hwQueues: 4, devNumber: '259:0' });
+      // the hidden path disk: in /sys/class/block, under the controller
+      b.file(`${nvme0}/nvme0c0n1/dev`, '242:0\n').link('/sys/class/block/nvme0c0n1', `${nvme0}/nvme0c0n1`);
+      b.link(`${head}/multipath/nvme0c0n1`, `${nvme0}/nvme0c0n1`);
+      b.finish('test');
+      const f = await probeHost(new DumpSource(join(dir, 'mp')));
+      assert.deepEqual(f.blockDevices.ok && f.blockDevices.value.map((d) => `${d.name} ${d.kind} ${d.transport} ${d.controller ?? '-'}`), ['nvme0n1 disk nvme 0000:04:00.0']);
+      assert.deepEqual(f.pci.ok && f.pci.value.map((p) => `${p.address} ${p.disks.join(',')}`), ['0000:04:00.0 nvme0n1']);
     });
   });
 

@@ -99,6 +99,9 @@ async function fix(opts: FixOptions, ctx: Ctx): Promise<void> {
   };
   const managed = { udevRules: readManaged(persistPaths.UDEV_RULES_PATH), tmpfiles: readManaged(persistPaths.TMPFILES_PATH) };
   const plan = planHost(facts, { only: opts.only, devices, persist, passthrough: opts.passthrough === true, ...(demand ? { aio: demand } : {}) }, managed);
+  // Warn now about files or tools that would undo the persisted settings at boot.
+  const { findCompetitors, persistedFromFiles } = await import('../../decide/verify-competitors.js');
+  const competitors = findCompetitors(facts, persistedFromFiles(plan.actions.flatMap((a) => (a.kind === 'file' ? [{ path: a.path, content: a.content }] : []))));
   const skipped = plan.skipped.map((s) => (s.id === 'aio.max-nr' && aioNote ? { ...s, why: `${s.why}; ${aioNote}` } : s));
 
   const yes = opts.yes === true;
@@ -120,23 +123,25 @@ async function fix(opts: FixOptions, ctx: Ctx): Promise<void> {
       persist,
       actions: outcomes.map((o) => ({ ...o.action, status: o.status, change: o.change, ...(o.error ? { error: o.error } : {}) })),
       skipped,
+      competitors,
       notes,
     });
   } else {
     if (plan.actions.length === 0) ctx.print('nothing to change');
     for (const s of skipped) ctx.print(`skipped       ${s.id} ${s.object}: ${s.why}`);
+    for (const c of competitors) ctx.print(`${c.wins ? 'warning' : 'note'}: ${c.message}${c.wins ? '; remove or edit it, or kvmio\'s setting is lost at boot' : ''}`);
     for (const n of notes) ctx.print(`note: ${n}`);
     if (!yes && outcomes.some((o) => o.status === 'would-change')) ctx.print(`run again with --yes to apply; "kvmio rollback --yes" undoes it`);
   }
-  ctx.exitCode = outcomes.some((o) => o.status === 'refused' || o.status === 'failed') ? 1 : 0;
+  ctx.exitCode = outcomes.some((o) => o.status === 'refused' || o.status === 'failed' || o.status === 'not-run') ? 1 : 0;
 }
 
-const LABEL: Record<Outcome['status'], string> = { 'would-change': 'would change', unchanged: 'unchanged', changed: 'changed', refused: 'REFUSED', failed: 'FAILED' };
+const LABEL: Record<Outcome['status'], string> = { 'would-change': 'would change', unchanged: 'unchanged', changed: 'changed', refused: 'REFUSED', failed: 'FAILED', 'not-run': 'not run' };
 
 function formatOutcome(o: Outcome): string {
   const head = `${LABEL[o.status].padEnd(14)}${o.action.id} ${o.action.object}`;
   const lines = [head];
-  if (o.status !== 'unchanged') {
+  if (o.status !== 'unchanged' && o.status !== 'not-run') {
     lines.push(`  why: ${o.action.reason}`);
     if (o.change !== '') lines.push(...o.change.replace(/\n$/, '').split('\n').map((l) => `  ${l}`));
   }

@@ -2,7 +2,7 @@
 // the journal saved before the first change (dry run unless --yes), under the lock.
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
-import { resolveHostState } from '../host-state.js';
+import { faultHook, resolveHostState } from '../host-state.js';
 
 interface RollbackOptions {
   readonly yes?: boolean;
@@ -32,7 +32,7 @@ async function rollback(opts: RollbackOptions, ctx: Ctx): Promise<void> {
   const { stateDir } = resolveHostState(opts, ctx.cwd);
   const [{ rollbackJournal }, { GRUB_DROPIN_PATH }] = await Promise.all([import('../../apply/engine.js'), import('../../render/grub-dropin.js')]);
   const yes = opts.yes === true;
-  const { outcomes, archived } = await rollbackJournal({ stateDir, yes, wait: opts.wait === true });
+  const { outcomes, archived } = await rollbackJournal({ stateDir, yes, wait: opts.wait === true, ...(faultHook(ctx.env) !== undefined ? { faultAfterStep: faultHook(ctx.env) } : {}) });
   const grub = outcomes.some((o) => o.status !== 'unchanged' && (o.action as { path?: string }).path?.endsWith(GRUB_DROPIN_PATH));
   const notes = grub ? ['the GRUB drop-in changed: run update-grub and reboot for the kernel command line to follow'] : [];
   if (opts.json === true) {

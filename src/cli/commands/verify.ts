@@ -23,23 +23,10 @@ another sysctl.d file / udev rule / tmpfiles.d line would win at boot), 2 usage 
     .action(async (opts: VerifyOptions) => verify(opts, ctx));
 }
 
-/** Devices and schedulers in a kvmio scheduler file ("# kvmio: DEV: …" + the rule line). */
-export function devicesInSchedulerFile(text: string): { name: string; scheduler: string }[] {
-  const out: { name: string; scheduler: string }[] = [];
-  const lines = text.split('\n');
-  lines.forEach((l, i) => {
-    const m = /^# kvmio: ([^:\s]+): /.exec(l);
-    const rule = lines[i + 1] ?? '';
-    const s = /ATTR\{queue\/scheduler\}="([^"]*)"/.exec(rule)?.[1] ?? (rule.startsWith('w') ? rule.trim().split(/\s+/)[6] : undefined);
-    if (m && s) out.push({ name: m[1]!, scheduler: s });
-  });
-  return out;
-}
-
 async function verify(opts: VerifyOptions, ctx: Ctx): Promise<void> {
   const { root, stateDir } = resolveHostState(opts, ctx.cwd);
-  const [engine, { journalTargets, readJournal }, { SYSCTL_PATH }, persist, { parseSysctlFile }] = await Promise.all([
-    import('../../apply/engine.js'), import('../../apply/journal.js'), import('../../render/sysctl-conf.js'), import('../../render/scheduler-persist.js'), import('../../facts/parse-sysctl.js'),
+  const [engine, { journalTargets, readJournal }, { findCompetitors, persistedFromFiles }] = await Promise.all([
+    import('../../apply/engine.js'), import('../../apply/journal.js'), import('../../decide/verify-competitors.js'),
   ]);
   const targets = journalTargets(readJournal(stateDir)).filter((t) => t.applied);
   if (targets.length === 0) {
@@ -49,18 +36,13 @@ async function verify(opts: VerifyOptions, ctx: Ctx): Promise<void> {
   }
   const drift = await engine.verifyJournal({ stateDir });
   const logical = (p: string): string => (root !== '/' && p.startsWith(`${root}/`) ? p.slice(root.length) : p);
-  let ours: import('../../decide/verify-competitors.js').PersistedByKvmio = {};
-  for (const t of targets) {
+  const files = targets.flatMap((t) => {
     const a = t.applied as { kind: string; path?: string; content?: string };
-    if (a.kind !== 'file' || a.path === undefined || a.content === undefined) continue;
-    const p = logical(a.path);
-    if (p === SYSCTL_PATH) ours = { ...ours, sysctl: { file: p, settings: parseSysctlFile(a.content, p).map((s) => ({ key: s.key, value: s.value })) } };
-    if (p === persist.UDEV_RULES_PATH || p === persist.TMPFILES_PATH) {
-      ours = { ...ours, schedulers: { file: p, kind: p === persist.UDEV_RULES_PATH ? 'udev' : 'tmpfiles', devices: devicesInSchedulerFile(a.content) } };
-    }
-  }
-  const [{ probeHost }, { LocalSource }, { RootedSource }, { findCompetitors }] = await Promise.all([
-    import('../../facts/probe-host.js'), import('../../facts/local-source.js'), import('../../facts/rooted-source.js'), import('../../decide/verify-competitors.js'),
+    return a.kind === 'file' && a.path !== undefined && a.content !== undefined ? [{ path: logical(a.path), content: a.content }] : [];
+  });
+  const ours = persistedFromFiles(files);
+  const [{ probeHost }, { LocalSource }, { RootedSource }] = await Promise.all([
+    import('../../facts/probe-host.js'), import('../../facts/local-source.js'), import('../../facts/rooted-source.js'),
   ]);
   const competitors = ours.sysctl || ours.schedulers ? findCompetitors(await probeHost(new RootedSource(new LocalSource(), root)), ours) : [];
   const drifted = drift.some((d) => d.drift !== undefined) || competitors.some((c) => c.wins);

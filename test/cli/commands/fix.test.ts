@@ -208,6 +208,17 @@ describe('kvmio fix killed at every step (SIGKILL), rerun, rollback', () => {
           }
           // sched: file + live value; aio: file + live value; 3 durable steps each
           assert.equal(kills, 12);
+
+          // a rollback killed after each restore is rerun to the same original state
+          for (let n = 1; ; n++) {
+            await runAll();
+            const child = await cliProcess(['rollback', '--yes', '--state-dir', state], { env: { KVMIO_FAULT_AFTER_STEP: String(n) } });
+            if (child.code === 0) break;
+            assert.equal(child.code, 128);
+            assert.equal((await cli(['rollback', '--yes', '--state-dir', state])).code, 0);
+            assert.deepEqual(world(), original, `rollback killed after restore ${n}, then rerun`);
+          }
+          assert.deepEqual(world(), original);
         } finally {
           setSched(dev, origSched);
           setAioMax(origAio);
@@ -280,6 +291,19 @@ describe('kvmio fix on the kernel command line', () => {
       const rb = await cli(['rollback', '--yes', '--root', root]);
       assert.match(rb.stdout, /run update-grub/);
       assert.equal(existsSync(join(root, 'etc/default')), false);
+    });
+  });
+});
+
+describe('kvmio fix warns about what would undo it at boot', () => {
+  it('names a later-sorting sysctl.d file in the dry run', async () => {
+    await withTempDir(async (dir) => {
+      const root = join(dir, 'root');
+      mkdirSync(join(root, 'etc/sysctl.d'), { recursive: true });
+      writeFileSync(join(root, 'etc/sysctl.d/99-zz-local.conf'), 'fs.aio-max-nr = 65536\n');
+      const r = await cli(['fix', '--only', 'aio', '--vms', '100', '--iothreads', '1', '--root', root]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /warning: \/etc\/sysctl\.d\/99-zz-local\.conf:1 sets fs\.aio-max-nr = 65536 and is applied after \/etc\/sysctl\.d\/90-kvmio\.conf/);
     });
   });
 });
