@@ -6,6 +6,7 @@ import { register as fix } from './fix.js';
 import { register as verify } from './verify.js';
 import { register as rollback } from './rollback.js';
 import { register as collect } from './collect.js';
+import { register as disk } from './disk.js';
 import { register as passthrough } from './passthrough.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
@@ -16,5 +17,6 @@ export const COMMANDS: readonly Register[] = [
   verify,
   rollback,
   collect,
+  disk,
   passthrough,
 ];
