@@ -1,27 +1,20 @@
 // Parsers for what uses a disk outside the kernel's view: LVM PVs (`pvs --reportformat
-// json`), libvirt pool XML (`virsh pool-dumpxml`) and domain XML (`virsh dumpxml`).
+// json`, provision's parser), libvirt pool XML (`virsh pool-dumpxml`) and domain XML (`virsh dumpxml`).
 // Pure: text in, data out; garbage gives a Read failure, never an exception.
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import type { DomainStorage, PhysicalVolume, StoragePool } from './passthrough-facts.js';
+import { parsePvsJson as parseLvmPvs } from '../provision/parse-block.js';
 import { missing, ok, type Read } from './source.js';
 
+/** `pvs --reportformat json -o pv_name,vg_name` through provision's parser, as a Read (never throws). */
 export function parsePvsJson(text: string): Read<readonly PhysicalVolume[]> {
-  let v: unknown;
   try {
-    v = JSON.parse(text);
+    const v: unknown = JSON.parse(text);
+    if (v === null || typeof v !== 'object' || !Array.isArray((v as { report?: unknown }).report)) return missing('pvs: no "report" array in JSON');
+    return ok(parseLvmPvs(text).filter((p) => p.pvName !== '').map((p) => ({ pv: p.pvName, vg: p.vgName })));
   } catch {
-    return missing('pvs: output is not JSON');
+    return missing('pvs: output is not LVM JSON');
   }
-  const reports = (v as { report?: { pv?: unknown[] }[] } | null)?.report;
-  if (!Array.isArray(reports)) return missing('pvs: no "report" array in JSON');
-  const out: PhysicalVolume[] = [];
-  for (const r of reports) {
-    for (const pv of Array.isArray(r?.pv) ? r.pv : []) {
-      const p = pv as { pv_name?: unknown; vg_name?: unknown };
-      if (typeof p.pv_name === 'string') out.push({ pv: p.pv_name, vg: typeof p.vg_name === 'string' ? p.vg_name : '' });
-    }
-  }
-  return ok(out);
 }
 
 function parseXml(text: string, what: string): Read<Element> {

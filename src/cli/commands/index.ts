@@ -7,6 +7,8 @@ import { register as verify } from './verify.js';
 import { register as rollback } from './rollback.js';
 import { register as collect } from './collect.js';
 import { register as disk } from './disk.js';
+import { register as diskCreate } from './disk-create.js';
+import { register as vg } from './vg.js';
 import { register as passthrough } from './passthrough.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
@@ -18,5 +20,7 @@ export const COMMANDS: readonly Register[] = [
   rollback,
   collect,
   disk,
+  diskCreate,
+  vg,
   passthrough,
 ];

@@ -1,0 +1,240 @@
+// `kvmio disk create`: resolve the target, probe it read-only, run the guards, plan the
+// steps (qemu-img / lvcreate / nothing for a device handed over as is), and describe the
+// disk for libvirt. applyDiskCreate runs the plan and verifies what it made.
+import { promises as fs } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { exec, execOk } from '../exec.js';
+import { KvmioError, usageError } from '../errors.js';
+import type { Bus, DiskBackend, DiskIntent, Platform } from '../decide/disk-types.js';
+import { domainXml } from '../facts/libvirt.js';
+import { LocalSource } from '../facts/local-source.js';
+import { formatSize, type Size } from '../size.js';
+import { checkAttach, firstFreeTarget, parseDomainDisks, planAttach } from './attach.js';
+import { describeCreatedDisk, probeDirectIoDir, type CreatedDisk } from './created-disk.js';
+import { probePlatform } from '../facts/probe-disk.js';
+import { checkDeviceGuards, checkImageGuards, refusalError, refuseBy, type GuardTrip, type GuardVerdict } from './guards.js';
+import { isFullyAllocated, parseQemuImgInfo, planImage, type ImageFormat, type ImageInfo, type ImagePlan, type Prealloc } from './image-plan.js';
+import { checkLvmName, DM_MISSING_NOTE, hasDeviceMapper, LVM_ENV, planLinearLv, planThinLv, roundToExtent } from './lvm-plan.js';
+import { isThinPool, mountOf, parseLvsJson, parseMountinfo, parseVgsJson } from './parse-block.js';
+import { probeDevice } from './probe-device.js';
+import { applySteps, type Step } from './steps.js';
+
+export type Target =
+  | { readonly kind: 'dir'; readonly dir: string }
+  | { readonly kind: 'lv'; readonly vg: string }
+  | { readonly kind: 'thin'; readonly vg: string; readonly pool: string }
+  | { readonly kind: 'device'; readonly path: string };
+
+/** `lv:VG`, `thin:VG/POOL`, else a path: a directory (image file) or a block device (as is). */
+export async function resolveTarget(text: string, cwd: string): Promise<Target> {
+  if (text.startsWith('lv:')) {
+    const vg = text.slice(3);
+    checkLvmName('--on lv:VG', vg);
+    return { kind: 'lv', vg };
+  }
+  if (text.startsWith('thin:')) {
+    const m = /^thin:([^/]+)\/([^/]+)$/.exec(text);
+    if (!m) throw usageError(`--on: "${text}" is not valid; expected thin:VG/POOL`);
+    checkLvmName('--on thin:VG', m[1] as string);
+    checkLvmName('--on thin:VG/POOL', m[2] as string);
+    return { kind: 'thin', vg: m[1] as string, pool: m[2] as string };
+  }
+  const path = resolvePath(cwd, text);
+  const st = await fs.stat(path).catch(() => undefined);
+  if (st?.isDirectory()) return { kind: 'dir', dir: path };
+  if (st?.isBlockDevice()) return { kind: 'device', path };
+  throw usageError(`--on: "${text}" is ${st ? 'neither a directory nor a block device' : 'not there'}; expected a directory (image file), lv:VG, thin:VG/POOL, or a partition or disk (/dev/…)`);
+}
+
+export interface DiskCreateRequest {
+  readonly name: string;
+  readonly size?: Size;
+  readonly on: string;
+  readonly format?: ImageFormat;
+  readonly prealloc?: Prealloc;
+  readonly clusterSize?: Size;
+  readonly extendedL2?: boolean;
+  readonly attach?: string;
+  readonly targetDev?: string;
+  readonly bus?: Bus;
+  readonly force: boolean;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface DiskCreatePlan {
+  readonly request: DiskCreateRequest;
+  readonly target: Target;
+  /** The path of the disk the VM gets (image file, /dev/VG/LV, the device). */
+  readonly path: string;
+  readonly steps: readonly Step[];
+  readonly attachSteps: readonly Step[];
+  readonly image?: ImagePlan;
+  readonly overridden: readonly GuardTrip[];
+  readonly disk: CreatedDisk;
+  readonly intent: DiskIntent;
+  readonly platform: Platform;
+  readonly notes: readonly string[];
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+
+function refuseUnless(v: GuardVerdict): void {
+  if (!v.allowed) throw refusalError(v);
+}
+
+export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreatePlan> {
+  if (!NAME.test(req.name) || req.name.length > 100) throw usageError(`NAME: "${req.name}" is not valid; expected letters, digits and . _ + - (no slash), starting with a letter or digit`);
+  const target = await resolveTarget(req.on, req.cwd);
+  if (target.kind !== 'dir' && (req.format === 'qcow2' || req.prealloc !== undefined || req.clusterSize !== undefined || req.extendedL2)) {
+    throw usageError(`--format/--prealloc/--cluster-size/--extended-l2: only for an image file (--on DIRECTORY); ${req.on} is a ${target.kind === 'device' ? 'block device' : 'logical volume'} and is always raw`);
+  }
+  if (target.kind !== 'device' && req.size === undefined) throw usageError('--size: required for a new image or logical volume (e.g. --size 100G)');
+  const notes: string[] = [];
+  let steps: Step[] = [];
+  let backend: DiskBackend;
+  let image: ImagePlan | undefined;
+  let overridden: readonly GuardTrip[] = [];
+
+  switch (target.kind) {
+    case 'dir': {
+      image = planImage({ dir: target.dir, name: req.name, size: req.size as Size, format: req.format ?? 'raw', prealloc: req.prealloc, clusterSize: req.clusterSize, extendedL2: req.extendedL2 });
+      const existing = await fs.lstat(image.path).then(
+        (s) => `${s.isFile() ? 'a file' : s.isDirectory() ? 'a directory' : s.isSymbolicLink() ? 'a symbolic link' : 'something'} at ${image?.path}`,
+        () => undefined,
+      );
+      const st = await fs.statfs(target.dir);
+      refuseUnless(checkImageGuards({ path: image.path, dir: target.dir, dirIsDirectory: true, existing, freeBytes: st.bavail * st.bsize, neededBytes: image.neededBytes }));
+      steps = [{ kind: 'reserve-file', path: image.path, why: 'claim the name so nothing appearing meanwhile is overwritten' }, { kind: 'exec', argv: image.argv, why: `${image.format} image, preallocation=${image.prealloc}` }];
+      const mounts = parseMountinfo(await fs.readFile('/proc/self/mountinfo', 'utf8'));
+      const fsType = mountOf(mounts, target.dir)?.fstype;
+      const directIo = await probeDirectIoDir(target.dir);
+      backend = {
+        kind: 'file',
+        path: image.path,
+        format: image.format,
+        virtualSize: image.size,
+        allocation: image.preallocated ? 'preallocated' : 'sparse',
+        ...(fsType ? { fsType } : {}),
+        ...(directIo !== undefined ? { directIo } : {}),
+        ...(image.clusterBytes ? { clusterSize: { bytes: image.clusterBytes } } : {}),
+      };
+      if (image.l2Cache) {
+        const { fullCoverageBytes, defaultCoversBytes } = image.l2Cache;
+        notes.push(`qcow2 L2 cache for full coverage of ${formatSize(image.size)}: ${formatSize({ bytes: fullCoverageBytes })}; QEMU's default maximum (32 MiB) covers ${formatSize({ bytes: defaultCoversBytes })} of disk`);
+      }
+      break;
+    }
+    case 'lv':
+    case 'thin': {
+      checkLvmName('NAME', req.name);
+      const size = req.size as Size;
+      const vgs = await lvmJson(['vgs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,vg_extent_size', target.vg]);
+      const vg = vgs === undefined ? undefined : parseVgsJson(vgs).find((v) => v.name === target.vg);
+      if (vg === undefined) throw refuseBy('vg-missing', `lv:${target.vg}`, `volume group ${target.vg} not found (vgs)`, `create it with kvmio vg create ${target.vg} DEVICE…`);
+      const lvsText = await lvmJson(['lvs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,vg_name,lv_attr,lv_size', target.vg]);
+      if (lvsText === undefined) throw refuseBy('probe-incomplete', `lv:${target.vg}`, `could not list the logical volumes of ${target.vg} (lvs failed)`, 'fix the LVM tools so the guard can check; refusing rather than guessing');
+      const lvs = parseLvsJson(lvsText);
+      const lvPath = `/dev/${target.vg}/${req.name}`;
+      if (lvs.some((l) => l.name === req.name)) throw refuseBy('lv-exists', lvPath, `logical volume ${target.vg}/${req.name} already exists (lvs); kvmio never reuses a volume`, 'pick another NAME');
+      if (target.kind === 'lv') {
+        const need = roundToExtent(size.bytes, vg.extentBytes || undefined);
+        if (need > vg.freeBytes) throw refuseBy('vg-free', target.vg, `needs ${need} bytes but volume group ${target.vg} has ${vg.freeBytes} bytes free (vgs)`, 'pick a smaller --size or extend the VG (vgextend)');
+        steps = [planLinearLv(target.vg, req.name, size)];
+      } else {
+        const pool = lvs.find((l) => l.name === target.pool);
+        if (pool === undefined || !isThinPool(pool)) {
+          const seen = pool ? `${target.vg}/${target.pool} is not a thin pool (lv_attr ${pool.attr})` : `no thin pool ${target.pool} in ${target.vg} (lvs)`;
+          throw refuseBy('thin-pool-missing', `thin:${target.vg}/${target.pool}`, seen, `create it with kvmio vg create … --thin-pool ${target.pool}`);
+        }
+        if (size.bytes > pool.sizeBytes) notes.push(`thin volume ${size.bytes} bytes is larger than pool ${target.vg}/${target.pool} (${pool.sizeBytes} bytes): overcommitted; watch the pool's data usage (lvs -o data_percent)`);
+        steps = [planThinLv(target.vg, target.pool, req.name, size)];
+      }
+      backend = { kind: 'lv', vg: target.vg, lv: req.name, path: lvPath, thin: target.kind === 'thin' };
+      if (!hasDeviceMapper(await fs.readFile('/proc/misc', 'utf8').catch(() => ''))) notes.push(DM_MISSING_NOTE);
+      break;
+    }
+    case 'device': {
+      const facts = await probeDevice(new LocalSource(), target.path);
+      const verdict = checkDeviceGuards(facts, { force: req.force });
+      refuseUnless(verdict);
+      overridden = verdict.overridden;
+      const name = facts.name as string;
+      const part = await fs.readFile(`/sys/class/block/${name}/partition`, 'utf8').then(() => true, () => false);
+      backend = { kind: 'block', path: target.path, device: part ? 'partition' : 'whole' };
+      notes.push(`${target.path} goes to the VM as is: nothing is written to it; the guest sees it as a whole disk`);
+      if (req.size !== undefined) notes.push('--size is ignored for a device handed over as is (the VM gets all of it)');
+      break;
+    }
+  }
+
+  const platform = await probePlatform(new LocalSource(), backend);
+  let intent: DiskIntent = { ...(req.bus ? { bus: req.bus } : {}), ...(req.targetDev ? { target: req.targetDev } : {}) };
+  let attachSteps: Step[] = [];
+  let disk = describeCreatedDisk(backend, intent, platform);
+  if (req.attach !== undefined) {
+    const xml = await domainXml(req.attach, { inactive: true });
+    if (!xml.ok) throw new KvmioError('failed', `--attach ${req.attach}: cannot read the domain's definition: ${xml.reason}`, { hint: 'virsh list --all shows the domains' });
+    const disks = parseDomainDisks(xml.value);
+    const dev = req.targetDev ?? firstFreeTarget(disks.targets, disk.config.bus.value === 'virtio-scsi' ? 'sd' : 'vd');
+    checkAttach(req.attach, disks, dev, backend.path);
+    intent = { ...intent, target: dev };
+    disk = describeCreatedDisk(backend, intent, platform);
+    attachSteps = planAttach(req.attach, disks, disk.diskElement, disk.iothreads, req.env);
+  }
+  return { request: req, target, path: backend.path, steps, attachSteps, ...(image ? { image } : {}), overridden, disk, intent, platform, notes };
+}
+
+/** Runs an LVM report command; undefined when the tool is missing or fails (the guard then says what). */
+async function lvmJson(argv: string[]): Promise<string | undefined> {
+  try {
+    const r = await exec(argv, { env: LVM_ENV });
+    return r.code === 0 ? r.stdout : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface DiskCreateResult {
+  readonly disk: CreatedDisk;
+  readonly info?: ImageInfo;
+  readonly attached: boolean;
+}
+
+/** Runs the plan, checks the image against the plan, then attaches (if asked). */
+export async function applyDiskCreate(plan: DiskCreatePlan): Promise<DiskCreateResult> {
+  await applySteps(plan.steps, LVM_ENV);
+  let disk = plan.disk;
+  let info: ImageInfo | undefined;
+  if (plan.image) {
+    info = parseQemuImgInfo((await execOk(['qemu-img', 'info', '--output=json', plan.image.path])).stdout);
+    const problems = verifyImage(plan.image, info);
+    if (problems.length > 0) throw new KvmioError('failed', `${plan.image.path}: created, but ${problems.join('; ')}`);
+    const direct = await new LocalSource().tryOpen(plan.image.path, 'direct');
+    const b = plan.disk.backend;
+    if (b.kind === 'file') {
+      disk = describeCreatedDisk(
+        { ...b, actualSize: { bytes: info.actualSize }, allocation: isFullyAllocated(info) ? 'preallocated' : 'sparse', ...(direct.ok ? { directIo: direct.value.opened } : {}) },
+        plan.intent,
+        plan.platform,
+      );
+    }
+  }
+  if (plan.attachSteps.length > 0) {
+    // The element attached is the one verified above, not the dry-run's guess.
+    const steps = plan.attachSteps.map((s) => (s.kind === 'exec' && s.file !== undefined ? { ...s, file: { ...s.file, content: disk.diskElement } } : s));
+    await applySteps(steps);
+  }
+  return { disk, ...(info ? { info } : {}), attached: plan.attachSteps.length > 0 };
+}
+
+/** What qemu-img must report for the image the plan asked for (decide and verify share the plan). */
+export function verifyImage(p: ImagePlan, i: ImageInfo): string[] {
+  const out: string[] = [];
+  if (i.format !== p.format) out.push(`format is ${i.format}, expected ${p.format}`);
+  if (i.virtualSize !== p.size.bytes) out.push(`virtual-size is ${i.virtualSize}, expected ${p.size.bytes}`);
+  if (p.clusterBytes !== undefined && i.clusterSize !== p.clusterBytes) out.push(`cluster-size is ${i.clusterSize}, expected ${p.clusterBytes}`);
+  if (p.format === 'qcow2' && (i.extendedL2 ?? false) !== p.extendedL2) out.push(`extended-l2 is ${String(i.extendedL2)}, expected ${String(p.extendedL2)}`);
+  if (p.preallocated && !isFullyAllocated(i)) out.push(`actual-size ${i.actualSize} < virtual-size ${i.virtualSize}: not fully allocated`);
+  return out;
+}

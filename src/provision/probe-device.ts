@@ -1,0 +1,235 @@
+// Read-only probe of one block device for the guards (guards.ts): what it holds
+// (blkid -p, wipefs -n), who uses it (mountinfo, /proc/swaps, sysfs holders, loop
+// devices backed by it, pvs, libvirt domains, open file descriptors) and whether / or
+// /boot depend on it. Everything goes through a Source, so a recorded dump works too.
+import { listDomains, domainBlocks } from '../facts/libvirt.js';
+import { missing, ok, type Read, type Source } from '../facts/source.js';
+import {
+  checkDeviceGuards,
+  devicesBacking,
+  rootBootUsesOf,
+  type BlockNode,
+  type DeviceFacts,
+  type DomainUse,
+  type GuardVerdict,
+  type HolderUse,
+  type LibvirtUse,
+  type ProcessUse,
+} from './guards.js';
+import { mergeSignatures, parseBlkidExport, parseMountinfo, parsePvsJson, parseSwaps, parseWipefsJson, type MountEntry, type PvInfo, type Signature } from './parse-block.js';
+
+export interface ProbeDeviceOptions {
+  /** Which domains use which block sources; defaults to asking the local libvirt (all domains, live and persistent). */
+  readonly domainUses?: () => Promise<LibvirtDomains>;
+  /** Scan /proc/PID/fd for processes holding the device open (default true). */
+  readonly scanProcesses?: boolean;
+}
+
+/** Every disk source of every domain, or why libvirt could not be asked. */
+export type LibvirtDomains =
+  | { readonly state: 'checked'; readonly disks: readonly DomainUse[] }
+  | { readonly state: 'absent' | 'failed'; readonly reason: string };
+
+const LVM_ENV = ['env', 'LVM_SUPPRESS_FD_WARNINGS=1'];
+
+/** Follows symbolic links through the Source (for /dev/disk/by-id/… names). */
+export async function resolveLinks(src: Source, path: string): Promise<string> {
+  let p = path;
+  for (let i = 0; i < 16; i++) {
+    const l = await src.readLink(p);
+    if (!l.ok) return p;
+    p = l.value.startsWith('/') ? l.value : normalize(`${p.slice(0, p.lastIndexOf('/'))}/${l.value}`);
+  }
+  return p;
+}
+
+function normalize(p: string): string {
+  const out: string[] = [];
+  for (const c of p.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return `/${out.join('/')}`;
+}
+
+/** The block device tree from /sys/class/block: partitions, slaves, holders, loop backing files. */
+export async function probeBlockNodes(src: Source): Promise<BlockNode[]> {
+  const names = await src.listDir('/sys/class/block');
+  if (!names.ok) return [];
+  return Promise.all(
+    names.value.map(async (name): Promise<BlockNode> => {
+      const base = `/sys/class/block/${name}`;
+      const [majMin, part, link, slaves, holders, backing] = await Promise.all([
+        src.readText(`${base}/dev`),
+        src.readText(`${base}/partition`),
+        src.readLink(base),
+        src.listDir(`${base}/slaves`),
+        src.listDir(`${base}/holders`),
+        src.readText(`${base}/loop/backing_file`),
+      ]);
+      const segs = link.ok ? link.value.split('/') : [];
+      const parent = part.ok && segs.length >= 2 ? segs[segs.length - 2] : undefined;
+      return {
+        name,
+        majMin: majMin.ok ? majMin.value.trim() : '',
+        ...(parent !== undefined ? { parent } : {}),
+        slaves: slaves.ok ? slaves.value : [],
+        holders: holders.ok ? holders.value : [],
+        ...(backing.ok && backing.value.trim() !== '' ? { backingFile: backing.value.trim() } : {}),
+      };
+    }),
+  );
+}
+
+/** Probes everything the guards need about `path` (a partition or a whole disk). Read-only. */
+export async function probeDevice(src: Source, path: string, opts: ProbeDeviceOptions = {}): Promise<DeviceFacts> {
+  const resolved = await resolveLinks(src, path);
+  const nodes = await probeBlockNodes(src);
+  const name = resolved.startsWith('/dev/') ? resolved.slice(5) : undefined;
+  const node = name === undefined ? undefined : nodes.find((n) => n.name === name);
+  const empty = { partitions: [], signatures: ok([]), mounts: [], swaps: [], holders: [], rootBoot: [], pvs: ok([]), libvirt: { state: 'checked', users: [] } as LibvirtUse, openBy: [] };
+  if (node === undefined) {
+    return { path, name: undefined, notBlock: `${resolved} is not a block device the kernel lists in /sys/class/block`, ...empty };
+  }
+  const partitions = nodes.filter((n) => n.parent === node.name).map((n) => n.name);
+  const names = [node.name, ...partitions];
+  const majMins = new Map(nodes.filter((n) => names.includes(n.name)).map((n) => [n.majMin, n.name]));
+
+  const mountText = await src.readText('/proc/self/mountinfo');
+  const mountTable: MountEntry[] = mountText.ok ? parseMountinfo(mountText.value) : [];
+  const signatures = await probeSignatures(src, names);
+  const swaps = await src.readText('/proc/swaps');
+  const pvs = await probePvs(src, names);
+  const libvirt = await usesOf(src, await (opts.domainUses ?? localDomainUses)(), names);
+  // Last, and alone: the probe's own blkid/wipefs/pvs children would otherwise show up as users.
+  const openBy = opts.scanProcesses === false ? [] : await probeOpenBy(src, names);
+
+  const mounts = mountTable
+    .filter((m) => majMins.has(m.majMin) || names.some((n) => m.source === `/dev/${n}`))
+    .map((m) => ({ device: majMins.get(m.majMin) ?? m.source.slice(5), mountpoint: m.mountpoint }));
+  const swapNames = swaps.ok ? await Promise.all(parseSwaps(swaps.value).map((f) => resolveLinks(src, f))) : [];
+  const holders: HolderUse[] = [];
+  for (const n of nodes) {
+    if (names.includes(n.name)) for (const h of n.holders) holders.push({ device: n.name, holder: h, how: 'sysfs' });
+    const b = n.backingFile;
+    if (b !== undefined && b.startsWith('/dev/') && names.includes(b.slice(5))) holders.push({ device: b.slice(5), holder: n.name, how: 'loop' });
+  }
+  return {
+    path,
+    name: node.name,
+    partitions,
+    signatures,
+    mounts,
+    swaps: swapNames.filter((f) => f.startsWith('/dev/') && names.includes(f.slice(5))).map((f) => f.slice(5)),
+    holders,
+    rootBoot: rootBootUsesOf(devicesBacking(nodes, mountTable), names),
+    pvs,
+    libvirt,
+    openBy,
+  };
+}
+
+async function probeSignatures(src: Source, names: readonly string[]): Promise<Read<readonly Signature[]>> {
+  const all: Signature[] = [];
+  for (const n of names) {
+    const blkid = await src.run({ name: `blkid-p-${n}`, argv: ['blkid', '-p', '-o', 'export', `/dev/${n}`] });
+    // blkid exits 2 both when it finds nothing and when it cannot open the device (EPERM
+    // on a device in exclusive use): only a silent 2 means "nothing there".
+    if (!blkid.ok) return blkid;
+    const silent2 = blkid.value.code === 2 && blkid.value.stderr.trim() === '';
+    if (blkid.value.code !== 0 && !silent2) return missing(`blkid -p /dev/${n}: exit ${blkid.value.code}: ${blkid.value.stderr.trim()}`);
+    // wipefs is the second opinion (it lists every signature with its offset); it refuses
+    // to open a device in exclusive use (mounted), where blkid's answer stands alone.
+    const wipefs = await src.run({ name: `wipefs-n-${n}`, argv: ['wipefs', '-n', '-J', `/dev/${n}`] });
+    const wipefsOut = wipefs.ok && wipefs.value.code === 0 ? wipefs.value.stdout : '';
+    try {
+      all.push(...mergeSignatures(parseBlkidExport(blkid.value.stdout, n), parseWipefsJson(wipefsOut, n)));
+    } catch (e) {
+      return missing(`wipefs -n -J /dev/${n}: unreadable output (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+  return ok(all);
+}
+
+async function probePvs(src: Source, names: readonly string[]): Promise<Read<readonly PvInfo[]>> {
+  const r = await src.run({ name: 'pvs', argv: [...LVM_ENV, 'pvs', '--reportformat', 'json', '-o', 'pv_name,vg_name'] });
+  if (!r.ok) return ok([]); // no LVM tools: nothing on this host can be using a PV through them
+  if (r.value.code === 127) return ok([]);
+  if (r.value.code !== 0) return missing(`pvs: exit ${r.value.code}: ${r.value.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
+  try {
+    const pvs = parsePvsJson(r.value.stdout);
+    const mine: PvInfo[] = [];
+    for (const pv of pvs) {
+      const real = await resolveLinks(src, pv.pvName);
+      if (real.startsWith('/dev/') && names.includes(real.slice(5))) mine.push(pv);
+    }
+    return ok(mine);
+  } catch (e) {
+    return missing(`pvs: unreadable JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/** Asks the local libvirt for every disk of every domain (running and persistent definitions). */
+export async function localDomainUses(): Promise<LibvirtDomains> {
+  const doms = await listDomains();
+  if (!doms.ok) return /ENOENT|cannot start/.test(doms.reason) ? { state: 'absent', reason: doms.reason } : { state: 'failed', reason: doms.reason };
+  const disks: DomainUse[] = [];
+  for (const d of doms.value) {
+    for (const inactive of [false, true]) {
+      const b = await domainBlocks(d, { inactive });
+      // A domain undefined since the listing (a transient one that stopped) uses nothing.
+      if (!b.ok && /not found|failed to get domain|no domain with matching/i.test(b.reason)) continue;
+      if (!b.ok) return { state: 'failed', reason: b.reason };
+      for (const row of b.value) if (row.source !== '-' && row.source !== '') disks.push({ domain: d, target: row.target, source: row.source });
+    }
+  }
+  return { state: 'checked', disks };
+}
+
+async function usesOf(src: Source, d: LibvirtDomains, names: readonly string[]): Promise<LibvirtUse> {
+  if (d.state !== 'checked') return d;
+  const users: DomainUse[] = [];
+  const seen = new Set<string>();
+  for (const u of d.disks) {
+    if (!u.source.startsWith('/dev/')) continue;
+    const real = await resolveLinks(src, u.source);
+    const key = `${u.domain}\0${u.target}`;
+    if (real.startsWith('/dev/') && names.includes(real.slice(5)) && !seen.has(key)) {
+      seen.add(key);
+      users.push(u);
+    }
+  }
+  return { state: 'checked', users };
+}
+
+async function probeOpenBy(src: Source, names: readonly string[]): Promise<ProcessUse[]> {
+  const procs = await src.listDir('/proc');
+  if (!procs.ok) return [];
+  const wanted = new Set(names.map((n) => `/dev/${n}`));
+  const self = String(process.pid);
+  const out: ProcessUse[] = [];
+  await Promise.all(
+    procs.value
+      .filter((p) => /^\d+$/.test(p) && p !== self)
+      .map(async (pid) => {
+        const fds = await src.listDir(`/proc/${pid}/fd`);
+        if (!fds.ok) return;
+        const hits = new Set<string>();
+        for (const fd of fds.value) {
+          const l = await src.readLink(`/proc/${pid}/fd/${fd}`);
+          if (l.ok && wanted.has(l.value)) hits.add(l.value.slice(5));
+        }
+        if (hits.size === 0) return;
+        const comm = await src.readText(`/proc/${pid}/comm`);
+        for (const device of hits) out.push({ pid: Number(pid), command: comm.ok ? comm.value.trim() : '?', device });
+      }),
+  );
+  return out.sort((a, b) => a.pid - b.pid);
+}
+
+/** Probe and decide in one call: the verdict for handing `path` to a writer or a VM. */
+export async function guardDevice(src: Source, path: string, opts: ProbeDeviceOptions & { readonly force?: boolean } = {}): Promise<{ readonly facts: DeviceFacts; readonly verdict: GuardVerdict }> {
+  const facts = await probeDevice(src, path, opts);
+  return { facts, verdict: checkDeviceGuards(facts, { force: opts.force === true }) };
+}
