@@ -5,20 +5,20 @@
 // /sys/kernel/iommu_groups).
 import type { HostFacts } from '../facts/host-facts.js';
 import type { PassthroughFacts } from '../facts/passthrough-facts.js';
+import { cpuMaker } from './audit-iommu.js';
 import type { Finding } from './finding.js';
-
-export type ReadinessView = Pick<HostFacts, 'cmdline' | 'iommu' | 'kernelRelease'>;
 
 const REF_VFIO = 'kernel Documentation/driver-api/vfio.rst';
 const REF_PARAMS = 'kernel Documentation/admin-guide/kernel-parameters.txt';
-const cmdlineFix = (words: string): string => `add ${words} to GRUB_CMDLINE_LINUX (a drop-in in /etc/default/grub.d/), run update-grub, reboot`;
-const CMDLINE_FIX = cmdlineFix('intel_iommu=on iommu=pt');
+// kvmio fix writes both words (intel_iommu=on is ignored on AMD)
+const CMDLINE_FIX = 'kvmio fix --passthrough --only iommu --yes (a GRUB drop-in adding intel_iommu=on iommu=pt), then update-grub and reboot';
 
-export function checkReadiness(host: ReadinessView, pt: PassthroughFacts): Finding[] {
+export function checkReadiness(host: HostFacts, pt: PassthroughFacts): Finding[] {
   const out: Finding[] = [];
-  const vendor = pt.cpuVendor.ok ? pt.cpuVendor.value : undefined;
-  const intel = vendor === 'GenuineIntel';
-  const amd = vendor === 'AuthenticAMD' || vendor === 'HygonGenuine';
+  // the audit's rule: IOMMU unit names first (dmar = Intel, ivhd = AMD), then the CPU vendor
+  const maker = cpuMaker(host);
+  const intel = maker === 'intel';
+  const amd = maker === 'amd';
   const cmd = host.cmdline.ok ? host.cmdline.value : undefined;
   const tables = pt.acpiTables.ok ? pt.acpiTables.value : undefined;
   const table = intel ? 'DMAR' : amd ? 'IVRS' : 'DMAR/IVRS';
@@ -53,8 +53,8 @@ export function checkReadiness(host: ReadinessView, pt: PassthroughFacts): Findi
       : { id: 'pt.iommu-groups', object: 'host', status: 'fail', observed: '/sys/kernel/iommu_groups is empty', expected: 'populated /sys/kernel/iommu_groups', why: 'without IOMMU groups no device can be bound to vfio-pci for a VM', fix: 'turn the IOMMU on (see pt.iommu)', ref: REF_VFIO });
   }
 
-  if (!pt.cpuVendor.ok || cmd === undefined) {
-    out.push({ id: 'pt.cmdline.iommu', object: 'host', status: 'skip', observed: !pt.cpuVendor.ok ? pt.cpuVendor.reason : host.cmdline.ok ? '' : host.cmdline.reason, why: 'CPU vendor or kernel command line unreadable', ref: REF_PARAMS });
+  if (cmd === undefined) {
+    out.push({ id: 'pt.cmdline.iommu', object: 'host', status: 'skip', observed: host.cmdline.ok ? '' : host.cmdline.reason, why: 'kernel command line unreadable', ref: REF_PARAMS });
   } else if (intel) {
     const on = cmd.intelIommu === 'on' || (cmd.intelIommu ?? '').split(',').includes('on');
     const unitsOn = host.iommu.ok && host.iommu.value.units.length > 0;
@@ -74,13 +74,13 @@ export function checkReadiness(host: ReadinessView, pt: PassthroughFacts): Findi
     const off = cmd.amdIommu === 'off';
     out.push({ id: 'pt.cmdline.iommu', object: 'host', status: off ? 'fail' : 'pass', observed: cmd.amdIommu === undefined ? 'no amd_iommu= parameter' : `amd_iommu=${cmd.amdIommu}`, expected: 'amd_iommu not off', why: 'AMD-Vi is on by default when the firmware announces it (IVRS)', ...(off ? { fix: 'remove amd_iommu=off from the kernel command line' } : {}), ref: REF_PARAMS });
   } else {
-    out.push({ id: 'pt.cmdline.iommu', object: 'host', status: 'skip', observed: `CPU vendor ${vendor}`, why: 'the IOMMU parameter depends on the CPU vendor (Intel: intel_iommu=on; AMD: on by default)', ref: REF_PARAMS });
+    out.push({ id: 'pt.cmdline.iommu', object: 'host', status: 'skip', observed: `CPU maker unknown (${host.cpuVendor?.ok ? host.cpuVendor.value : 'vendor_id unreadable'})`, why: 'the IOMMU parameter depends on the CPU vendor (Intel: intel_iommu=on; AMD: on by default)', ref: REF_PARAMS });
   }
 
   if (cmd !== undefined) {
     out.push(cmd.iommu === 'pt'
       ? { id: 'pt.cmdline.iommu-pt', object: 'host', status: 'pass', observed: 'iommu=pt', expected: 'iommu=pt', why: 'host-owned devices skip DMA translation', ref: REF_PARAMS }
-      : { id: 'pt.cmdline.iommu-pt', object: 'host', status: 'warn', observed: cmd.iommu === undefined ? 'no iommu= parameter' : `iommu=${cmd.iommu}`, expected: 'iommu=pt (suggested)', why: 'iommu=pt identity-maps DMA for devices the host keeps, avoiding translation overhead on host I/O; VFIO devices are still isolated', fix: cmdlineFix(intel && cmd.intelIommu !== 'on' ? 'intel_iommu=on iommu=pt' : 'iommu=pt'), ref: REF_PARAMS });
+      : { id: 'pt.cmdline.iommu-pt', object: 'host', status: 'warn', observed: cmd.iommu === undefined ? 'no iommu= parameter' : `iommu=${cmd.iommu}`, expected: 'iommu=pt (suggested)', why: 'iommu=pt identity-maps DMA for devices the host keeps, avoiding translation overhead on host I/O; VFIO devices are still isolated', fix: CMDLINE_FIX, ref: REF_PARAMS });
   }
 
   if (!pt.vfioPci.ok) {

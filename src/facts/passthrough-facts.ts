@@ -1,5 +1,5 @@
-// Facts only pass-through needs, on top of HostFacts: the CPU vendor (which kernel
-// parameter turns the IOMMU on), the ACPI tables that announce one, whether vfio-pci
+// Facts only pass-through needs, on top of HostFacts: the ACPI tables that announce an
+// IOMMU, whether vfio-pci
 // can be had, SR-IOV virtual functions, and what uses the disks (LVM PVs, libvirt
 // pools and domains). Read through the same Source, so dumps replay them.
 import type { Read } from './source.js';
@@ -53,8 +53,6 @@ export interface DomainStorage {
 }
 
 export interface PassthroughFacts {
-  /** vendor_id of /proc/cpuinfo: GenuineIntel, AuthenticAMD … */
-  readonly cpuVendor: Read<string>;
   /** Names in /sys/firmware/acpi/tables (DMAR: Intel VT-d, IVRS: AMD-Vi). */
   readonly acpiTables: Read<readonly string[]>;
   readonly vfioPci: Read<VfioAvailability>;

@@ -1,5 +1,5 @@
 // Reads PassthroughFacts through a Source (local, dump or remote), so a recorded dump
-// replays them: the CPU vendor, ACPI tables, vfio-pci availability, SR-IOV virtual
+// replays them: ACPI tables, vfio-pci availability, SR-IOV virtual
 // functions, LVM PVs and libvirt pools and domains. Commands are catalogued by name
 // (cmd/NAME.out in a dump); a missing one leaves that fact unknown with the reason.
 import { posix } from 'node:path';
@@ -119,21 +119,18 @@ export async function probeVirtualFunctions(src: Source, pfs: readonly string[])
 }
 
 export async function probePassthrough(src: Source, host: Pick<HostFacts, 'kernelRelease' | 'pci'>, opts: { libvirtUri: string }): Promise<PassthroughFacts> {
-  const [cpuinfo, acpiTables, vfioPci, pvsText, pools, domains] = await Promise.all([
-    src.readText('/proc/cpuinfo'),
+  const [acpiTables, vfioPci, pvsText, pools, domains] = await Promise.all([
     src.listDir('/sys/firmware/acpi/tables'),
     probeVfioPci(src, host.kernelRelease),
     runText(src, passthroughCommands.pvs()),
     probePools(src, opts.libvirtUri),
     probeDomains(src, opts.libvirtUri),
   ]);
-  const vendor = cpuinfo.ok ? /^vendor_id\s*:\s*(\S+)/m.exec(cpuinfo.value)?.[1] : undefined;
   const pfs = (host.pci.ok ? host.pci.value : []).filter((p) => p.sriov !== undefined && p.sriov.totalVfs > 0).map((p) => p.address);
   const virtualFunctions = await probeVirtualFunctions(src, pfs);
   const physicalFunction: Record<string, string> = {};
   for (const [pf, vfs] of Object.entries(virtualFunctions)) for (const vf of vfs) physicalFunction[vf.address] = pf;
   return {
-    cpuVendor: !cpuinfo.ok ? cpuinfo : vendor ? ok(vendor) : missing('/proc/cpuinfo: no vendor_id line'),
     acpiTables,
     vfioPci,
     virtualFunctions,

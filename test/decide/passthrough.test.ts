@@ -127,7 +127,7 @@ describe('disk uses', () => {
     holders: [], slaves: [], mountpoints: [], carriesRoot: false, carriesBoot: false, partitions: [], ...extra,
   });
   const pt = (over: Partial<PassthroughFacts>): PassthroughFacts => ({
-    cpuVendor: ok('GenuineIntel'), acpiTables: ok([]), vfioPci: ok({ loaded: true, builtin: false, looked: [] }), virtualFunctions: {}, physicalFunction: {},
+    acpiTables: ok([]), vfioPci: ok({ loaded: true, builtin: false, looked: [] }), virtualFunctions: {}, physicalFunction: {},
     pvs: ok([]), pools: ok([]), domains: ok([]), ...over,
   });
   const devs = [
