@@ -56,6 +56,9 @@ export async function applyPassthrough(
   const check = assessNamed(f, address, named);
   if (!check.found) throw usageError(`ADDR: no PCI device ${address} (not in /sys/bus/pci/devices); list candidates with: kvmio passthrough list`);
   const a = check.assessment;
+  if (check.strayNamed.length > 0) {
+    throw usageError(`--with ${check.strayNamed.join(', ')}: not in IOMMU group ${a.iommuGroup ?? '(none)'}; expected one of its members: ${a.members.map((m) => m.address).join(', ')}`);
+  }
   const pci = new Map((f.host.pci.ok ? f.host.pci.value : []).map((p) => [p.address, p]));
   const states: MemberState[] = a.members.map((m) => {
     const p = pci.get(m.address);

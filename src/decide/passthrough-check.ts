@@ -17,6 +17,8 @@ export interface CheckResult {
   readonly assessment: Assessment;
   /** Other devices with a member's vendor:device ID (what a modprobe.d ids= line would also take), with what the host uses them for. */
   readonly sameId: readonly { readonly address: string; readonly id: string; readonly hostUse?: string }[];
+  /** --with addresses that are not in the device's IOMMU group (a typo, or the wrong group). */
+  readonly strayNamed: readonly string[];
 }
 
 export function assessNamed(f: { readonly host: HostFacts; readonly pt: PassthroughFacts }, address: string, named: readonly string[]): CheckResult {
@@ -35,5 +37,6 @@ export function assessNamed(f: { readonly host: HostFacts; readonly pt: Passthro
       const use = other.members.flatMap((m) => m.disks.flatMap((d) => d.uses)).map((u) => u.detail)[0];
       return { address: p.address, id: `${p.vendor}:${p.device}`, ...(use ? { hostUse: use } : {}) };
     });
-  return { address, found, readiness, ready: blocksBinding(readiness).length === 0, assessment, sameId };
+  const strayNamed = named.filter((n) => !memberSet.has(n));
+  return { address, found, readiness, ready: blocksBinding(readiness).length === 0, assessment, sameId, strayNamed };
 }

@@ -114,6 +114,9 @@ describe('kvmio passthrough list/check on recorded hosts', () => {
     const r = await cli(['passthrough', 'check', '0000:09:00.0', '--from', from]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /no PCI device 0000:09:00\.0/);
+    const stray = await cli(['passthrough', 'bind', '05:00.0', '--with', '06:00.0', '--from', from]);
+    assert.equal(stray.code, 2);
+    assert.match(stray.stderr, /--with 0000:06:00\.0: not in IOMMU group 21; expected one of its members: 0000:05:00\.0/);
   });
 });
 

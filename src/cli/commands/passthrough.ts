@@ -21,6 +21,10 @@ interface ActOpts extends CommonOpts {
   readonly wait?: boolean;
 }
 
+function strayMessage(stray: readonly string[], a: { readonly iommuGroup?: number; readonly members: readonly { readonly address: string }[] }): string {
+  return `--with ${stray.join(', ')}: not in IOMMU group ${a.iommuGroup ?? '(none)'}; expected one of its members: ${a.members.map((m) => m.address).join(', ')}`;
+}
+
 function address(text: string, normalize: (t: string) => string | undefined): string {
   const a = normalize(text);
   if (a === undefined) throw usageError(`ADDR: "${text}" is not a PCI address; expected DDDD:BB:SS.F (e.g. 0000:05:00.0) or BB:SS.F`);
@@ -68,6 +72,7 @@ failed, 2 usage error (bad address, no such device).`);
       const f = await loadPassthrough(opts.from === undefined ? undefined : resolve(ctx.cwd, opts.from), ctx.env, [a, ...named]);
       const r = assessNamed(f, a, named);
       if (!r.found) throw usageError(`ADDR: no PCI device ${a} (not in /sys/bus/pci/devices); list candidates with: kvmio passthrough list`);
+      if (r.strayNamed.length > 0) throw usageError(strayMessage(r.strayNamed, r.assessment));
       if (opts.json) ctx.json(r);
       else ctx.print(printCheck(r));
       ctx.exitCode = r.ready && r.assessment.verdict.status === 'allowed' ? 0 : 1;
