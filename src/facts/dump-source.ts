@@ -46,7 +46,8 @@ export class DumpSource implements Source, LinkReader {
     if (this.links.has(path)) return this.links.get(path);
     let target: string | undefined;
     try {
-      const p = join(this.fsRoot, path);
+      const p = this.fsRoot + path; // path is absolute and normalized by resolvePath/resolve: plain concatenation (path.join was ~8% of a 500-disk audit)
+      // throwIfNoEntry: a missing path is common (optional attributes) and exceptions are costly
       target = lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink() ? readlinkSync(p) : undefined;
     } catch {
       target = undefined;
@@ -76,7 +77,7 @@ export class DumpSource implements Source, LinkReader {
     const recorded = this.errors[path];
     if (recorded !== undefined) return missing(`${path}: ${recorded}`);
     try {
-      return ok(join(this.fsRoot, this.resolve(path, followLast)));
+      return ok(this.fsRoot + this.resolve(path, followLast));
     } catch (e) {
       return missing(e instanceof Error ? e.message : String(e));
     }
