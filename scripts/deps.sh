@@ -8,7 +8,7 @@ PKGS=(
   libvirt-daemon-system libvirt-daemon-system-sysv libvirt-clients libxml2-utils
   openssh-server openssh-client iproute2 ansible  # fleet: sshd in a netns, playbooks
   cpio busybox-static lz4 systemd                 # guest appliance; systemd-tmpfiles
-  strace                                          # tests: kvmio audit starts no process, opens no socket
+  strace                                          # tests: audit starts no process; order of sysfs writes
 )
 missing=()
 for p in "${PKGS[@]}"; do

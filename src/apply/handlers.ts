@@ -7,6 +7,7 @@ import type { FileWrite, SysfsWrite } from '../decide/action.js';
 import { unifiedDiff } from '../render/unified-diff.js';
 import { missingDirs, removeEmptyDirs, removeFileDurable, writeFileAtomic } from './atomic-file.js';
 import type { EngineAction } from './journal.js';
+import { vfioHandler } from './vfio-handler.js';
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -136,4 +137,6 @@ export type HandlerMap = Readonly<Record<string, ActionHandler>>;
 export const BUILTIN_HANDLERS: HandlerMap = {
   sysfs: sysfsHandler as ActionHandler,
   file: fileHandler as ActionHandler,
+  // passthrough bind/unbind share the journal, so `kvmio rollback` must know them too
+  vfio: vfioHandler as ActionHandler,
 };

@@ -9,6 +9,10 @@ import { register as fix } from './fix.js';
 import { register as verify } from './verify.js';
 import { register as rollback } from './rollback.js';
 import { register as collect } from './collect.js';
+import { register as disk } from './disk.js';
+import { register as diskCreate } from './disk-create.js';
+import { register as vg } from './vg.js';
+import { register as passthrough } from './passthrough.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
@@ -21,4 +25,8 @@ export const COMMANDS: readonly Register[] = [
   verify,
   rollback,
   collect,
+  disk,
+  diskCreate,
+  vg,
+  passthrough,
 ];

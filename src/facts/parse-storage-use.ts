@@ -1,0 +1,89 @@
+// Parsers for what uses a disk outside the kernel's view: LVM PVs (`pvs --reportformat
+// json`, provision's parser), libvirt pool XML (`virsh pool-dumpxml`) and domain XML (`virsh dumpxml`).
+// Pure: text in, data out; garbage gives a Read failure, never an exception.
+import { DOMParser, type Element } from '@xmldom/xmldom';
+import type { DomainStorage, PhysicalVolume, StoragePool } from './passthrough-facts.js';
+import { parsePvsJson as parseLvmPvs } from '../provision/parse-block.js';
+import { missing, ok, type Read } from './source.js';
+
+/** `pvs --reportformat json -o pv_name,vg_name` through provision's parser, as a Read (never throws). */
+export function parsePvsJson(text: string): Read<readonly PhysicalVolume[]> {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v === null || typeof v !== 'object' || !Array.isArray((v as { report?: unknown }).report)) return missing('pvs: no "report" array in JSON');
+    return ok(parseLvmPvs(text).filter((p) => p.pvName !== '').map((p) => ({ pv: p.pvName, vg: p.vgName })));
+  } catch {
+    return missing('pvs: output is not LVM JSON');
+  }
+}
+
+function parseXml(text: string, what: string): Read<Element> {
+  const errors: string[] = [];
+  try {
+    const doc = new DOMParser({ onError: (level, msg) => void (level !== 'warning' && errors.push(msg)) }).parseFromString(text, 'text/xml');
+    const root = doc.documentElement;
+    if (!root || errors.length > 0) return missing(`${what}: not well-formed XML${errors[0] ? `: ${errors[0].split('\n')[0]}` : ''}`);
+    return ok(root);
+  } catch (e) {
+    return missing(`${what}: not well-formed XML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+}
+
+const children = (el: Element, name: string): Element[] => {
+  const out: Element[] = [];
+  for (let n = el.firstChild; n; n = n.nextSibling) if (n.nodeType === 1 && (n as Element).tagName === name) out.push(n as Element);
+  return out;
+};
+const child = (el: Element | undefined, name: string): Element | undefined => (el ? children(el, name)[0] : undefined);
+const text = (el: Element | undefined): string | undefined => {
+  const t = el?.textContent?.trim();
+  return t ? t : undefined;
+};
+
+export function parsePoolXml(xml: string): Read<StoragePool> {
+  const r = parseXml(xml, 'pool XML');
+  if (!r.ok) return r;
+  const pool = r.value;
+  if (pool.tagName !== 'pool') return missing(`pool XML: root element is <${pool.tagName}>, expected <pool>`);
+  const source = child(pool, 'source');
+  const name = text(child(pool, 'name')) ?? '';
+  const sourceName = text(child(source, 'name'));
+  const targetPath = text(child(child(pool, 'target'), 'path'));
+  return ok({
+    name,
+    type: pool.getAttribute('type') ?? '',
+    sourceDevices: source ? children(source, 'device').map((d) => d.getAttribute('path') ?? '').filter((p) => p !== '') : [],
+    ...(sourceName ? { sourceName } : {}),
+    ...(targetPath ? { targetPath } : {}),
+  });
+}
+
+const hex = (v: string | null, width: number): string | undefined => {
+  if (v === null) return undefined;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 0 ? n.toString(16).padStart(width, '0') : undefined;
+};
+
+export function parseDomainStorage(xml: string): Read<DomainStorage> {
+  const r = parseXml(xml, 'domain XML');
+  if (!r.ok) return r;
+  const dom = r.value;
+  if (dom.tagName !== 'domain') return missing(`domain XML: root element is <${dom.tagName}>, expected <domain>`);
+  const devices = child(dom, 'devices');
+  const diskSources: string[] = [];
+  const hostdevs: string[] = [];
+  for (const disk of devices ? children(devices, 'disk') : []) {
+    const src = child(disk, 'source');
+    const path = src?.getAttribute('file') || src?.getAttribute('dev') || src?.getAttribute('dir') || '';
+    if (path !== '') diskSources.push(path);
+    else if (src?.getAttribute('pool') && src.getAttribute('volume')) diskSources.push(`pool:${src.getAttribute('pool')}/${src.getAttribute('volume')}`);
+  }
+  for (const hd of devices ? children(devices, 'hostdev') : []) {
+    if (hd.getAttribute('type') !== 'pci') continue;
+    const a = child(child(hd, 'source'), 'address');
+    if (!a) continue;
+    const parts = [hex(a.getAttribute('domain'), 4), hex(a.getAttribute('bus'), 2), hex(a.getAttribute('slot'), 2), hex(a.getAttribute('function'), 1)];
+    if (parts.every((p) => p !== undefined)) hostdevs.push(`${parts[0]}:${parts[1]}:${parts[2]}.${parts[3]}`);
+  }
+  return ok({ name: text(child(dom, 'name')) ?? '', diskSources, hostdevs });
+}
