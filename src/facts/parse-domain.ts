@@ -248,3 +248,14 @@ export const diskLabel = (domain: string, disk: DomainDisk): string => `vm:${dom
 
 /** The local path of a disk's data, when it has one (file and block sources). */
 export const sourcePath = (s: DiskSource): string | undefined => (s.kind === 'file' || s.kind === 'block' ? s.path : undefined);
+
+/** True when the live definition's disks or iothreads differ from the saved one's. */
+export function liveDiffers(saved: DomainModel, live: DomainModel): boolean {
+  const key = (m: DomainModel): string =>
+    JSON.stringify({
+      io: m.iothreads,
+      d: m.disks.map((d) => [d.type, d.device, d.driver, d.source, d.target, d.readonly, d.shareable]),
+      c: m.controllers.filter((c) => c.type === 'scsi').map((c) => [c.index, c.model, c.iothread]),
+    });
+  return key(saved) !== key(live);
+}
