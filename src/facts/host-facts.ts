@@ -43,6 +43,24 @@ export interface BlockDevice {
   readonly controller?: string;
   /** For loop devices: the backing file. */
   readonly backingFile?: string;
+  /** Resolved sysfs directory, e.g. "/sys/devices/pci0000:00/0000:00:1f.2/ata1/…/block/sda". */
+  readonly sysfsPath?: string;
+  /** "major:minor" from the dev attribute. */
+  readonly devNumber?: string;
+  /** For whole disks: their partitions' names. */
+  readonly partitions: readonly string[];
+  /** For dm devices: the mapper name (dm/name). */
+  readonly dmName?: string;
+}
+
+/** One mounted filesystem (/proc/self/mountinfo), or a swap area (/proc/swaps, mountpoint "[SWAP]"). */
+export interface Mount {
+  /** "major:minor" of the filesystem's device (for block-backed filesystems, the device's dev). */
+  readonly devNumber: string;
+  readonly mountpoint: string;
+  readonly fstype: string;
+  /** The mount source, e.g. "/dev/sda3", "tmpfs". */
+  readonly source: string;
 }
 
 /** One `key = value` line of a sysctl.d file. */
@@ -84,6 +102,10 @@ export interface Roles {
   /** Human-readable reasons for each role, e.g. "/dev/kvm opens read-write". */
   readonly evidence: readonly string[];
   readonly kvm: Read<OpenResult>;
+  /** Which of vmx, svm, hypervisor the CPU flags carry (from /proc/cpuinfo). */
+  readonly cpuFlags: Read<readonly string[]>;
+  /** /sys/class/dmi/id/sys_vendor and product_name, when readable. */
+  readonly dmi: Read<{ readonly sysVendor: string; readonly productName: string }>;
 }
 
 export interface PciDevice {
@@ -99,7 +121,15 @@ export interface PciDevice {
   readonly sriov?: { readonly totalVfs: number; readonly numVfs: number };
   /** Block devices (whole disks) behind this device. */
   readonly disks: readonly string[];
+  /** Resolved sysfs directory, e.g. "/sys/devices/pci0000:00/0000:00:03.0/0000:03:00.0". */
+  readonly sysfsPath?: string;
+  /** PCI addresses of the bridges above it, root port first (empty on the root bus). */
+  readonly upstream: readonly string[];
+  /** Why the probe lists it: a storage controller, a disk's controller, SR-IOV capable, or sharing an IOMMU group with one. */
+  readonly reasons: readonly PciReason[];
 }
+
+export type PciReason = 'storage-class' | 'disk-controller' | 'sriov' | 'iommu-group';
 
 export interface Iommu {
   /** /sys/class/iommu entries (dmar0, ivhd0 …): empty when firmware/kernel have it off. */
@@ -115,6 +145,8 @@ export interface HostFacts {
   readonly kernelRelease: Read<string>;
   readonly cmdline: Read<Cmdline>;
   readonly roles: Roles;
+  /** /proc/cpuinfo vendor_id ("GenuineIntel", "AuthenticAMD"); optional: rules fall back to IOMMU unit names and PCI vendors. */
+  readonly cpuVendor?: Read<string>;
   /** fs.aio-nr and fs.aio-max-nr, live. */
   readonly aio: Read<{ readonly nr: number; readonly maxNr: number }>;
   /** sysctl.d settings in the order systemd-sysctl applies them: the last one for a key wins. */
@@ -123,6 +155,8 @@ export interface HostFacts {
   /** tuned's active profile, when tuned is installed. */
   readonly tunedProfile: Read<string>;
   readonly blockDevices: Read<readonly BlockDevice[]>;
+  /** Mounted filesystems and active swap. */
+  readonly mounts: Read<readonly Mount[]>;
   readonly iommu: Read<Iommu>;
   /** Storage controllers and SR-IOV capable devices (and everything sharing their IOMMU groups). */
   readonly pci: Read<readonly PciDevice[]>;

@@ -1,7 +1,10 @@
 // Every kvmio command, in the order `kvmio --help` lists them. One line each.
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
+import { register as audit } from './audit.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
-export const COMMANDS: readonly Register[] = [];
+export const COMMANDS: readonly Register[] = [
+  audit,
+];

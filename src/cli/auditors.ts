@@ -1,0 +1,31 @@
+// The seam between `kvmio audit` and what it audits: each auditor turns the probed host
+// (and the Source, for auditors that read more, e.g. VM disks) into findings. To add
+// VM-disk findings (issue 4), append one auditor here; the command merges, filters,
+// sorts and renders all of them the same way.
+import type { CheckInfo } from '../decide/host-checks.js';
+import type { Finding } from '../decide/finding.js';
+import type { HostFacts } from '../facts/host-facts.js';
+import type { Source } from '../facts/source.js';
+import { HOST_CHECKS } from '../decide/host-checks.js';
+
+export interface AuditInput {
+  readonly source: Source;
+  readonly facts: HostFacts;
+  /** True for the local machine (auditors may query libvirt), false for a dump. */
+  readonly local: boolean;
+}
+
+export interface Auditor {
+  readonly name: string;
+  /** Check ids this auditor can emit (for --help and --only validation). */
+  readonly checks: readonly CheckInfo[];
+  run(input: AuditInput): Promise<readonly Finding[]>;
+}
+
+export const AUDITORS: readonly Auditor[] = [
+  {
+    name: 'host',
+    checks: HOST_CHECKS,
+    run: async ({ facts }) => (await import('../decide/audit-host.js')).auditHost(facts),
+  },
+];

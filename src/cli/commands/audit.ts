@@ -1,0 +1,103 @@
+// kvmio audit: probe this host (or a dump with --from), run every auditor, print
+// findings grouped by object. Exit 0 when nothing fails, 1 when something fails.
+import type { Command } from 'commander';
+import type { Ctx } from '../context.js';
+import { collect } from '../options.js';
+import { usageError } from '../../errors.js';
+import { AUDITORS } from '../auditors.js';
+import { matchesOnly } from '../../decide/finding.js';
+
+interface AuditOptions {
+  readonly from?: string;
+  readonly json?: boolean;
+  readonly only: string[];
+  readonly device: string[];
+  readonly verbose?: boolean;
+}
+
+const checkList = (): string =>
+  AUDITORS.flatMap((a) => a.checks).map((c) => `  ${c.id.padEnd(24)} ${c.what}`).join('\n');
+
+export const AUDIT_JSON_SHAPE = `JSON (--json): {
+  "facts":    {source, hostname, kernel, roles: {kvmHost, guest, evidence[]},
+               aio: {nr, maxNr} | null, cmdline, devices: [{name, kind, transport,
+               parent?, rotational, sizeBytes, scheduler, available[], nrHwQueues}],
+               unreadable: {fact: reason}},
+  "findings": [{id, object, status: pass|warn|fail|skip, observed?, expected?, why, fix?, ref?}],
+  "counts":   {fail, warn, skip, pass},
+  "status":   worst status (fail > warn > skip > pass)
+}`;
+
+export function register(program: Command, ctx: Ctx): void {
+  program
+    .command('audit')
+    .description('Audit this host (or a dump): schedulers, AIO limit, boot parameters, IOMMU, /dev/kvm')
+    .option('--from <dir>', 'audit a dump written by "kvmio collect -o DIR" instead of this machine')
+    .option('--json', 'print findings and a facts summary as JSON')
+    .option('--only <id>', 'only checks with this id or dotted prefix (repeatable, or comma-separated)', collect, [])
+    .option('--device <name>', 'only findings about this block device (repeatable)', collect, [])
+    .option('-v, --verbose', 'show why and the reference for passing checks too')
+    .addHelpText('after', `
+Exit codes:
+  0  no check failed (WARN and SKIP do not fail)
+  1  at least one check failed
+  2  usage error (bad flag, unknown check id or device, --from not a dump)
+
+Check ids (--only takes an id or a prefix such as "sched"):
+${checkList()}
+
+${AUDIT_JSON_SHAPE}
+
+Read-only: it reads /sys, /proc and /etc, opens /dev/kvm to test it, starts no
+process and never contacts libvirtd.`)
+    .action(async (opts: AuditOptions) => {
+      await audit(opts, ctx);
+    });
+}
+
+async function audit(opts: AuditOptions, ctx: Ctx): Promise<void> {
+  const ids = AUDITORS.flatMap((a) => a.checks.map((c) => c.id));
+  for (const o of opts.only) {
+    if (!ids.some((id) => matchesOnly(id, [o]))) throw usageError(`--only ${o}: no such check id or prefix; expected one of ${[...new Set(ids.map((i) => i.split('.')[0]))].join(', ')} or a full id (see kvmio audit --help)`);
+  }
+  const [{ probeHost }, { sortFindings }, { summarizeHost }] = await Promise.all([
+    import('../../facts/probe-host.js'), import('../../decide/sort-findings.js'), import('../../report/host-summary.js'),
+  ]);
+  let source;
+  if (opts.from !== undefined) {
+    const { DumpSource } = await import('../../facts/dump-source.js');
+    const { statSync } = await import('node:fs');
+    let isDir = false;
+    try {
+      isDir = statSync(opts.from).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir) throw usageError(`--from ${opts.from}: no such directory; expected a dump written by "kvmio collect -o DIR"`);
+    source = new DumpSource(opts.from);
+  } else {
+    const { LocalSource } = await import('../../facts/local-source.js');
+    source = new LocalSource();
+  }
+  const facts = await probeHost(source);
+  const devices = opts.device.map((d) => d.replace(/^\/dev\//, ''));
+  if (devices.length > 0) {
+    const known = facts.blockDevices.ok ? new Set(facts.blockDevices.value.map((d) => d.name)) : new Set<string>();
+    for (const d of devices) {
+      if (!known.has(d)) throw usageError(`--device ${d}: no such block device on ${source.label}; expected one of ${[...known].slice(0, 20).join(', ') || '(none readable)'}`);
+    }
+  }
+  const input = { source, facts, local: opts.from === undefined };
+  const all = (await Promise.all(AUDITORS.map((a) => a.run(input)))).flat();
+  const findings = sortFindings(all.filter((f) => matchesOnly(f.id, opts.only) && (devices.length === 0 || devices.includes(f.object))));
+  const summary = summarizeHost(facts);
+  const { countFindings, renderFindingsText } = await import('../../report/findings-text.js');
+  const { worst } = await import('../../decide/finding.js');
+  if (opts.json === true) {
+    ctx.json({ facts: summary, findings, counts: countFindings(findings), status: worst(findings) });
+  } else {
+    const { renderHostSummaryText } = await import('../../report/host-summary.js');
+    ctx.print(`${renderHostSummaryText(summary)}\n${renderFindingsText(findings, { verbose: opts.verbose === true })}`);
+  }
+  ctx.exitCode = findings.some((f) => f.status === 'fail') ? 1 : 0;
+}

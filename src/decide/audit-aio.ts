@@ -1,0 +1,43 @@
+// aio.max-nr: headroom between fs.aio-nr (in use) and fs.aio-max-nr (the limit). Past
+// the limit io_setup fails with EAGAIN and QEMU cannot start native-AIO disks.
+import type { HostFacts } from '../facts/host-facts.js';
+import type { Finding } from './finding.js';
+import {
+  AIO_FAIL_FRACTION, AIO_HEADROOM_VMS, AIO_HEADROOM_WARN, AIO_MAX_NR_RECOMMENDED, AIO_PER_CONTEXT, AIO_PER_VM_ONE_IOTHREAD, REF, SYSCTL_FILE,
+} from './host-defaults.js';
+
+export const aioFix = (value: number): string =>
+  `sysctl -w fs.aio-max-nr=${value} && printf 'fs.aio-max-nr = ${value}\\n' > ${SYSCTL_FILE}`;
+
+export function auditAio(facts: HostFacts): Finding[] {
+  const id = 'aio.max-nr';
+  const ref = REF.aio;
+  if (!facts.aio.ok) return [{ id, object: 'host', status: 'skip', why: `fs.aio-nr/fs.aio-max-nr unreadable: ${facts.aio.reason}`, ref }];
+  const { nr, maxNr } = facts.aio.value;
+  const free = Math.max(0, maxNr - nr);
+  const pct = maxNr > 0 ? Math.round((nr / maxNr) * 100) : 100;
+  const observed = `aio-nr ${nr} of aio-max-nr ${maxNr} (${pct}% used, ${free} free)`;
+  const target = Math.max(AIO_MAX_NR_RECOMMENDED, nr + AIO_HEADROOM_WARN);
+  const arithmetic =
+    `each AioContext doing native AIO charges ${AIO_PER_CONTEXT}, so a VM takes ${AIO_PER_CONTEXT} × (1 + iothreads serving native disks): ` +
+    `${free} free fits ${Math.floor(free / AIO_PER_VM_ONE_IOTHREAD)} more VMs with one iothread (${Math.floor(free / AIO_PER_CONTEXT)} without)`;
+  if (maxNr <= 0 || nr >= maxNr * AIO_FAIL_FRACTION) {
+    return [{
+      id, object: 'host', status: 'fail', observed, expected: `aio-nr below ${Math.round(AIO_FAIL_FRACTION * 100)}% of aio-max-nr (set ${target})`,
+      why: `near or at the limit: io_setup fails with EAGAIN and QEMU reports "Unable to use native AIO"; ${arithmetic}`,
+      fix: aioFix(target), ref,
+    }];
+  }
+  if (!facts.roles.kvmHost) {
+    return [{ id, object: 'host', status: 'pass', observed, expected: `aio-nr below ${Math.round(AIO_FAIL_FRACTION * 100)}% of aio-max-nr`, why: 'not a KVM host: only local programs use native AIO here, and they are well below the limit', ref }];
+  }
+  const expected = `≥ ${AIO_HEADROOM_WARN} free (${AIO_HEADROOM_VMS} VMs × ${AIO_PER_VM_ONE_IOTHREAD}); recommended aio-max-nr ${AIO_MAX_NR_RECOMMENDED}`;
+  if (free < AIO_HEADROOM_WARN) {
+    return [{
+      id, object: 'host', status: 'warn', observed, expected,
+      why: `${arithmetic}; we want room for ${AIO_HEADROOM_VMS} such VMs (${AIO_HEADROOM_WARN}); raising the limit pre-allocates nothing (Harvester uses ${AIO_MAX_NR_RECOMMENDED})`,
+      fix: aioFix(target), ref,
+    }];
+  }
+  return [{ id, object: 'host', status: 'pass', observed, expected, why: arithmetic, ref }];
+}
