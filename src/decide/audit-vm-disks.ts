@@ -7,7 +7,7 @@ import { aioCharge, diskIothread } from './aio-cost.js';
 import { isDirectCache, type CacheMode, type DiskDeviceConfig } from './disk-types.js';
 import { REFS } from './disk-defaults.js';
 import { localPath, recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
-import { diskLabel, type DomainDisk, type DomainModel } from '../facts/parse-domain.js';
+import { diskLabel, type DomainDisk } from '../facts/parse-domain.js';
 import type { ImageInfo, SourceFacts, VmDefinition, VmFacts } from '../facts/vm-disk-facts.js';
 import type { Read } from '../facts/source.js';
 
@@ -15,8 +15,6 @@ import type { Read } from '../facts/source.js';
 export const L2_CACHE_MAX = { bytes: 32 * 1024 ** 2 } as const satisfies Size;
 /** Buses QEMU emulates (a real controller model in the guest): slower than virtio. */
 const EMULATED_BUSES = ['ide', 'sata', 'usb'];
-/** SCSI controllers that are emulated HBAs, not virtio-scsi. libvirt picks lsilogic when unset on x86. */
-const VIRTIO_SCSI = 'virtio-scsi';
 /** fs.aio-max-nr use above this share is a warning. */
 export const AIO_HEADROOM_WARN = 0.9;
 
@@ -317,7 +315,7 @@ export function auditAioHeadroom(defs: readonly VmDefinition[], facts: Pick<VmFa
 
 export function auditVmDisks(facts: VmFacts): Finding[] {
   const out: Finding[] = [];
-  if (!facts.libvirt.ok) out.push({ id: 'vm.libvirt', object: 'host', status: 'skip', why: `libvirt domains not read: ${facts.libvirt.reason}` });
+  if (facts.libvirt && !facts.libvirt.ok) out.push({ id: 'vm.libvirt', object: 'host', status: 'skip', why: `libvirt domains not read: ${facts.libvirt.reason}` });
   for (const def of facts.definitions) {
     if (def.model.disks.length === 0) {
       out.push({ id: 'vm.disks', object: `vm:${definitionName(def)}`, status: 'skip', why: 'the domain has no <disk>' });
@@ -325,7 +323,7 @@ export function auditVmDisks(facts: VmFacts): Finding[] {
     for (const disk of def.model.disks) out.push(...auditVmDisk(def, disk, facts));
   }
   out.push(...sharedImageFindings(facts.definitions, facts));
-  if (facts.definitions.length > 0 || facts.libvirt.ok) out.push(auditAioHeadroom(facts.definitions, facts));
+  if (facts.definitions.length > 0) out.push(auditAioHeadroom(facts.definitions, facts));
   return out;
 }
 

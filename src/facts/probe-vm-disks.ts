@@ -131,7 +131,7 @@ export async function probeVmFacts(
   const files = await readDomainFiles(opts.domainXml ?? []);
   const lv =
     opts.libvirt === false
-      ? { libvirt: missing('not asked to read libvirt') as Read<true>, definitions: [], warnings: [] }
+      ? { libvirt: undefined, definitions: [], warnings: [] }
       : await readLibvirtDomains({ ...(opts.uri === undefined ? {} : { uri: opts.uri }), ...(opts.only ? { only: opts.only } : {}) });
   const definitions = [...lv.definitions, ...files];
   // Storage volumes → paths.
@@ -141,7 +141,7 @@ export async function probeVmFacts(
       if (d.source.kind !== 'volume') continue;
       const key = `${d.source.pool}/${d.source.volume}`;
       if (volumes.has(key)) continue;
-      const r = lv.libvirt.ok ? await virsh(['vol-path', '--pool', d.source.pool, d.source.volume], opts.uri === undefined ? {} : { uri: opts.uri }) : missing(`volume ${key}: libvirt not read`);
+      const r = lv.libvirt?.ok ? await virsh(['vol-path', '--pool', d.source.pool, d.source.volume], opts.uri === undefined ? {} : { uri: opts.uri }) : missing(`volume ${key}: libvirt not read`);
       volumes.set(key, r.ok ? ok(r.value.trim()) : r);
     }
   }
@@ -159,7 +159,7 @@ export async function probeVmFacts(
     libvirt: lv.libvirt,
     sources,
     volumes,
-    platform: await probePlatform(src),
+    platform: definitions.length > 0 ? await probePlatform(src) : {},
     aioNr: await readNumber(src, '/proc/sys/fs/aio-nr'),
     aioMaxNr: await readNumber(src, '/proc/sys/fs/aio-max-nr'),
     warnings: lv.warnings,

@@ -43,8 +43,8 @@ export type SourceFacts =
 
 export interface VmFacts {
   readonly definitions: readonly VmDefinition[];
-  /** Why libvirt could not be read, when it could not (the files still are audited). */
-  readonly libvirt: Read<true>;
+  /** Why libvirt could not be read, when it could not (the files still are audited); undefined: not asked. */
+  readonly libvirt: Read<true> | undefined;
   /** By local path. */
   readonly sources: ReadonlyMap<string, SourceFacts>;
   /** libvirt storage volumes resolved to local paths: key "pool/volume". */
