@@ -20,10 +20,10 @@ export function unifiedDiff(before: string, after: string, opts: { from?: string
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) {
       ops.push({ kind: ' ', text: a[i] as string, ai: i++, bi: j++ });
-    } else if (j < m && (i >= n || (lcs[i]?.[j + 1] ?? 0) >= (lcs[i + 1]?.[j] ?? 0))) {
-      ops.push({ kind: '+', text: b[j] as string, ai: i, bi: j++ });
+    } else if (i < n && (j >= m || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0))) {
+      ops.push({ kind: '-', text: a[i] as string, ai: i++, bi: j }); // deletions first, as diff -u shows them
     } else {
-      ops.push({ kind: '-', text: a[i] as string, ai: i++, bi: j });
+      ops.push({ kind: '+', text: b[j] as string, ai: i, bi: j++ });
     }
   }
   if (ops.every((o) => o.kind === ' ')) return '';
