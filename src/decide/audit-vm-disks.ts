@@ -208,12 +208,14 @@ export function auditVmDisk(def: VmDefinition, disk: DomainDisk, facts: VmFacts)
   if (rec.ok && !disk.readonly) {
     const want = rec.value.discard.value ?? 'ignore';
     const have = disk.driver.discard ?? 'ignore';
-    const same = want === have;
+    // unmap is only wrong where TRIM would make a preallocated file sparse; elsewhere
+    // (a thick block device) it frees nothing but harms nothing either.
+    const same = want === 'unmap' ? have === 'unmap' : have !== 'unmap' || rec.value.backend.kind !== 'file';
     push({
       id: 'vm.discard',
       status: same ? 'pass' : 'warn',
       observed: disk.driver.discard ?? 'unset (ignore)',
-      expected: want,
+      expected: want === 'unmap' ? 'unmap' : rec.value.backend.kind === 'file' ? 'ignore' : 'ignore (unmap harmless)',
       why: rec.value.discard.reason,
       ...(same ? {} : { fix: `kvmio vm tune ${vm.name} --yes` }),
       ref: rec.value.discard.ref,

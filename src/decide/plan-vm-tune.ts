@@ -135,11 +135,11 @@ function driverEdits(disk: DomainDisk, rec: DiskDeviceConfig, out: Record<string
   if (discard === 'unmap' && cur.discard !== 'unmap') {
     out.discard = 'unmap';
     reasons.push(`discard → unmap: ${rec.discard.reason}`);
-  } else if (discard === null && cur.discard === 'unmap') {
+  } else if (discard === null && cur.discard === 'unmap' && rec.backend.kind === 'file') {
     out.discard = null;
     reasons.push(`discard unmap removed: ${rec.discard.reason}`);
   }
   const dz = rec.detectZeroes.value;
   if (dz === 'unmap' && cur.detectZeroes !== 'unmap') out.detect_zeroes = 'unmap';
-  else if (dz === null && cur.detectZeroes === 'unmap') out.detect_zeroes = null;
+  else if (dz === null && cur.detectZeroes === 'unmap' && rec.backend.kind === 'file') out.detect_zeroes = null;
 }
