@@ -107,9 +107,11 @@ export function planVmTune(vm: DomainModel, facts: Pick<VmFacts, 'sources' | 'vo
     }
     if (Object.keys(driver).length > 0 || bus) disks.push({ index: disk.index, target: name, driver, ...(bus ? { bus } : {}), reasons });
 
-    const finalCache = driver.cache ?? disk.driver.cache;
-    if (!disk.readonly && finalCache !== 'none' && finalCache !== 'directsync' && (Object.keys(driver).length > 0 || bus)) {
-      warnings.push(`${name}: cache=${finalCache ?? 'unset (writeback)'}: libvirt refuses live migration of this disk unless its storage is cluster-safe or --unsafe is given`);
+    // Only a cache this plan writes changes migratability (libvirt's qemuMigrationSrcIsSafe
+    // accepts cache=none/directsync, or shared/cluster storage, or --unsafe).
+    const newCache = driver.cache;
+    if (!disk.readonly && !disk.shareable && typeof newCache === 'string' && newCache !== 'none' && newCache !== 'directsync') {
+      warnings.push(`${name}: cache=${newCache} (the store refused O_DIRECT): libvirt refuses to live-migrate this disk unless its storage is shared and cluster-safe, or --unsafe is given`);
     }
   }
   if (vm.hostdevs.length > 0) warnings.push(`${vm.name} has ${vm.hostdevs.length} host device(s): it cannot be live-migrated whatever the disk settings`);
