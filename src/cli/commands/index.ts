@@ -2,11 +2,13 @@
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { register as audit } from './audit.js';
+import { register as disk } from './disk.js';
 import { register as vm } from './vm.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
 export const COMMANDS: readonly Register[] = [
   audit,
+  disk,
   vm,
 ];

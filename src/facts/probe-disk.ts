@@ -1,0 +1,235 @@
+// Probes what the disk decision needs (side effects only here): what SOURCE is (image
+// file, partition, whole disk, logical volume, PCI device), the image's format and
+// allocation, the host filesystem, O_DIRECT support, and QEMU/libvirt/kernel versions.
+// Reads go through the Source port, so a recorded dump can stand in for the host.
+import { constants, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend, FileBackend, ImageFormat, LvBackend, PciBackend, Platform } from '../decide/disk-types.js';
+import { parseVersion } from '../decide/version.js';
+import { KvmioError, usageError } from '../errors.js';
+import { bytes, type Size } from '../size.js';
+import { CIFS_FS_TYPES } from '../decide/disk-defaults.js';
+import { LocalSource } from './local-source.js';
+import type { CommandOutput, Read, Source } from './source.js';
+
+export interface ProbedBackend {
+  readonly backend: Backend;
+  /** What could not be read and what was assumed instead. */
+  readonly notes: readonly string[];
+}
+
+/** Safe command names for the dump: "stat" + path with unsafe characters replaced. */
+const cmdName = (verb: string, arg: string): string => `${verb}${arg.replace(/[^A-Za-z0-9.-]/g, '_')}`;
+
+const PCI_RE = /^(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/;
+
+/** "00:1f.2" or "0000:00:1f.2" → "0000:00:1f.2"; undefined when not a PCI address. */
+export function normalizePciAddress(text: string): string | undefined {
+  const m = PCI_RE.exec(text);
+  return m ? `${(m[1] ?? '0000').toLowerCase()}:${m[2]?.toLowerCase()}:${m[3]?.toLowerCase()}.${m[4]}` : undefined;
+}
+
+export interface QemuImgInfo {
+  readonly format: string;
+  readonly virtualSize: Size;
+  readonly actualSize?: Size;
+  readonly clusterSize?: Size;
+}
+
+/** `qemu-img info --output=json` → the fields the decision needs. */
+export function parseQemuImgInfo(json: string): QemuImgInfo {
+  const j = JSON.parse(json) as Record<string, unknown>;
+  const num = (k: string): number | undefined => (typeof j[k] === 'number' ? (j[k] as number) : undefined);
+  const format = typeof j.format === 'string' ? j.format : '';
+  const virtual = num('virtual-size');
+  if (!format || virtual === undefined) throw new Error('qemu-img info: no format or virtual-size');
+  const actual = num('actual-size');
+  const cluster = num('cluster-size');
+  return { format, virtualSize: bytes(virtual), ...(actual === undefined ? {} : { actualSize: bytes(actual) }), ...(cluster === undefined ? {} : { clusterSize: bytes(cluster) }) };
+}
+
+const unescapeMount = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+
+export interface MountEntry {
+  readonly mountPoint: string;
+  readonly fsType: string;
+  readonly source: string;
+}
+
+/** /proc/self/mountinfo → mounts in order (later entries hide earlier ones on the same point). */
+export function parseMountinfo(text: string): MountEntry[] {
+  const out: MountEntry[] = [];
+  for (const line of text.split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!left || !right) continue;
+    const f = left.split(' ');
+    const r = right.split(' ');
+    if (f[4] === undefined || r[0] === undefined) continue;
+    out.push({ mountPoint: unescapeMount(f[4]), fsType: r[0], source: unescapeMount(r[1] ?? '') });
+  }
+  return out;
+}
+
+/** The filesystem type holding `path` (absolute, resolved): the longest mount-point prefix, last mount wins. */
+export function fsTypeOf(mounts: readonly MountEntry[], path: string): string | undefined {
+  let best: MountEntry | undefined;
+  for (const m of mounts) {
+    const under = m.mountPoint === '/' || path === m.mountPoint || path.startsWith(`${m.mountPoint}/`);
+    if (under && (!best || m.mountPoint.length >= best.mountPoint.length)) best = m;
+  }
+  return best?.fsType;
+}
+
+interface LvsRow {
+  readonly vg_name?: string;
+  readonly lv_name?: string;
+  readonly segtype?: string;
+  readonly lv_path?: string;
+}
+
+/** `lvs --reportformat json -o vg_name,lv_name,segtype,lv_path` → its rows. */
+export function parseLvsJson(json: string): LvsRow[] {
+  const j = JSON.parse(json) as { report?: { lv?: LvsRow[] }[] };
+  return (j.report ?? []).flatMap((r) => r.lv ?? []);
+}
+
+const outOf = (r: Read<CommandOutput>): string | undefined => (r.ok && r.value.code === 0 ? r.value.stdout : undefined);
+const whyNot = (r: Read<CommandOutput>): string => (r.ok ? r.value.stderr.trim().split('\n').slice(-1)[0] || `exit ${r.value.code}` : r.reason);
+
+async function probeLv(src: Source, vg: string, lv: string, notes: string[]): Promise<LvBackend> {
+  const spec = `${vg}/${lv}`;
+  const r = await src.run({ name: cmdName('lvs', spec), argv: ['lvs', '--reportformat', 'json', '-o', 'vg_name,lv_name,segtype,lv_path', spec], timeoutMs: 15_000 });
+  const out = outOf(r);
+  const row = out === undefined ? undefined : parseLvsJson(out)[0];
+  if (!row) notes.push(`lv:${spec}: lvs could not read it (${out === undefined ? whyNot(r) : 'not found'}); assumed a thick volume`);
+  return { kind: 'lv', vg, lv, path: row?.lv_path || `/dev/${vg}/${lv}`, thin: row?.segtype === 'thin' };
+}
+
+async function probePci(src: Source, address: string): Promise<PciBackend> {
+  const cls = await src.readText(`/sys/bus/pci/devices/${address}/class`);
+  if (!cls.ok) throw usageError(`SOURCE: no PCI device ${address} on this host (${cls.reason}); expected an address from lspci -D`);
+  return { kind: 'pci', address, class: cls.value.trim() };
+}
+
+/** Whole block devices whose sysfs path runs through the PCI device (they go with it). */
+async function blockDevicesBehind(src: Source, address: string): Promise<string[]> {
+  const names = await src.listDir('/sys/class/block');
+  if (!names.ok) return [];
+  const out: string[] = [];
+  for (const n of names.value) {
+    const link = await src.readLink(`/sys/class/block/${n}`);
+    if (link.ok && link.value.includes(`/${address}/`) && !(await src.readText(`/sys/class/block/${n}/partition`)).ok) out.push(n);
+  }
+  return out;
+}
+
+/** Classifies SOURCE: "lv:VG/LV", a PCI address, an image file, a block device or /dev/VG/LV. */
+export async function probeBackend(source: string, src: Source = new LocalSource()): Promise<ProbedBackend> {
+  const notes: string[] = [];
+  const lvm = /^lv:([^/\s]+)\/([^/\s]+)$/.exec(source);
+  if (lvm) return { backend: await probeLv(src, lvm[1] as string, lvm[2] as string, notes), notes };
+  if (source.startsWith('lv:')) throw usageError(`SOURCE: "${source}" is not valid; expected lv:VG/LV`);
+  const pci = normalizePciAddress(source);
+  if (pci) {
+    const backend = await probePci(src, pci);
+    const held = await blockDevicesBehind(src, pci);
+    if (held.length > 0) notes.push(`${pci} carries host block devices ${held.join(', ')}: passing it through takes them (and anything mounted from them) away from the host`);
+    return { backend, notes };
+  }
+
+  const real = outOf(await src.run({ name: cmdName('realpath', source), argv: ['realpath', '-e', '--', source] }))?.trim();
+  if (real === undefined) {
+    const devLv = /^\/dev\/([^/]+)\/([^/]+)$/.exec(source);
+    if (devLv && !['disk', 'mapper', 'block', 'char', 'shm', 'pts', 'fd', 'bus', 'net'].includes(devLv[1] as string)) {
+      // An inactive LV has no device node (and none can be activated without device-mapper).
+      const lv = await probeLv(src, devLv[1] as string, devLv[2] as string, notes);
+      if (notes.length === 0) return { backend: lv, notes };
+    }
+    throw usageError(`SOURCE: "${source}" does not exist; expected an image file, a block device, lv:VG/LV or a PCI address`);
+  }
+  const st = outOf(await src.run({ name: cmdName('stat', real), argv: ['stat', '-L', '-c', '%F|%b|%B', '--', real] }))?.trim();
+  const [type, blocks, blockSize] = (st ?? '').split('|');
+  if (type === 'block special file') return { backend: await probeBlock(src, real, source, notes), notes };
+  if (type !== 'regular file') throw usageError(`SOURCE: "${source}" is a ${type || 'thing kvmio cannot read'}; expected an image file, a block device, lv:VG/LV or a PCI address`);
+  const statActual = blocks !== undefined && blockSize !== undefined ? bytes(Number(blocks) * Number(blockSize)) : undefined;
+  return { backend: await probeFile(src, real, statActual, notes), notes };
+}
+
+async function probeBlock(src: Source, real: string, source: string, notes: string[]): Promise<Backend> {
+  const name = real.slice(real.lastIndexOf('/') + 1);
+  const sys = `/sys/class/block/${name}`;
+  const uuid = await src.readText(`${sys}/dm/uuid`);
+  if (uuid.ok && uuid.value.startsWith('LVM-')) {
+    const r = await src.run({ name: cmdName('lvs', real), argv: ['lvs', '--reportformat', 'json', '-o', 'vg_name,lv_name,segtype,lv_path', real], timeoutMs: 15_000 });
+    const row = outOf(r) === undefined ? undefined : parseLvsJson(outOf(r) as string)[0];
+    if (row?.vg_name && row.lv_name) {
+      const d = await src.tryOpen(real, 'direct');
+      return { kind: 'lv', vg: row.vg_name, lv: row.lv_name, path: source.startsWith('/dev/') ? source : real, thin: row.segtype === 'thin', ...(d.ok ? { directIo: d.value.opened } : {}) };
+    }
+    notes.push(`${source}: a device-mapper LV that lvs could not read (${whyNot(r)}); treated as a plain block device`);
+  }
+  const part = await src.readText(`${sys}/partition`);
+  const d = await src.tryOpen(real, 'direct');
+  if (!d.ok) notes.push(`${source}: O_DIRECT not probed (${d.reason})`);
+  return { kind: 'block', path: source, device: part.ok ? 'partition' : 'whole', ...(d.ok ? { directIo: d.value.opened } : {}) };
+}
+
+async function probeFile(src: Source, path: string, statActual: Size | undefined, notes: string[]): Promise<FileBackend> {
+  const r = await src.run({ name: cmdName('qemu-img-info', path), argv: ['qemu-img', 'info', '-U', '--output=json', path], timeoutMs: 30_000 });
+  const out = outOf(r);
+  if (out === undefined) throw new KvmioError('failed', `${path}: qemu-img info failed: ${whyNot(r)}`);
+  const info = parseQemuImgInfo(out);
+  if (info.format !== 'raw' && info.format !== 'qcow2') {
+    throw usageError(`SOURCE: ${path} is a ${info.format} image; expected raw or qcow2 (convert: qemu-img convert -O qcow2 ${path} NEW)`);
+  }
+  // qemu-img's actual-size is the file's allocated blocks; stat is the fallback.
+  const actualSize = info.actualSize ?? statActual;
+  const allocation = actualSize !== undefined && actualSize.bytes >= info.virtualSize.bytes ? 'preallocated' : 'sparse';
+  const mounts = await src.readText('/proc/self/mountinfo');
+  const fsType = mounts.ok ? fsTypeOf(parseMountinfo(mounts.value), path) : undefined;
+  if (!mounts.ok) notes.push(`${path}: filesystem type unknown (${mounts.reason})`);
+  const d = await src.tryOpen(path, 'direct');
+  if (!d.ok) notes.push(`${path}: O_DIRECT not probed (${d.reason})`);
+  return {
+    kind: 'file',
+    path,
+    format: info.format as ImageFormat,
+    virtualSize: info.virtualSize,
+    ...(actualSize === undefined ? {} : { actualSize }),
+    allocation,
+    ...(fsType === undefined ? {} : { fsType }),
+    ...(d.ok ? { directIo: d.value.opened } : {}),
+    ...(info.clusterSize === undefined ? {} : { clusterSize: info.clusterSize }),
+  };
+}
+
+/**
+ * O_DIRECT support of a directory where a new image will live: create a temporary file
+ * there with O_DIRECT, then remove it (as Nova's and KubeVirt's checks do). Local only.
+ */
+export async function probeDirectIoInDir(dir: string): Promise<{ readonly directIo: boolean; readonly error?: string }> {
+  const file = join(dir, `.kvmio-odirect-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  try {
+    const fh = await fs.open(file, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_DIRECT, 0o600);
+    await fh.close();
+    return { directIo: true };
+  } catch (e) {
+    return { directIo: false, error: (e as NodeJS.ErrnoException).code ?? String(e) };
+  } finally {
+    await fs.rm(file, { force: true });
+  }
+}
+
+/** QEMU, libvirt and kernel versions, and whether the backend's store is CIFS. */
+export async function probePlatform(src: Source = new LocalSource(), backend?: Backend): Promise<Platform> {
+  const [q, l, k] = await Promise.all([
+    src.run({ name: 'qemu-system-x86_64--version', argv: ['qemu-system-x86_64', '--version'], timeoutMs: 15_000 }),
+    src.run({ name: 'virsh--version', argv: ['virsh', '--version'], timeoutMs: 15_000 }),
+    src.readText('/proc/sys/kernel/osrelease'),
+  ]);
+  const qemu = parseVersion(outOf(q) ?? '');
+  const libvirt = parseVersion(outOf(l) ?? '');
+  const kernel = k.ok ? parseVersion(k.value) : undefined;
+  const cifs = backend?.kind === 'file' && backend.fsType !== undefined && CIFS_FS_TYPES.includes(backend.fsType);
+  return { ...(qemu ? { qemu } : {}), ...(libvirt ? { libvirt } : {}), ...(kernel ? { kernel } : {}), storeIsCifs: cifs };
+}
