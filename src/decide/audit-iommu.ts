@@ -11,14 +11,15 @@ export const isStorageController = (p: PciDevice): boolean => STORAGE_CLASSES.ha
 
 export type CpuMaker = 'intel' | 'amd' | 'unknown';
 
-/** Intel or AMD: the CPU vendor when known, else the IOMMU units' names, else an Intel chipset device on bus 00. */
+/** Intel or AMD: the IOMMU units' names, else the CPU vendor, else a chipset device on bus 00. */
 export function cpuMaker(facts: HostFacts): CpuMaker {
-  const v = facts.cpuVendor?.ok ? facts.cpuVendor.value : '';
-  if (/intel/i.test(v)) return 'intel';
-  if (/amd|hygon/i.test(v)) return 'amd';
+  // The IOMMU units name the hardware itself (dmar = Intel VT-d, ivhd = AMD-Vi): first.
   const units = facts.iommu.ok ? facts.iommu.value.units : [];
   if (units.some((u) => u.startsWith('dmar'))) return 'intel';
   if (units.some((u) => u.startsWith('ivhd'))) return 'amd';
+  const v = facts.cpuVendor?.ok ? facts.cpuVendor.value : '';
+  if (/intel/i.test(v)) return 'intel';
+  if (/amd|hygon/i.test(v)) return 'amd';
   const pci = facts.pci.ok ? facts.pci.value : [];
   if (pci.some((p) => /^(0x)?8086$/i.test(p.vendor) && /^[0-9a-f]{4}:00:/i.test(p.address))) return 'intel';
   if (pci.some((p) => /^(0x)?(1022|1d94)$/i.test(p.vendor) && /^[0-9a-f]{4}:00:/i.test(p.address))) return 'amd';

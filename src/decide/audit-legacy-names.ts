@@ -18,12 +18,13 @@ export function auditLegacyNames(facts: HostFacts): Finding[] {
   if (legacy.length === 0) {
     return [{ id, object: 'host', status: 'pass', observed: `${facts.schedulerRules.value.length} scheduler rule(s), no legacy names`, expected: 'blk-mq names (none, mq-deadline, bfq, kyber)', why: 'legacy names noop/deadline/cfq were removed with the legacy block layer in Linux 5.0', ref: REF.legacyRemoved }];
   }
+  const names = new Set(facts.blockDevices.ok ? facts.blockDevices.value.map((d) => d.name) : []);
   return legacy.map((r) => {
     const modern = LEGACY_SCHEDULERS[r.scheduler] as string;
     const alias = r.scheduler === 'deadline';
     return {
       id,
-      object: ruleObject(r),
+      object: names.has(ruleObject(r)) ? ruleObject(r) : 'host',
       status: alias ? 'warn' : 'fail',
       observed: `${r.scheduler} (${ruleWhere(r)})`,
       expected: modern,

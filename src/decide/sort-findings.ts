@@ -1,14 +1,39 @@
 // A deterministic order: the host first, then objects in natural name order (sda < sdb <
-// sdaa, nvme2n1 < nvme10n1), then check id, then observed value.
+// sdaa, nvme2n1 < nvme10n1), then check id, then observed value. Hand-written compare:
+// Intl.Collator costs ~25 ms of ICU start-up, a tenth of `kvmio audit`'s budget.
 import type { Finding } from './finding.js';
 
-const collator = new Intl.Collator('en', { numeric: true });
+/** Compares runs of digits by value and everything else by code unit. */
+export function naturalCompare(a: string, b: string): number {
+  const ra = a.match(/\d+|\D+/g) ?? [];
+  const rb = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(ra.length, rb.length); i++) {
+    const x = ra[i] as string;
+    const y = rb[i] as string;
+    if (x === y) continue;
+    const dx = /^\d/.test(x);
+    const dy = /^\d/.test(y);
+    if (dx && dy) return Number(x) - Number(y) || x.length - y.length;
+    return x < y ? -1 : 1;
+  }
+  return ra.length - rb.length;
+}
 
-export const compareObjects = (a: string, b: string): number =>
-  a === b ? 0 : a === 'host' ? -1 : b === 'host' ? 1 : a.length !== b.length && a.startsWith('sd') && b.startsWith('sd') && /^sd[a-z]+$/.test(a) && /^sd[a-z]+$/.test(b) ? a.length - b.length : collator.compare(a, b);
+/** Kernel order for sd names: sdz < sdaa (shorter letter runs first). */
+const SD = /^sd([a-z]+)$/;
+
+export function compareObjects(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a === 'host') return -1;
+  if (b === 'host') return 1;
+  const sa = SD.exec(a);
+  const sb = SD.exec(b);
+  if (sa && sb && (sa[1] as string).length !== (sb[1] as string).length) return (sa[1] as string).length - (sb[1] as string).length;
+  return naturalCompare(a, b);
+}
+
+const plain = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export function sortFindings(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort(
-    (a, b) => compareObjects(a.object, b.object) || collator.compare(a.id, b.id) || collator.compare(a.observed ?? '', b.observed ?? ''),
-  );
+  return [...findings].sort((a, b) => compareObjects(a.object, b.object) || plain(a.id, b.id) || plain(a.observed ?? '', b.observed ?? ''));
 }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, promises as fs, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DUMP_FORMAT, DUMP_META, openKey, resolvePath, type DumpMeta, type LinkReader } from './dump-format.js';
+import { DUMP_FORMAT, DUMP_KEEP, DUMP_META, openKey, resolvePath, type DumpMeta, type LinkReader } from './dump-format.js';
 import { type CommandOutput, type CommandSpec, type OpenMode, type OpenResult, type Read, type Source } from './source.js';
 
 type Entry = { kind: 'file'; text: string } | { kind: 'link'; target: string } | { kind: 'dir' };
@@ -108,19 +108,34 @@ export class RecordingSource implements Source {
     if (value.trim().length >= 4) this.sensitive.add(value.trim());
   }
 
-  /** Writes the dump; with `redact`, every sensitive value becomes `redacted-<hash>`. */
-  async save(dir: string, opts: { redact: boolean }): Promise<void> {
+  /**
+   * Writes the dump; with `redact`, every sensitive value becomes `redacted-<hash>`, and a
+   * file named like a sensitive attribute is replaced whole (a short host name such as
+   * "vm" is too short to replace inside other text, but must not leak from its own file).
+   */
+  async save(dir: string, opts: { redact: boolean }): Promise<DumpStats> {
     const secrets = opts.redact ? [...this.sensitive].sort((a, b) => b.length - a.length) : [];
-    const hide = (text: string): string =>
-      secrets.reduce((t, s) => t.split(s).join(`redacted-${createHash('sha256').update(s).digest('hex').slice(0, 8)}`), text);
+    const token = (s: string): string => `redacted-${createHash('sha256').update(s).digest('hex').slice(0, 8)}`;
+    const hide = (text: string): string => secrets.reduce((t, s) => t.split(s).join(token(s)), text);
+    const hideFile = (path: string, text: string): string => {
+      const base = path.slice(path.lastIndexOf('/') + 1);
+      if (!opts.redact || !SENSITIVE_NAMES.has(base) || text.trim() === '') return hide(text);
+      return `${token(text.trim())}${text.endsWith('\n') ? '\n' : ''}`;
+    };
+    const stats = { files: 0, links: 0, dirs: 0, commands: this.commands.size };
     const fsRoot = join(dir, 'fs');
     await fs.mkdir(fsRoot, { recursive: true });
     const sorted = [...this.entries].sort(([a], [b]) => a.localeCompare(b));
     for (const [path, e] of sorted) {
       const target = join(fsRoot, path);
       await fs.mkdir(e.kind === 'dir' ? target : dirname(target), { recursive: true });
-      if (e.kind === 'file') await fs.writeFile(target, hide(e.text));
+      if (e.kind === 'file') await fs.writeFile(target, hideFile(path, e.text));
       else if (e.kind === 'link') await fs.rm(target, { recursive: true, force: true }).then(() => fs.symlink(e.target, target));
+      stats[e.kind === 'file' ? 'files' : e.kind === 'link' ? 'links' : 'dirs']++;
+    }
+    for (const [path, e] of sorted) {
+      const target = join(fsRoot, path);
+      if (e.kind === 'dir' && (await fs.readdir(target)).length === 0) await fs.writeFile(join(target, DUMP_KEEP), '');
     }
     const cmdDir = join(dir, 'cmd');
     await fs.mkdir(cmdDir, { recursive: true });
@@ -137,6 +152,14 @@ export class RecordingSource implements Source {
     await fs.writeFile(join(dir, 'errors.json'), JSON.stringify(this.errors, null, 2) + '\n');
     const meta: DumpMeta = { format: DUMP_FORMAT, collectedAt: new Date().toISOString(), origin: this.label, redacted: opts.redact };
     await fs.writeFile(join(dir, DUMP_META), JSON.stringify(meta, null, 2) + '\n');
+    return stats;
   }
+}
+
+export interface DumpStats {
+  readonly files: number;
+  readonly links: number;
+  readonly dirs: number;
+  readonly commands: number;
 }
 

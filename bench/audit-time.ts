@@ -1,0 +1,88 @@
+// Benchmark (not a test): wall time of `kvmio audit` (the real bin) on this machine as a
+// ratio to `node -e 0` (median of N runs), and the time to audit a generated dump with
+// 500 block devices. Targets (issue 2): ratio ≤ 2, 500-device audit ≤ 1 s.
+//   npm run bench:audit            (RUNS=20 by default; RUNS=40 npm run bench:audit)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exec } from '../src/exec.js';
+import { makeManyDisksHost } from '../test/fixtures/hosts/make-fixtures.js';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(REPO, 'bin', 'kvmio.js');
+const RUNS = Number(process.env.RUNS ?? 20);
+const out = (s: string): void => void process.stdout.write(`${s}\n`);
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+async function wall(argv: readonly string[]): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const r = await exec(argv, { timeoutMs: 120_000 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.code !== 0 && r.code !== 1) throw new Error(`${argv.join(' ')} exited ${r.code}: ${r.stderr.slice(-300)}`);
+  return ms;
+}
+
+/** Runs the commands interleaved (so background load hits each alike) and returns each one's times. */
+async function interleaved(cmds: readonly (readonly string[])[], runs: number): Promise<number[][]> {
+  const times = cmds.map(() => [] as number[]);
+  for (const c of cmds) await wall(c); // warm the page cache
+  for (let i = 0; i < runs; i++) {
+    for (const [j, c] of cmds.entries()) (times[j] as number[]).push(await wall(c));
+  }
+  return times;
+}
+
+const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
+const spread = (xs: readonly number[]): string => `min ${fmt(Math.min(...xs))}, max ${fmt(Math.max(...xs))}`;
+
+async function main(): Promise<void> {
+  const node = process.execPath;
+  out(`kvmio audit benchmark: ${RUNS} runs each, interleaved, medians (Node ${process.version}, ${REPO})`);
+  out('libvirtd: left running on purpose; `kvmio audit` never contacts libvirtd (it reads /sys, /proc, /etc and opens /dev/kvm),');
+  out('          so "with libvirtd stopped" measures the same thing. Never stop the session\'s libvirtd for this.');
+  const [base, version, audit] = await interleaved([[node, '-e', '0'], [node, BIN, '--version'], [node, BIN, 'audit']], RUNS);
+  const mBase = median(base as number[]);
+  const mVersion = median(version as number[]);
+  const mAudit = median(audit as number[]);
+  const ratio = mAudit / mBase;
+  out('');
+  out(`node -e 0                  ${fmt(mBase)}  (${spread(base as number[])})`);
+  out(`kvmio --version (startup)  ${fmt(mVersion)}  (${spread(version as number[])})  ratio ${(mVersion / mBase).toFixed(2)}`);
+  out(`kvmio audit (this host)    ${fmt(mAudit)}  (${spread(audit as number[])})  ratio ${ratio.toFixed(2)}  target ≤ 2: ${ratio <= 2 ? 'met' : 'MISSED'}`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'kvmio-bench-'));
+  try {
+    const t0 = process.hrtime.bigint();
+    makeManyDisksHost(dir, 500);
+    const genMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const many = (await interleaved([[node, BIN, 'audit', '--from', dir]], Math.max(5, Math.floor(RUNS / 2))))[0] as number[];
+    const mMany = median(many);
+    // In-process split: where the time goes (probe through DumpSource vs rules vs rendering).
+    const { DumpSource } = await import('../src/facts/dump-source.js');
+    const { probeHost } = await import('../src/facts/probe-host.js');
+    const { auditHost } = await import('../src/decide/audit-host.js');
+    const { renderFindingsText } = await import('../src/report/findings-text.js');
+    const p0 = process.hrtime.bigint();
+    const facts = await probeHost(new DumpSource(dir));
+    const p1 = process.hrtime.bigint();
+    const findings = auditHost(facts);
+    const p2 = process.hrtime.bigint();
+    renderFindingsText(findings);
+    const p3 = process.hrtime.bigint();
+    const n = facts.blockDevices.ok ? facts.blockDevices.value.length : 0;
+    out('');
+    out(`500-disk dump: generated in ${fmt(genMs)}; ${n} block devices probed, ${findings.length} findings`);
+    out(`kvmio audit --from DUMP    ${fmt(mMany)}  (${spread(many)})  target ≤ 1000 ms: ${mMany <= 1000 ? 'met' : 'MISSED'}`);
+    out(`  in-process split: probe ${fmt(Number(p1 - p0) / 1e6)}, rules ${fmt(Number(p2 - p1) / 1e6)}, text ${fmt(Number(p3 - p2) / 1e6)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

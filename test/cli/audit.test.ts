@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { cli, cliProcess, withTempDir } from '../helpers.js';
+import { DUMP_FORMAT } from '../../src/facts/dump-format.js';
+
+/** A hand-made dump with only the files given (everything else reads as missing). */
+function writeDump(dir: string, files: Record<string, string>): void {
+  writeFileSync(join(dir, 'kvmio-dump.json'), JSON.stringify({ format: DUMP_FORMAT, collectedAt: '2026-01-01T00:00:00Z', origin: 'test', redacted: false }));
+  for (const [path, text] of Object.entries(files)) {
+    const p = join(dir, 'fs', path);
+    mkdirSync(join(p, '..'), { recursive: true });
+    writeFileSync(p, text);
+  }
+}
+
+interface AuditJson {
+  facts: { hostname: string | null; kernel: string | null; aio: { nr: number; maxNr: number } | null; devices: { name: string; kind: string; scheduler: string | null; rotational: boolean | null; nrHwQueues: number | null }[]; roles: { kvmHost: boolean; guest: boolean } };
+  findings: { id: string; object: string; status: string }[];
+  counts: Record<string, number>;
+  status: string;
+}
+
+describe('kvmio audit: exit codes (real bin)', () => {
+  it('exits 1 when a check fails (aio exhausted) and 0 when nothing fails', async () => {
+    await withTempDir(async (dir) => {
+      const bad = join(dir, 'bad');
+      const good = join(dir, 'good');
+      mkdirSync(bad);
+      mkdirSync(good);
+      writeDump(bad, { '/proc/sys/fs/aio-nr': '65000\n', '/proc/sys/fs/aio-max-nr': '65536\n' });
+      writeDump(good, { '/proc/sys/fs/aio-nr': '0\n', '/proc/sys/fs/aio-max-nr': '1048576\n' });
+      const b = await cliProcess(['audit', '--from', bad]);
+      assert.equal(b.code, 1, b.stderr);
+      assert.match(b.stdout, /FAIL {2}aio\.max-nr/);
+      const g = await cliProcess(['audit', '--from', good]);
+      assert.equal(g.code, 0, g.stderr);
+      assert.match(g.stdout, /\d+ checks: 0 fail/);
+    });
+  });
+
+  const usage: [string, string[], RegExp][] = [
+    ['bad flag', ['audit', '--bogus'], /unknown option '--bogus'/],
+    ['missing --from dir', ['audit', '--from', '/nonexistent/kvmio-dump'], /--from \/nonexistent\/kvmio-dump: no such directory/],
+    ['--from a directory that is not a dump', ['audit', '--from', '/tmp'], /not a kvmio dump/],
+    ['unknown --only id', ['audit', '--only', 'nosuch'], /--only nosuch: no such check id or prefix/],
+    ['unknown --device', ['audit', '--device', 'sdzz9'], /--device sdzz9: no such block device/],
+  ];
+  for (const [name, args, msg] of usage) {
+    it(`${name} → exit 2 with one line`, async () => {
+      const r = await cliProcess(args);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, msg);
+      assert.equal(r.stdout, '');
+      const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help'));
+      assert.equal(lines.length, 1, r.stderr);
+    });
+  }
+
+  it('--help documents exit codes, check ids and the JSON shape', async () => {
+    const r = await cliProcess(['audit', '--help']);
+    assert.equal(r.code, 0);
+    for (const s of ['Exit codes:', '0  no check failed', '1  at least one check failed', '2  usage error', 'sched.host-ssd', 'sched.persisted', 'boot.elevator', 'aio.max-nr', 'iommu.enabled', 'kvm.device', '"findings"', 'never contacts libvirtd']) {
+      assert.ok(r.stdout.includes(s), s);
+    }
+  });
+});
+
+describe('kvmio audit on this machine', () => {
+  it('JSON facts match sysfs and procfs read independently', async () => {
+    const r = await cli(['audit', '--json']);
+    assert.ok(r.code === 0 || r.code === 1, r.stderr);
+    const j = JSON.parse(r.stdout) as AuditJson;
+    const sysNames = readdirSync('/sys/block').sort();
+    const whole = j.facts.devices.filter((d) => d.kind !== 'part');
+    assert.deepEqual(whole.map((d) => d.name).sort(), sysNames);
+    for (const d of whole) {
+      const q = `/sys/block/${d.name}/queue`;
+      let sched: string | null = null;
+      try {
+        sched = /\[([^\]]+)\]/.exec(readFileSync(`${q}/scheduler`, 'utf8'))?.[1] ?? 'none';
+      } catch {
+        sched = null;
+      }
+      assert.equal(d.scheduler, sched, `${d.name} scheduler`);
+      assert.equal(d.rotational, readFileSync(`${q}/rotational`, 'utf8').trim() === '1', `${d.name} rotational`);
+      let hw: number | null = null;
+      try {
+        hw = readdirSync(`/sys/block/${d.name}/mq`).length;
+      } catch {
+        hw = null;
+      }
+      if (hw !== null && hw > 0) assert.equal(d.nrHwQueues, hw, `${d.name} nr_hw_queues`);
+    }
+    assert.equal(j.facts.kernel, readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim());
+    assert.equal(j.facts.hostname, readFileSync('/proc/sys/kernel/hostname', 'utf8').trim());
+    assert.equal(j.facts.aio?.maxNr, Number(readFileSync('/proc/sys/fs/aio-max-nr', 'utf8')));
+    // This machine is both (FACTS.md): /dev/kvm opens and vda is virtio.
+    assert.equal(j.facts.roles.kvmHost, true);
+    assert.equal(j.facts.roles.guest, true);
+    const vda = j.findings.find((f) => f.object === 'vda' && f.id.startsWith('sched.') && f.id !== 'sched.persisted');
+    assert.equal(vda?.id, 'sched.guest-virtual');
+    assert.equal(j.status, j.counts.fail ? 'fail' : j.counts.warn ? 'warn' : j.counts.skip ? 'skip' : 'pass');
+  });
+
+  it('--only and --device filter the findings', async () => {
+    const r = await cli(['audit', '--json', '--only', 'sched', '--device', '/dev/vda']);
+    const j = JSON.parse(r.stdout) as AuditJson;
+    assert.ok(j.findings.length >= 2);
+    for (const f of j.findings) {
+      assert.equal(f.object, 'vda');
+      assert.match(f.id, /^sched\./);
+    }
+    const a = JSON.parse((await cli(['audit', '--json', '--only', 'aio.max-nr,kvm'])).stdout) as AuditJson;
+    assert.deepEqual(a.findings.map((f) => f.id).sort(), ['aio.max-nr', 'kvm.device']);
+  });
+
+  it('text output has the summary header, groups by object and ends with the counts', async () => {
+    const r = await cli(['audit']);
+    assert.match(r.stdout, /^host \S+ {2}kernel \S+ {2}source local\nroles: KVM host \+ guest/);
+    assert.match(r.stdout, /\nvda\n {2}WARN {2}sched\.guest-virtual/);
+    assert.match(r.stdout, /\n\d+ checks: \d+ fail, \d+ warn, \d+ skip, \d+ pass\n$/);
+  });
+});
+
+describe('kvmio audit on garbled dumps', () => {
+  // Every file the probe commonly reads, filled with junk: no uncaught exception, valid JSON.
+  const paths = [
+    '/proc/sys/fs/aio-nr', '/proc/sys/fs/aio-max-nr', '/proc/cmdline', '/proc/cpuinfo', '/proc/sys/kernel/hostname',
+    '/proc/sys/kernel/osrelease', '/proc/self/mountinfo', '/proc/swaps', '/etc/tuned/active_profile',
+    '/etc/sysctl.d/99-x.conf', '/etc/udev/rules.d/60-x.rules', '/etc/tmpfiles.d/x.conf',
+    '/sys/block/sda/queue/scheduler', '/sys/block/sda/queue/rotational', '/sys/block/sda/size', '/sys/block/sda/dev',
+  ];
+  const junk = ['', '\n', '\u0000\u0001\u00ff', '[[[', '-1', '99999999999999999999999', 'a=b=c\n==\n', 'w /sys/block/\n', 'KERNEL=="sd*", ATTR{queue/scheduler}="', '[none] [bfq]'];
+  for (let seed = 0; seed < 6; seed++) {
+    it(`junk set ${seed}`, async () => {
+      await withTempDir(async (dir) => {
+        const files: Record<string, string> = {};
+        paths.forEach((p, i) => (files[p] = junk[(i * 7 + seed * 3) % junk.length] as string));
+        writeDump(dir, files);
+        const r = await cli(['audit', '--from', dir, '--json']);
+        assert.ok(r.code === 0 || r.code === 1, r.stderr);
+        const j = JSON.parse(r.stdout) as AuditJson;
+        assert.ok(j.findings.length > 0);
+        assert.ok(j.findings.some((f) => f.status === 'skip'));
+      });
+    });
+  }
+});
