@@ -7,7 +7,7 @@ import { parseVersion } from '../src/decide/version.js';
 import { parseDomainXml } from '../src/facts/parse-domain.js';
 import { missing, ok } from '../src/facts/source.js';
 import type { SourceFacts, VmDefinition, VmFacts } from '../src/facts/vm-disk-facts.js';
-import type { Platform } from '../src/decide/disk-types.js';
+import type { Backend, Platform } from '../src/decide/disk-types.js';
 import { bytes } from '../src/size.js';
 import { fixture } from './helpers.js';
 
@@ -25,23 +25,41 @@ interface RawSource {
   kind: 'present' | 'missing';
   reason?: string;
   isBlock?: boolean;
+  /** A logical volume (block device behind LVM). */
+  lv?: { vg: string; lv: string; thin: boolean };
   fsType?: string;
   directIo?: boolean;
   image?: { format: string; virtualSize: number; actualSize: number; clusterSize?: number; extendedL2?: boolean };
 }
 
+/** What probeSource would return for a hand-written description (the disk probe's Backend included). */
 export function toSourceFacts(path: string, r: RawSource): SourceFacts {
   if (r.kind === 'missing') return { kind: 'missing', path, reason: r.reason ?? 'missing' };
   const img = r.image;
+  const direct = r.directIo === undefined ? {} : { directIo: r.directIo };
+  let backend: Backend;
+  if (r.lv) backend = { kind: 'lv', vg: r.lv.vg, lv: r.lv.lv, path, thin: r.lv.thin, ...direct };
+  else if (r.isBlock || !img) backend = { kind: 'block', path, device: /\d$/.test(path) ? 'partition' : 'whole', ...direct };
+  else {
+    backend = {
+      kind: 'file',
+      path,
+      format: img.format as 'raw' | 'qcow2',
+      virtualSize: bytes(img.virtualSize),
+      actualSize: bytes(img.actualSize),
+      allocation: img.actualSize >= img.virtualSize ? 'preallocated' : 'sparse',
+      ...(r.fsType ? { fsType: r.fsType } : {}),
+      ...direct,
+      ...(img.clusterSize ? { clusterSize: bytes(img.clusterSize) } : {}),
+    };
+  }
   return {
     kind: 'present',
     path,
-    isBlock: r.isBlock === true,
+    backend: img && img.format !== 'raw' && img.format !== 'qcow2' ? missing(`SOURCE: ${path} is a ${img.format} image; expected raw or qcow2`) : ok(backend),
     image: img
       ? ok({ format: img.format, virtualSize: bytes(img.virtualSize), actualSize: bytes(img.actualSize), ...(img.clusterSize ? { clusterSize: bytes(img.clusterSize) } : {}), ...(img.extendedL2 !== undefined ? { extendedL2: img.extendedL2 } : {}) })
       : missing('block device: no image to inspect'),
-    fsType: r.fsType ? ok(r.fsType) : missing('block device: no host filesystem'),
-    directIo: r.directIo === undefined ? missing('not probed') : ok(r.directIo),
   };
 }
 

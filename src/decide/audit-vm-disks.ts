@@ -116,7 +116,8 @@ export function auditVmDisk(def: VmDefinition, disk: DomainDisk, facts: VmFacts)
 
   // Native AIO on a sparse file.
   const image = imageOf(src);
-  if (io.mode === 'native' && src?.kind === 'present' && !src.isBlock) {
+  const isFile = src?.kind === 'present' && (src.backend.ok ? src.backend.value.kind === 'file' : src.image.ok);
+  if (io.mode === 'native' && src?.kind === 'present' && isFile) {
     if (!image) {
       push({ id: 'vm.aio-native-sparse', status: 'skip', observed: 'io=native', why: `allocation unknown: ${src.image.ok ? '' : src.image.reason}` });
     } else {

@@ -37,31 +37,12 @@ export function virtioBus(vm: DomainModel, disk: DomainDisk): 'virtio-blk' | 'vi
 
 export function backendOf(disk: DomainDisk, src: SourceFacts): Read<Backend> {
   if (src.kind === 'missing') return missing(src.reason);
-  const directIo = src.directIo.ok ? src.directIo.value : undefined;
-  const withDirect = <T extends object>(b: T): T => (directIo === undefined ? b : { ...b, directIo });
-  if (src.isBlock) {
-    const partition = /(\d+p\d+|[a-z]\d+)$/.test(src.path) && !/\/dev\/(loop|nbd|md|dm-)\d+$/.test(src.path);
-    return ok(withDirect({ kind: 'block', path: src.path, device: partition ? 'partition' : 'whole' }) as Backend);
+  if (!src.backend.ok) return src.backend;
+  const b = src.backend.value;
+  if (b.kind === 'file' && disk.driver.type !== undefined && disk.driver.type !== b.format) {
+    return missing(`<driver type='${disk.driver.type}'> but the image is ${b.format}: fix the format first`);
   }
-  if (!src.image.ok) return missing(`qemu-img info failed: ${src.image.reason}`);
-  const img = src.image.value;
-  if (img.format !== 'raw' && img.format !== 'qcow2') return missing(`image format ${img.format}: the decision table covers raw and qcow2`);
-  const driverType = disk.driver.type;
-  if (driverType !== undefined && driverType !== img.format) {
-    return missing(`<driver type='${driverType}'> but the image is ${img.format}: fix the format first`);
-  }
-  return ok(
-    withDirect({
-      kind: 'file',
-      path: src.path,
-      format: img.format,
-      virtualSize: img.virtualSize,
-      actualSize: img.actualSize,
-      allocation: img.actualSize.bytes >= img.virtualSize.bytes ? 'preallocated' : 'sparse',
-      ...(src.fsType.ok ? { fsType: src.fsType.value } : {}),
-      ...(img.clusterSize ? { clusterSize: img.clusterSize } : {}),
-    }) as Backend,
-  );
+  return ok(b);
 }
 
 /** What the table wants for this disk, or why it cannot say. */

@@ -2,18 +2,19 @@
 // differs) and domain XML files, then every local disk source they name (exists?,
 // `qemu-img info -U --output=json`, host filesystem, O_DIRECT), the platform versions
 // and fs.aio-nr / fs.aio-max-nr. Reads only; a fact that cannot be had is a reason.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { usageError } from '../errors.js';
 import { bytes } from '../size.js';
-import { parseVersion } from '../decide/version.js';
-import type { Platform } from '../decide/disk-types.js';
-import { listDomains, domainXml, virsh } from './libvirt.js';
+import type { Backend } from '../decide/disk-types.js';
+import { probeBackend, probePlatform } from './probe-disk.js';
+import { libvirtUri, listDomains, domainXml, virsh } from './libvirt.js';
 import { liveDiffers, parseDomainXml, type DomainModel } from './parse-domain.js';
 import { missing, ok, type Read, type Source } from './source.js';
 import type { ImageInfo, SourceFacts, VmDefinition, VmFacts } from './vm-disk-facts.js';
 
-/** Parses `qemu-img info --output=json` (one image, not --backing-chain). */
-export function parseQemuImgInfo(json: string): Read<ImageInfo> {
+/** Parses `qemu-img info --output=json` with what the VM checks add to the disk probe's view (extended L2, backing file). */
+export function parseImageInfo(json: string): Read<ImageInfo> {
   let v: unknown;
   try {
     v = JSON.parse(json);
@@ -36,43 +37,23 @@ export function parseQemuImgInfo(json: string): Read<ImageInfo> {
   return ok(info as unknown as ImageInfo);
 }
 
-/** Probes one local source path. */
+/** Probes one local source path: exists?, then the disk probe (kind, allocation, fs, O_DIRECT) and qemu-img info. */
 export async function probeSource(src: Source, path: string): Promise<SourceFacts> {
   const st = await src.run({ name: `stat-${path}`, argv: ['stat', '-L', '-c', '%F', '--', path], timeoutMs: 10_000 });
   if (!st.ok) return { kind: 'missing', path, reason: st.reason };
   if (st.value.code !== 0) return { kind: 'missing', path, reason: st.value.stderr.trim().replace(/^stat: /, '') || `stat exit ${st.value.code}` };
-  const isBlock = st.value.stdout.trim() === 'block special file';
-  const open = await src.tryOpen(path, 'direct');
-  // EINVAL is the filesystem refusing O_DIRECT; other errors (EACCES, EBUSY) say nothing about it.
-  const directIo: Read<boolean> = !open.ok ? open : open.value.opened ? ok(true) : /EINVAL/.test(open.value.error ?? '') ? ok(false) : missing(`open O_DIRECT: ${open.value.error ?? 'failed'}`);
-  let image: Read<ImageInfo> = missing('block device: no image to inspect');
-  let fsType: Read<string> = missing('block device: no host filesystem');
-  if (!isBlock) {
-    const info = await src.run({ name: `qemu-img-info-${path}`, argv: ['qemu-img', 'info', '-U', '--output=json', '--', path], timeoutMs: 20_000 });
-    image = !info.ok ? info : info.value.code !== 0 ? missing(info.value.stderr.trim().split('\n').slice(-1)[0] ?? `exit ${info.value.code}`) : parseQemuImgInfo(info.value.stdout);
-    const fm = await src.run({ name: `findmnt-${path}`, argv: ['findmnt', '-n', '-o', 'FSTYPE', '-T', path], timeoutMs: 10_000 });
-    fsType = !fm.ok ? fm : fm.value.code !== 0 || fm.value.stdout.trim() === '' ? missing(`findmnt -T ${path}: exit ${fm.value.code}`) : ok(fm.value.stdout.trim().split('\n')[0] ?? '');
+  let backend: Read<Backend>;
+  try {
+    backend = ok((await probeBackend(path, src)).backend);
+  } catch (e) {
+    backend = missing(e instanceof Error ? e.message : String(e));
   }
-  return { kind: 'present', path, isBlock, image, fsType, directIo };
-}
-
-export async function probePlatform(src: Source): Promise<Platform> {
-  const out = async (argv: string[]): Promise<string | undefined> => {
-    const r = await src.run({ name: argv.join('-'), argv, timeoutMs: 10_000 });
-    return r.ok && r.value.code === 0 ? r.value.stdout : undefined;
-  };
-  const qemu = await out(['qemu-system-x86_64', '--version']);
-  const libvirt = (await out(['libvirtd', '--version'])) ?? (await out(['virsh', '--version']));
-  const kernel = await src.readText('/proc/sys/kernel/osrelease');
-  const p: Record<string, unknown> = {};
-  const put = (k: string, t: string | undefined): void => {
-    const v = t === undefined ? undefined : parseVersion(t);
-    if (v) p[k] = v;
-  };
-  put('qemu', qemu);
-  put('libvirt', libvirt);
-  put('kernel', kernel.ok ? kernel.value : undefined);
-  return p as Platform;
+  let image: Read<ImageInfo> = missing('block device: no image to inspect');
+  if (st.value.stdout.trim() === 'regular file') {
+    const info = await src.run({ name: `qemu-img-info-${path}`, argv: ['qemu-img', 'info', '-U', '--output=json', '--', path], timeoutMs: 20_000 });
+    image = !info.ok ? info : info.value.code !== 0 ? missing(info.value.stderr.trim().split('\n').slice(-1)[0] ?? `exit ${info.value.code}`) : parseImageInfo(info.value.stdout);
+  }
+  return { kind: 'present', path, backend, image };
 }
 
 /** Reads `--domain-xml` files; a file that cannot be read or parsed is a usage error. */
@@ -92,8 +73,15 @@ export async function readDomainFiles(files: readonly string[]): Promise<VmDefin
   return out;
 }
 
+/** The monolithic daemon's and the modular QEMU daemon's sockets (libvirt ≥ 5.6 may run either). */
+const LIBVIRT_SOCKETS = ['/run/libvirt/libvirt-sock', '/run/libvirt/virtqemud-sock', '/var/run/libvirt/libvirt-sock'];
+
 /** Saved and (where different) live definitions of every libvirt domain. */
 export async function readLibvirtDomains(opts: { uri?: string; only?: readonly string[] } = {}): Promise<{ libvirt: Read<true>; definitions: VmDefinition[]; warnings: string[] }> {
+  // No daemon socket: libvirt is not running; say so without starting virsh (audit startup time).
+  if ((opts.uri ?? libvirtUri()) === 'qemu:///system' && !LIBVIRT_SOCKETS.some((s) => existsSync(s))) {
+    return { libvirt: missing(`libvirtd is not running (none of ${LIBVIRT_SOCKETS.join(', ')})`), definitions: [], warnings: [] };
+  }
   const names = await listDomains(opts.uri === undefined ? {} : { uri: opts.uri });
   if (!names.ok) return { libvirt: names, definitions: [], warnings: [] };
   const runningR = await virsh(['list', '--state-running', '--state-paused', '--name'], opts.uri === undefined ? {} : { uri: opts.uri });

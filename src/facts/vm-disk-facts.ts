@@ -1,6 +1,6 @@
 // What kvmio knows about the VMs it audits: each domain definition (saved, live, or an
 // XML file), and for every local disk source what the host says about it.
-import type { Platform } from '../decide/disk-types.js';
+import type { Backend, Platform } from '../decide/disk-types.js';
 import type { Size } from '../size.js';
 import type { DomainModel } from './parse-domain.js';
 import type { Read } from './source.js';
@@ -33,12 +33,10 @@ export type SourceFacts =
   | {
       readonly kind: 'present';
       readonly path: string;
-      readonly isBlock: boolean;
+      /** What the disk probe (facts/probe-disk.ts) made of it: file, block, LV; or why not. */
+      readonly backend: Read<Backend>;
+      /** Image files: `qemu-img info` (format, sizes, cluster, extended L2); block devices: a reason. */
       readonly image: Read<ImageInfo>;
-      /** Filesystem holding the file (findmnt -T); block devices: not applicable. */
-      readonly fsType: Read<string>;
-      /** Opening it with O_DIRECT worked. */
-      readonly directIo: Read<boolean>;
     };
 
 export interface VmFacts {
