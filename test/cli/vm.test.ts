@@ -141,6 +141,54 @@ describe('kvmio audit + vm tune on a real libvirtd', () => {
     assert.match(vmOnly.stdout, /FAIL\s+vm\.aio-native-no-direct/);
   });
 
+  it('a storage-pool volume is resolved to its file, and one image used by two domains is reported on both', async () => {
+    await withTempDir(async (dir) => {
+      const pool = uniqueName('kvmio-pool');
+      const [a, b] = [uniqueName('kvmio-sha'), uniqueName('kvmio-shb')];
+      await execOk(['qemu-img', 'create', '-q', '-f', 'raw', '-o', 'preallocation=falloc', join(dir, 'shared.raw'), '16M']);
+      const define = async (name: string, disk: string): Promise<void> => {
+        const f = join(dir, `${name}.xml`);
+        writeFileSync(f, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>${disk}</devices></domain>`);
+        await virsh('define', f);
+      };
+      await virsh('pool-define-as', pool, 'dir', '--target', dir);
+      try {
+        await virsh('pool-start', pool);
+        await define(a, `<disk type='volume' device='disk'><driver name='qemu' type='raw' cache='none' io='native'/><source pool='${pool}' volume='shared.raw'/><target dev='vda' bus='virtio'/></disk>`);
+        await define(b, `<disk type='file' device='disk'><driver name='qemu' type='raw' cache='none' io='native'/><source file='${dir}/shared.raw'/><target dev='vda' bus='virtio'/></disk>`);
+        const r = await cli(['vm', 'audit', a, b, '--json']);
+        assert.equal(r.code, 1, r.stderr);
+        const fs = (JSON.parse(r.stdout) as { findings: Finding[] }).findings;
+        assert.equal(status(fs, `vm:${a}/vda`, 'vm.source-missing'), 'pass', 'volume resolved through virsh vol-path');
+        assert.equal(status(fs, `vm:${a}/vda`, 'vm.aio'), 'pass', 'preallocated raw with cache=none: native, as the table says');
+        assert.equal(status(fs, `vm:${a}/vda`, 'vm.shared-image'), 'fail');
+        assert.equal(status(fs, `vm:${b}/vda`, 'vm.shared-image'), 'fail');
+        assert.match(fs.find((f) => f.object === `vm:${a}/vda` && f.id === 'vm.shared-image')?.observed ?? '', new RegExp(b));
+      } finally {
+        for (const d of [a, b]) await exec(['virsh', '-q', ...URI, 'undefine', d]);
+        await exec(['virsh', '-q', ...URI, 'pool-destroy', pool]);
+        await exec(['virsh', '-q', ...URI, 'pool-undefine', pool]);
+      }
+    });
+  });
+
+  it('libvirt unreachable: a SKIP with the reason, the --domain-xml files still audited', async () => {
+    const saved = process.env.LIBVIRT_DEFAULT_URI;
+    process.env.LIBVIRT_DEFAULT_URI = 'qemu+unix:///system?socket=/nonexistent/kvmio-no-libvirt-sock';
+    try {
+      const r = await cli(['vm', 'audit', '--json', '--domain-xml', fixture('domains', 'proxmox-like.xml')]);
+      assert.equal(r.code, 0, r.stderr);
+      const fs = (JSON.parse(r.stdout) as { findings: Finding[] }).findings;
+      const skip = fs.find((f) => f.id === 'vm.libvirt');
+      assert.equal(skip?.status, 'skip');
+      assert.match(skip?.why ?? '', /kvmio-no-libvirt-sock|failed to connect/i);
+      assert.ok(fs.some((f) => f.object === 'vm:pve-101/sda'));
+    } finally {
+      if (saved === undefined) delete process.env.LIBVIRT_DEFAULT_URI;
+      else process.env.LIBVIRT_DEFAULT_URI = saved;
+    }
+  });
+
   it('usage errors: a malformed --domain-xml, vm tune with neither or both of DOMAIN and --domain-xml, an unknown domain', async () => {
     const bad = await cli(['audit', '--only', 'vm', '--domain-xml', fixture('domains', 'malformed.xml')]);
     assert.equal(bad.code, 2);
