@@ -13,6 +13,13 @@ export interface VmAuditRequest {
 }
 
 export async function auditVms(req: VmAuditRequest): Promise<{ findings: Finding[]; warnings: readonly string[] }> {
+  // Nothing to read: answer before loading the XML and decision modules (audit startup time).
+  if (req.domainXml.length === 0) {
+    if (!req.libvirt) return { findings: [], warnings: [] };
+    const [{ libvirtDown }, { libvirtUri }] = await Promise.all([import('../facts/libvirt-socket.js'), import('../facts/libvirt.js')]);
+    const down = libvirtDown(libvirtUri());
+    if (down) return { findings: [{ id: 'vm.libvirt', object: 'host', status: 'skip', why: `libvirt domains not read: ${down}` }], warnings: [] };
+  }
   const [{ probeVmFacts }, { auditVmDisks }] = await Promise.all([import('../facts/probe-vm-disks.js'), import('../decide/audit-vm-disks.js')]);
   const facts = await probeVmFacts(req.source, {
     libvirt: req.libvirt,

@@ -2,13 +2,13 @@
 // differs) and domain XML files, then every local disk source they name (exists?,
 // `qemu-img info -U --output=json`, host filesystem, O_DIRECT), the platform versions
 // and fs.aio-nr / fs.aio-max-nr. Reads only; a fact that cannot be had is a reason.
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { usageError } from '../errors.js';
 import { bytes } from '../size.js';
 import type { Backend } from '../decide/disk-types.js';
 import { probeBackend, probePlatform } from './probe-disk.js';
 import { libvirtUri, listDomains, domainXml, virsh } from './libvirt.js';
+import { libvirtDown } from './libvirt-socket.js';
 import { liveDiffers, parseDomainXml, type DomainModel } from './parse-domain.js';
 import { missing, ok, type Read, type Source } from './source.js';
 import type { ImageInfo, SourceFacts, VmDefinition, VmFacts } from './vm-disk-facts.js';
@@ -73,15 +73,11 @@ export async function readDomainFiles(files: readonly string[]): Promise<VmDefin
   return out;
 }
 
-/** The monolithic daemon's and the modular QEMU daemon's sockets (libvirt ≥ 5.6 may run either). */
-const LIBVIRT_SOCKETS = ['/run/libvirt/libvirt-sock', '/run/libvirt/virtqemud-sock', '/var/run/libvirt/libvirt-sock'];
-
 /** Saved and (where different) live definitions of every libvirt domain. */
 export async function readLibvirtDomains(opts: { uri?: string; only?: readonly string[] } = {}): Promise<{ libvirt: Read<true>; definitions: VmDefinition[]; warnings: string[] }> {
   // No daemon socket: libvirt is not running; say so without starting virsh (audit startup time).
-  if ((opts.uri ?? libvirtUri()) === 'qemu:///system' && !LIBVIRT_SOCKETS.some((s) => existsSync(s))) {
-    return { libvirt: missing(`libvirtd is not running (none of ${LIBVIRT_SOCKETS.join(', ')})`), definitions: [], warnings: [] };
-  }
+  const down = libvirtDown(opts.uri ?? libvirtUri());
+  if (down) return { libvirt: missing(down), definitions: [], warnings: [] };
   const names = await listDomains(opts.uri === undefined ? {} : { uri: opts.uri });
   if (!names.ok) return { libvirt: names, definitions: [], warnings: [] };
   const runningR = await virsh(['list', '--state-running', '--state-paused', '--name'], opts.uri === undefined ? {} : { uri: opts.uri });
