@@ -5,7 +5,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { exec, execOk } from '../../src/exec.js';
+import { AIO_EVENTS_PER_CONTEXT, aioCharge } from '../../src/decide/aio-cost.js';
+import { parseDomainXml } from '../../src/facts/parse-domain.js';
 import type { Finding } from '../../src/decide/finding.js';
 import { cli, fixture, uniqueName, withTempDir } from '../helpers.js';
 
@@ -78,6 +81,14 @@ describe('kvmio audit + vm tune on a real libvirtd', () => {
         // Running: the live definition is read too once it differs from the saved one.
         await virsh('start', name);
         try {
+          // The libvirt-started QEMU opens the AIO contexts aioCharge predicts (1024 each).
+          const pid = Number(readFileSync(`/run/libvirt/qemu/${name}.pid`, 'utf8').trim());
+          const live = parseDomainXml((await virsh('dumpxml', name)).stdout);
+          assert.ok(live.ok);
+          const contexts = (): number => readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').filter((l) => l.includes('[aio]')).length;
+          for (let i = 0; i < 50 && contexts() < aioCharge(live.value).contexts; i++) await sleep(100);
+          assert.equal(contexts() * AIO_EVENTS_PER_CONTEXT, aioCharge(live.value).aioNr);
+
           const dry = await cli(['vm', 'tune', name, '--bus']);
           assert.equal(dry.code, 0, dry.stderr);
           assert.match(dry.stdout, /^-\s+<driver name="qemu" type="qcow2" cache="none" io="native"\/>$/m);

@@ -5,7 +5,7 @@ import { planIsEmpty, planVmTune } from '../../src/decide/plan-vm-tune.js';
 import { parseDomainXml } from '../../src/facts/parse-domain.js';
 import { unifiedDiff } from '../../src/render/unified-diff.js';
 import { fixture } from '../helpers.js';
-import { DOMAIN_FIXTURES, assertGolden, domainXmlText, fixtureDefinition, fixtureFacts } from '../vm-fixtures.js';
+import { DOMAIN_FIXTURES, assertGolden, domainXmlText, fixtureDefinition, fixtureFacts, toSourceFacts } from '../vm-fixtures.js';
 
 const model = (xml: string) => {
   const r = parseDomainXml(xml);
@@ -36,6 +36,18 @@ describe('vm tune: plan, edit and diff of other tools\' domain XML', () => {
       });
     }
   }
+
+  it('a store without O_DIRECT gets writethrough and threads/io_uring, with a live-migration warning; host devices are noted', () => {
+    const xml = `<domain type='kvm'><name>t</name><devices>
+  <disk type='file' device='disk'><driver name='qemu' type='raw' cache='writeback'/><source file='/z/a.raw'/><target dev='vda' bus='virtio'/></disk>
+  <hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x03' slot='0x00' function='0x0'/></source></hostdev>
+</devices></domain>`;
+    const facts = { sources: new Map([['/z/a.raw', toSourceFacts('/z/a.raw', { kind: 'present', fsType: 'zfs', directIo: false, image: { format: 'raw', virtualSize: 1 << 30, actualSize: 1 << 30 } })]]), volumes: new Map(), platform: {} };
+    const plan = planVmTune(model(xml), facts);
+    assert.deepEqual(plan.disks[0]?.driver, { cache: 'writethrough', iothread: '1' });
+    assert.ok(plan.warnings.some((w) => /vda: cache=writethrough .*live-migrate/.test(w)), plan.warnings.join('\n'));
+    assert.ok(plan.warnings.some((w) => /host device/.test(w)));
+  });
 
   it('a domain with <iothreadids> gets the new ids listed too', () => {
     const xml = `<domain type='kvm'><name>t</name><vcpu>2</vcpu><iothreads>1</iothreads><iothreadids><iothread id='1'/></iothreadids><devices>
