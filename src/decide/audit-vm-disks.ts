@@ -319,6 +319,10 @@ export function auditAioHeadroom(defs: readonly VmDefinition[], facts: Pick<VmFa
 export function auditVmDisks(facts: VmFacts): Finding[] {
   const out: Finding[] = [];
   if (facts.libvirt && !facts.libvirt.ok) out.push({ id: 'vm.libvirt', object: 'host', status: 'skip', why: `libvirt domains not read: ${facts.libvirt.reason}` });
+  if (facts.libvirt?.ok) {
+    const names = new Set(facts.definitions.filter((d) => d.origin !== 'file').map((d) => d.model.name));
+    out.push({ id: 'vm.libvirt', object: 'host', status: 'pass', observed: `${names.size} domain(s)`, why: 'libvirt domains read through virsh (saved definitions, and live ones where they differ)' });
+  }
   for (const def of facts.definitions) {
     if (def.model.disks.length === 0) {
       out.push({ id: 'vm.disks', object: `vm:${definitionName(def)}`, status: 'skip', why: 'the domain has no <disk>' });
