@@ -61,6 +61,9 @@ export function chooseDiskConfig(backend: Backend, intent: DiskIntent = {}, plat
     if (intent.cache || (intent.aio && intent.aio !== 'auto') || intent.bus || intent.iothread !== undefined || intent.queues || intent.discard) {
       warnings.push(`${backend.address}: bus, cache, aio, iothread, queues and discard do not apply to PCI pass-through (the guest drives the controller itself)`);
     }
+    if (backend.class !== undefined && !backend.class.startsWith('0x01')) {
+      warnings.push(`${backend.address}: PCI class ${backend.class} is not a storage controller (expected 0x0108 NVMe, 0x0106 SATA, 0x0107 SAS or 0x0104 RAID)`);
+    }
     return { kind: 'hostdev', backend, machine, warnings };
   }
   return chooseDevice(backend, intent, platform, machine);
@@ -78,6 +81,10 @@ function chooseDevice(b: DiskBackend, intent: DiskIntent, p: Platform, machine: 
 
   const cache = chooseCache(b, intent, warnings);
   const aio = chooseAio(b, intent, p, cache.value);
+  if (aio.rule === 'disk.aio.explicit' && aio.value === 'io_uring') {
+    const u = ioUringSupport(b, p);
+    if (!u.ok) warnings.push(`${name}: aio=io_uring as asked, but ${u.why}`);
+  }
 
   // Iothreads: on for virtio disks (both buses here are virtio).
   if (intent.iothread === false && intent.iothreadId !== undefined) {

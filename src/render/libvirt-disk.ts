@@ -81,7 +81,9 @@ export function renderLibvirtFragment(configs: readonly DiskConfig[]): string {
   const d = libvirtDevices(configs);
   const parts = [
     ...(d.iothreads > 0 ? ['<!-- in <domain> -->', renderXml(textEl('iothreads', String(d.iothreads)))] : []),
-    '<!-- in <devices> -->',
+    d.devices.some((e) => e.name === 'controller')
+      ? '<!-- in <devices> (controller indexes count from 1 for root ports and 0 for SCSI: renumber them if the domain already uses those) -->'
+      : '<!-- in <devices> -->',
     ...d.devices.map((e) => renderXml(e)),
   ];
   return `${parts.join('\n')}\n`;

@@ -154,5 +154,9 @@ describe('chooseDiskConfig: defaults and other choices', () => {
     assert.equal(c.machine.value, 'q35');
     assert.equal(c.warnings.length, 1);
   });
+  it('warns when a PCI device is not a storage controller', () =>
+    assert.match(chooseDiskConfig({ kind: 'pci', address: '0000:00:03.0', class: '0x020000' }, {}, MODERN).warnings[0] ?? '', /not a storage controller/));
+  it('warns on explicit io_uring where the platform lacks it', () =>
+    assert.ok(dev(chooseDiskConfig(part, { aio: 'io_uring' }, OLD)).warnings.some((w) => /io_uring as asked, but QEMU 4\.2\.0/.test(w))));
   it('is pure: same input, same output', () => assert.deepEqual(chooseDiskConfig(sparseRaw, {}, MODERN), chooseDiskConfig(sparseRaw, {}, MODERN)));
 });

@@ -13,7 +13,7 @@ interface DiskOpts {
   readonly queues?: number;
   readonly cache?: CacheMode;
   readonly aio?: AioMode | 'auto';
-  readonly discard?: Discard;
+  readonly discard?: Discard | true;
   readonly readOnly?: boolean;
   readonly serial?: string;
   readonly target?: string;
@@ -34,7 +34,7 @@ function withDiskOptions(c: Command): Command {
     .option('--queues <n>', 'virtio queues (virtio-blk num-queues, virtio-scsi num_queues)', positiveInt('--queues'))
     .option('--cache <mode>', `cache mode: ${CACHE_MODES.join(', ')} (default: none when O_DIRECT works)`, oneOf('--cache', CACHE_MODES))
     .option('--aio <mode>', `aio mode: auto, ${AIO_MODES.join(', ')} (default auto)`, oneOf('--aio', ['auto', ...AIO_MODES] as const))
-    .option('--discard <mode>', `discard: ${DISCARDS.join(', ')} (default: unmap for thin LVs and sparse files)`, oneOf('--discard', DISCARDS))
+    .option('--discard [mode]', `discard: ${DISCARDS.join(', ')}; bare --discard means unmap (default: unmap for thin LVs and sparse files)`, oneOf('--discard', DISCARDS))
     .option('--read-only', 'a read-only disk')
     .option('--serial <text>', 'disk serial shown to the guest')
     .option('--target <dev>', 'guest target name (vda… for virtio-blk, sda… for virtio-scsi)')
@@ -51,7 +51,7 @@ const intentOf = (o: DiskOpts): DiskIntent => ({
   ...(o.queues === undefined ? {} : { queues: o.queues }),
   ...(o.cache ? { cache: o.cache } : {}),
   ...(o.aio ? { aio: o.aio } : {}),
-  ...(o.discard ? { discard: o.discard } : {}),
+  ...(o.discard ? { discard: o.discard === true ? 'unmap' : o.discard } : {}),
   ...(o.readOnly ? { readOnly: true } : {}),
   ...(o.serial === undefined ? {} : { serial: o.serial }),
   ...(o.target === undefined ? {} : { target: o.target }),
