@@ -6,8 +6,15 @@ import {
   AIO_FAIL_FRACTION, AIO_HEADROOM_VMS, AIO_HEADROOM_WARN, AIO_MAX_NR_RECOMMENDED, AIO_PER_CONTEXT, AIO_PER_VM_ONE_IOTHREAD, REF, SYSCTL_FILE,
 } from './host-defaults.js';
 
-export const aioFix = (value: number): string =>
-  `sysctl -w fs.aio-max-nr=${value} && printf 'fs.aio-max-nr = ${value}\\n' > ${SYSCTL_FILE}`;
+/** Sets the live value and persists it where it wins at boot: the last file that sets it already, else kvmio's own file. */
+export function aioFix(value: number, facts: HostFacts): string {
+  const settings = facts.sysctl.ok ? facts.sysctl.value.filter((x) => x.key.trim().replace(/\//g, '.') === 'fs.aio-max-nr') : [];
+  const winner = settings[settings.length - 1];
+  const persist = winner
+    ? `sed -i '${winner.line}s/.*/fs.aio-max-nr = ${value}/' ${winner.file}`
+    : `printf 'fs.aio-max-nr = ${value}\\n' > ${SYSCTL_FILE}`;
+  return `sysctl -w fs.aio-max-nr=${value} && ${persist}`;
+}
 
 export function auditAio(facts: HostFacts): Finding[] {
   const id = 'aio.max-nr';
@@ -25,7 +32,7 @@ export function auditAio(facts: HostFacts): Finding[] {
     return [{
       id, object: 'host', status: 'fail', observed, expected: `aio-nr below ${Math.round(AIO_FAIL_FRACTION * 100)}% of aio-max-nr (set ${target})`,
       why: `near or at the limit: io_setup fails with EAGAIN and QEMU reports "Unable to use native AIO"; ${arithmetic}`,
-      fix: aioFix(target), ref,
+      fix: aioFix(target, facts), ref,
     }];
   }
   if (!facts.roles.kvmHost) {
@@ -36,7 +43,7 @@ export function auditAio(facts: HostFacts): Finding[] {
     return [{
       id, object: 'host', status: 'warn', observed, expected,
       why: `${arithmetic}; we want room for ${AIO_HEADROOM_VMS} such VMs (${AIO_HEADROOM_WARN}); raising the limit pre-allocates nothing (Harvester uses ${AIO_MAX_NR_RECOMMENDED})`,
-      fix: aioFix(target), ref,
+      fix: aioFix(target, facts), ref,
     }];
   }
   return [{ id, object: 'host', status: 'pass', observed, expected, why: arithmetic, ref }];

@@ -60,12 +60,16 @@ export function chooseScheduler(dev: BlockDevice, roles: Roles): SchedChoice {
       ref: REF.elevatorDefault,
     };
   }
+  // Roles conflict the other way: a guest that owns a physical (passed-through) disk schedules it itself.
+  const asGuest = roles.guest
+    ? `; this machine is a guest too, but ${dev.name} looks physical (${dev.transport}${dev.model ? `, model "${dev.model}"` : ''}: passed through), so the host rule applies`
+    : '';
   const multi = dev.transport === 'nvme' || (dev.nrHwQueues.ok && dev.nrHwQueues.value > 1);
   if (multi) {
     const hw = dev.nrHwQueues.ok ? `${dev.nrHwQueues.value} hardware queues` : 'NVMe';
     return {
       ok: true, id: 'sched.multiqueue', expected: 'none', alsoOk: [],
-      why: `${dev.transport === 'nvme' ? 'NVMe' : 'multi-queue device'} (${hw}): the device orders requests itself; none is the kernel default for nr_hw_queues != 1`,
+      why: `${dev.transport === 'nvme' ? 'NVMe' : 'multi-queue device'} (${hw}): the device orders requests itself; none is the kernel default for nr_hw_queues != 1${asGuest}`,
       ref: REF.elevatorDefault,
     };
   }
@@ -73,13 +77,13 @@ export function chooseScheduler(dev: BlockDevice, roles: Roles): SchedChoice {
   if (dev.rotational.value) {
     return {
       ok: true, id: 'sched.host-hdd', expected: 'mq-deadline', alsoOk: ['bfq'],
-      why: 'rotational disk: mq-deadline bounds seek-induced latency (seed: deadline on hosts); bfq is also fine for fairness between VMs at some CPU cost',
+      why: `rotational disk: mq-deadline bounds seek-induced latency (seed: deadline on hosts); bfq is also fine for fairness between VMs at some CPU cost${asGuest}`,
       ref: REF.elevatorDefault,
     };
   }
   return {
     ok: true, id: 'sched.host-ssd', expected: 'mq-deadline', alsoOk: [],
-    why: `single-queue ${dev.transport === 'unknown' ? '' : dev.transport.toUpperCase() + ' '}SSD: mq-deadline keeps reads from starving behind VM writes (seed: deadline on hosts; legacy deadline = mq-deadline since Linux 5.0)`,
+    why: `single-queue ${dev.transport === 'unknown' ? '' : dev.transport.toUpperCase() + ' '}SSD: mq-deadline keeps reads from starving behind VM writes (seed: deadline on hosts; legacy deadline = mq-deadline since Linux 5.0)${asGuest}`,
     ref: REF.elevatorDefault,
   };
 }

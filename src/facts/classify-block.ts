@@ -20,7 +20,8 @@ export function blockKind(id: BlockIdentity): BlockKind {
   if (/^md(\d+|_d\d+)$/.test(n)) return 'md';
   if (/^zram\d+$/.test(n)) return 'zram';
   if (/^sr\d+$/.test(n)) return 'rom';
-  if (id.sysfsPath?.includes('/devices/virtual/')) return 'other';
+  // nbd, ram, … are virtual; native-multipath NVMe namespaces live under virtual/nvme-subsystem but are disks
+  if (id.sysfsPath?.includes('/devices/virtual/') && !id.sysfsPath.includes('/nvme-subsystem/')) return 'other';
   return 'disk';
 }
 

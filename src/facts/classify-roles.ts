@@ -16,7 +16,13 @@ export function classifyRoles(i: RoleInputs): Roles {
   const evidence: string[] = [];
   const kvmHost = i.kvm.ok && i.kvm.value.opened;
   if (kvmHost) evidence.push('kvm host: /dev/kvm opens read-write');
-  else evidence.push(`not a kvm host: /dev/kvm ${i.kvm.ok ? `does not open read-write (${i.kvm.value.error ?? 'failed'})` : `was not probed (${i.kvm.reason})`}`);
+  else if (!i.kvm.ok) evidence.push(`not a kvm host: /dev/kvm was not probed (${i.kvm.reason})`);
+  else {
+    const err = i.kvm.value.error ?? 'failed';
+    // without root (or the kvm group) the device exists but refuses: say so rather than "no KVM"
+    const hint = /EACCES|EPERM/.test(err) ? '; run as root or as a member of the kvm group' : '';
+    evidence.push(`not a kvm host: /dev/kvm does not open read-write (${err}${hint})`);
+  }
   const flags = i.cpuFlags.ok ? i.cpuFlags.value : [];
   const hw = flags.filter((f) => f === 'vmx' || f === 'svm');
   if (kvmHost && i.cpuFlags.ok && hw.length === 0) evidence.push('kvm host without vmx/svm CPU flags (nested or PVM KVM)');

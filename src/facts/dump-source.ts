@@ -46,8 +46,9 @@ export class DumpSource implements Source, LinkReader {
     if (this.links.has(path)) return this.links.get(path);
     let target: string | undefined;
     try {
-      const p = join(this.fsRoot, path);
-      target = lstatSync(p).isSymbolicLink() ? readlinkSync(p) : undefined;
+      const p = this.fsRoot + path; // path is absolute and normalized by resolvePath/resolve: plain concatenation (path.join was ~8% of a 500-disk audit)
+      // throwIfNoEntry: a missing path is common (optional attributes) and exceptions are costly
+      target = lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink() ? readlinkSync(p) : undefined;
     } catch {
       target = undefined;
     }
@@ -55,11 +56,28 @@ export class DumpSource implements Source, LinkReader {
     return target;
   }
 
+  private readonly dirs = new Map<string, string>();
+
+  /** resolvePath, with each directory resolved once: a probe reads many files per directory. */
+  private resolve(path: string, followLast: boolean): string {
+    const i = path.lastIndexOf('/');
+    const base = path.slice(i + 1);
+    if (i < 0 || base === '' || base === '.' || base === '..') return resolvePath(path, this, followLast);
+    const dir = i === 0 ? '/' : path.slice(0, i);
+    let real = this.dirs.get(dir);
+    if (real === undefined) {
+      real = resolvePath(dir, this);
+      this.dirs.set(dir, real);
+    }
+    const candidate = real === '/' ? `/${base}` : `${real}/${base}`;
+    return !followLast || this.linkAt(candidate) === undefined ? candidate : resolvePath(candidate, this);
+  }
+
   private where(path: string, followLast = true): Read<string> {
     const recorded = this.errors[path];
     if (recorded !== undefined) return missing(`${path}: ${recorded}`);
     try {
-      return ok(join(this.fsRoot, resolvePath(path, this, followLast)));
+      return ok(this.fsRoot + this.resolve(path, followLast));
     } catch (e) {
       return missing(e instanceof Error ? e.message : String(e));
     }

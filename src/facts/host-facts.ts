@@ -55,7 +55,7 @@ export interface BlockDevice {
 
 /** One mounted filesystem (/proc/self/mountinfo), or a swap area (/proc/swaps, mountpoint "[SWAP]"). */
 export interface Mount {
-  /** "major:minor" of the filesystem's device (for block-backed filesystems, the device's dev). */
+  /** "major:minor" of the filesystem's device (for block-backed filesystems, the device's dev); "?" when read from /proc/mounts. */
   readonly devNumber: string;
   readonly mountpoint: string;
   readonly fstype: string;

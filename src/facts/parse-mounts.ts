@@ -27,6 +27,24 @@ export function parseMountinfo(text: string): Read<readonly Mount[]> {
   return ok(mounts);
 }
 
+/**
+ * /proc/mounts (fstab format), the fallback when mountinfo is absent: it has no device
+ * numbers, so these mounts match block devices by source name only.
+ */
+export function parseProcMounts(text: string): Read<readonly Mount[]> {
+  const mounts: Mount[] = [];
+  let lines = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    lines++;
+    const [source, mountpoint, fstype] = line.split(' ');
+    if (source === undefined || mountpoint === undefined || fstype === undefined || !mountpoint.startsWith('/')) continue;
+    mounts.push({ devNumber: '?', mountpoint: unescape(mountpoint), fstype, source: unescape(source) });
+  }
+  if (lines > 0 && mounts.length === 0) return missing('/proc/mounts: no line has the expected fields');
+  return ok(mounts);
+}
+
 /** /proc/swaps: "Filename Type Size Used Priority" after a header line. */
 export function parseSwaps(text: string): Read<readonly string[]> {
   const lines = text.split('\n');

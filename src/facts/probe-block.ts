@@ -30,6 +30,8 @@ export interface RawBlock {
   readonly driver?: string;
   readonly backingFile?: string;
   readonly dmName?: string;
+  /** For a native-multipath NVMe namespace: the sysfs path of its first path device, which sits under the PCI controller. */
+  readonly pathDevice?: string;
 }
 
 const first = (...rs: Read<string>[]): string | undefined => {
@@ -68,6 +70,7 @@ async function probeOne(src: Source, name: string, classDir: string): Promise<Ra
     loop ? rd('loop/backing_file') : Promise.resolve(missing('not a loop device')),
     dm ? rd('dm/name') : Promise.resolve(missing('not a dm device')),
   ]);
+  const pathDevice = sysfsPath?.includes('/nvme-subsystem/') ? await firstMultipathDevice(src, base) : undefined;
   const hw = mq.ok ? mq.value.filter((e) => /^\d+$/.test(e)).length : 0;
   return {
     name, sysfsPath, isPartition, devNumber, size: sizeR,
@@ -79,9 +82,25 @@ async function probeOne(src: Source, name: string, classDir: string): Promise<Ra
     holders, slaves,
     model: first(model), serial: first(serial, devSerial), wwid: first(wwid, devWwid),
     driver: driver.ok ? posix.basename(driver.value) : undefined,
-    backingFile: first(backing), dmName: first(dmName),
+    backingFile: first(backing), dmName: first(dmName), pathDevice,
   };
 }
+
+/**
+ * With native NVMe multipath the namespace (nvme0n1) lives under
+ * /sys/devices/virtual/nvme-subsystem/; its paths (nvme0c0n1 …, hidden disks) are listed
+ * in its multipath/ directory and sit under their PCI controllers.
+ */
+async function firstMultipathDevice(src: Source, base: string): Promise<string | undefined> {
+  const paths = valueOf(await src.listDir(`${base}/multipath`)) ?? [];
+  const firstPath = paths[0];
+  if (firstPath === undefined) return undefined;
+  const link = await src.readLink(`${base}/multipath/${firstPath}`);
+  return link.ok ? posix.resolve(`${base}/multipath`, link.value) : undefined;
+}
+
+/** NVMe multipath path devices (nvme0c0n1) are hidden disks: the namespace head stands for them. */
+const HIDDEN_PATH_DEVICE = /^nvme\d+c\d+n\d+(p\d+)?$/;
 
 /** Reads every block device; failure only when neither /sys/class/block nor /sys/block lists. */
 export async function probeRawBlocks(src: Source): Promise<Read<readonly RawBlock[]>> {
@@ -93,7 +112,7 @@ export async function probeRawBlocks(src: Source): Promise<Read<readonly RawBloc
     classDir = '/sys/block';
     list = fallback;
   }
-  const valid = list.value.filter((n) => /^[A-Za-z0-9][A-Za-z0-9_.:!+-]*$/.test(n));
+  const valid = list.value.filter((n) => /^[A-Za-z0-9][A-Za-z0-9_.:!+-]*$/.test(n) && !HIDDEN_PATH_DEVICE.test(n));
   return ok(await Promise.all(valid.map((n) => probeOne(src, n, classDir))));
 }
 
@@ -164,7 +183,7 @@ export function assembleBlockDevices(raw: readonly RawBlock[], mounts: readonly 
     const parent = r.parent ? byName.get(r.parent) : undefined;
     const t = transportOf.get(r.name) ?? { kind: 'other' as const, transport: 'unknown' as const };
     const parentT = r.parent ? transportOf.get(r.parent) : undefined;
-    const pcis = pciChain(r.sysfsPath ?? '');
+    const pcis = pciChain((r.isPartition ? parent?.pathDevice : r.pathDevice) ?? r.sysfsPath ?? '');
     const controller = pcis[pcis.length - 1];
     return {
       name: r.name,

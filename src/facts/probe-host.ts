@@ -5,7 +5,7 @@ import { orderConfFiles, SYSCTL_DIRS, TMPFILES_DIRS, UDEV_RULES_DIRS } from './c
 import type { HostFacts, Mount, SchedulerRule, SysctlSetting } from './host-facts.js';
 import { parseCmdline } from './parse-cmdline.js';
 import { parseCpuVendor, parseCpuVirtFlags } from './parse-cpuinfo.js';
-import { parseMountinfo, parseSwaps } from './parse-mounts.js';
+import { parseMountinfo, parseProcMounts, parseSwaps } from './parse-mounts.js';
 import { parseUnsigned } from './parse-number.js';
 import { parseSysctlFile } from './parse-sysctl.js';
 import { parseTmpfiles } from './parse-tmpfiles.js';
@@ -50,7 +50,12 @@ async function probeSchedulerRules(src: Source): Promise<Read<readonly Scheduler
 
 async function probeMounts(src: Source): Promise<{ mounts: Read<readonly Mount[]>; swaps: readonly string[] }> {
   const [info, swaps] = await Promise.all([src.readText('/proc/self/mountinfo'), src.readText('/proc/swaps')]);
-  const mounts = info.ok ? parseMountinfo(info.value) : info;
+  let mounts = info.ok ? parseMountinfo(info.value) : info;
+  if (!mounts.ok) {
+    const fallback = await src.readText('/proc/mounts');
+    const parsed = fallback.ok ? parseProcMounts(fallback.value) : fallback;
+    mounts = parsed.ok ? parsed : missing(`${mounts.reason}; ${parsed.reason}`);
+  }
   const swapList = swaps.ok ? (valueOf(parseSwaps(swaps.value)) ?? []) : [];
   const swapMounts: Mount[] = swapList.map((s) => ({ devNumber: '0:0', mountpoint: '[SWAP]', fstype: 'swap', source: s }));
   return { mounts: mounts.ok ? ok([...mounts.value, ...swapMounts]) : mounts, swaps: swapList };

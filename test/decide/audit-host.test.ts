@@ -36,6 +36,7 @@ const cases: Case[] = [
   { name: 'HDD on none warns', facts: host({ blockDevices: devs(disk('sdb', { rot: true, sched: 'none' })) }), id: 'sched.host-hdd', object: 'sdb', status: 'warn' },
   { name: 'guest virtio on mq-deadline warns', facts: host({ roles: guest, blockDevices: devs(disk('vda', { transport: 'virtio', rot: true })) }), id: 'sched.guest-virtual', object: 'vda', status: 'warn', fix: 'echo none > /sys/block/vda/queue/scheduler' },
   { name: 'host+guest: virtio disk takes the guest rule and says why', facts: host({ roles: both, blockDevices: devs(disk('vda', { transport: 'virtio', rot: true })) }), id: 'sched.guest-virtual', object: 'vda', status: 'warn', text: /also a KVM host.*guest rule wins/ },
+  { name: 'guest with a passed-through NVMe takes the host rule and says why', facts: host({ roles: guest, blockDevices: devs(disk('nvme0n1', { transport: 'nvme', sched: 'none', hw: 2, model: 'Samsung SSD 980' })) }), id: 'sched.multiqueue', object: 'nvme0n1', status: 'pass', text: /guest too, but nvme0n1 looks physical .*host rule applies/ },
   { name: 'xen disk on none passes', facts: host({ roles: guest, blockDevices: devs(disk('xvda', { transport: 'xen', sched: 'none' })) }), id: 'sched.guest-virtual', object: 'xvda', status: 'pass' },
   { name: 'emulated QEMU HARDDISK counts as virtual', facts: host({ roles: guest, blockDevices: devs(disk('sda', { transport: 'scsi', model: 'QEMU HARDDISK' })) }), id: 'sched.guest-virtual', object: 'sda', status: 'warn', text: /emulated disk/ },
   { name: 'loop on none passes', facts: host({ blockDevices: devs(disk('loop0', { kind: 'loop', transport: 'loop', sched: 'none' })) }), id: 'sched.stacked', object: 'loop0', status: 'pass' },
@@ -75,8 +76,9 @@ const cases: Case[] = [
   { name: 'persisted noop does nothing: warns', facts: host({ schedulerRules: ok([tmpfiles('vda', 'noop')]), roles: guest, blockDevices: devs(disk('vda', { transport: 'virtio' })) }), id: 'sched.persisted', object: 'vda', status: 'warn', text: /EINVAL/ },
   { name: 'unreadable rules skip per device', facts: host({ schedulerRules: missing('no dirs'), blockDevices: devs(disk('sda')) }), id: 'sched.persisted', object: 'sda', status: 'skip' },
   // aio.max-nr
-  { name: 'aio near the limit fails', facts: host({ aio: ok({ nr: 63488, maxNr: 65536 }) }), id: 'aio.max-nr', object: 'host', status: 'fail', fix: "sysctl -w fs.aio-max-nr=1048576 && printf 'fs.aio-max-nr = 1048576\\n' > /etc/sysctl.d/90-kvmio.conf" },
+  { name: 'aio near the limit fails', facts: host({ sysctl: ok([]), aio: ok({ nr: 63488, maxNr: 65536 }) }), id: 'aio.max-nr', object: 'host', status: 'fail', fix: "sysctl -w fs.aio-max-nr=1048576 && printf 'fs.aio-max-nr = 1048576\\n' > /etc/sysctl.d/90-kvmio.conf" },
   { name: 'aio default on a KVM host warns with the arithmetic', facts: host({ aio: ok({ nr: 2048, maxNr: 65536 }) }), id: 'aio.max-nr', object: 'host', status: 'warn', text: /1024 × \(1 \+ iothreads.*63488 free fits 31 more VMs with one iothread \(62 without\)/ },
+  { name: 'aio fix edits the file that wins at boot', facts: host({ aio: ok({ nr: 64000, maxNr: 65536 }), sysctl: ok([sysctl('65536', '/etc/sysctl.d/10-a.conf'), sysctl('65536', '/etc/sysctl.conf', 9)]) }), id: 'aio.max-nr', object: 'host', status: 'fail', fix: "sysctl -w fs.aio-max-nr=1048576 && sed -i '9s/.*/fs.aio-max-nr = 1048576/' /etc/sysctl.conf" },
   { name: 'aio 1048576 passes', facts: host(), id: 'aio.max-nr', object: 'host', status: 'pass' },
   { name: 'aio default on a guest passes', facts: host({ roles: guest, aio: ok({ nr: 0, maxNr: 65536 }) }), id: 'aio.max-nr', object: 'host', status: 'pass', text: /not a KVM host/ },
   { name: 'aio unreadable skips', facts: host({ aio: missing('/proc/sys/fs/aio-nr: ENOENT') }), id: 'aio.max-nr', object: 'host', status: 'skip' },
@@ -142,6 +144,12 @@ describe('auditHost shape', () => {
     assert.deepEqual(objects, ['host', 'nvme2n1', 'nvme10n1', 'sdb', 'sdaa']);
     const hostIds = fs.filter((f) => f.object === 'host').map((f) => f.id);
     assert.deepEqual(hostIds, [...hostIds].sort());
+  });
+
+  it('puts qualified objects (VM disks) after block devices', async () => {
+    const { sortFindings } = await import('../../src/decide/sort-findings.js');
+    const f = (object: string): Finding => ({ id: 'x.y', object, status: 'pass', why: '.' });
+    assert.deepEqual(sortFindings([f('vm:web/vda'), f('vda'), f('host'), f('sda')]).map((x) => x.object), ['host', 'sda', 'vda', 'vm:web/vda']);
   });
 
   it('is deterministic whatever the input order', () => {

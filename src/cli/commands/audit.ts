@@ -12,10 +12,10 @@ import type { Source } from '../../facts/source.js';
 interface AuditOptions {
   readonly from?: string;
   readonly json?: boolean;
-  readonly only: string[];
-  readonly device: string[];
+  readonly only?: string[];
+  readonly device?: string[];
   readonly verbose?: boolean;
-  readonly domainXml: string[];
+  readonly domainXml?: string[];
 }
 
 const checkList = (): string =>
@@ -37,9 +37,9 @@ export function register(program: Command, ctx: Ctx): void {
     .description('Audit this host (or a dump): schedulers, AIO limit, boot parameters, IOMMU, /dev/kvm')
     .option('--from <dir>', 'audit a dump written by "kvmio collect -o DIR" instead of this machine')
     .option('--json', 'print findings and a facts summary as JSON')
-    .option('--only <id>', 'only checks with this id or dotted prefix (repeatable, or comma-separated)', collect, [])
-    .option('--device <name>', 'only findings about this block device (repeatable)', collect, [])
-    .option('--domain-xml <file...>', 'also audit the disks of these libvirt domain XML files (virsh dumpxml output)', (v: string, p: string[] = []) => [...p, v], [])
+    .option('--only <id>', 'only checks with this id or dotted prefix (repeatable, or comma-separated)', collect)
+    .option('--device <name>', 'only findings about this block device, e.g. sda or /dev/sda (repeatable)', collect)
+    .option('--domain-xml <file...>', 'also audit the disks of these libvirt domain XML files (virsh dumpxml output)', (v: string, p: string[] = []) => [...p, v])
     .option('-v, --verbose', 'show why and the reference for passing checks too')
     .addHelpText('after', `
 Exit codes:
@@ -76,7 +76,8 @@ async function openSource(from: string | undefined): Promise<Source> {
   return new (await import('../../facts/dump-source.js')).DumpSource(from);
 }
 
-async function audit(opts: AuditOptions, ctx: Ctx): Promise<void> {
+async function audit(given: AuditOptions, ctx: Ctx): Promise<void> {
+  const opts = { ...given, only: given.only ?? [], device: given.device ?? [] };
   const ids = AUDITORS.flatMap((a) => a.checks.map((c) => c.id));
   for (const o of opts.only) {
     if (!ids.some((id) => matchesOnly(id, [o]))) throw usageError(`--only ${o}: no such check id or prefix; expected one of ${[...new Set(ids.map((i) => i.split('.')[0]))].join(', ')} or a full id (see kvmio audit --help)`);
