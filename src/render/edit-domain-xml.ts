@@ -85,8 +85,9 @@ export function applyTunePlan(xml: string, plan: TunePlan): string {
       driver.setAttribute('name', 'qemu');
       const first = children(el)[0];
       if (first) {
+        const indent = indentOf(first); // before the insert changes first's previous sibling
         el.insertBefore(driver, first);
-        el.insertBefore(doc.createTextNode(indentOf(first)), first);
+        el.insertBefore(doc.createTextNode(indent), first);
       } else el.appendChild(driver);
     }
     for (const [name, value] of Object.entries(edit.driver)) {

@@ -1,4 +1,5 @@
 import { describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { auditAioHeadroom, auditVmDisks } from '../../src/decide/audit-vm-disks.js';
 import { parseDomainXml } from '../../src/facts/parse-domain.js';
@@ -115,5 +116,30 @@ describe('auditAioHeadroom', () => {
   }
   it('fs.aio-max-nr unreadable is SKIP', () => {
     assert.equal(auditAioHeadroom([native('a', false)], { aioNr: ok(0), aioMaxNr: missing('no /proc') }).status, 'skip');
+  });
+});
+
+describe('auditVmDisks: fuzz', () => {
+  it('damaged fixtures that still parse are audited without an exception', () => {
+    let seed = 11;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    let audited = 0;
+    for (const name of DOMAIN_FIXTURES) {
+      const xml = readFileSync(fixture('domains', `${name}.xml`), 'utf8');
+      for (let i = 0; i < 80; i++) {
+        const chars = xml.split('');
+        for (let k = 0; k < 3; k++) chars[rand(chars.length)] = 'a1 "\'/-'[rand(7)] as string;
+        const m = parseDomainXml(chars.join(''));
+        if (!m.ok) continue;
+        audited++;
+        const def: VmDefinition = { model: m.value, origin: 'file', running: false };
+        const fs = auditVmDisks(fixtureFacts([def], name));
+        assert.ok(fs.every((f) => typeof f.id === 'string' && ['pass', 'warn', 'fail', 'skip'].includes(f.status)));
+      }
+    }
+    assert.ok(audited > 50, `only ${audited} variants parsed`);
   });
 });

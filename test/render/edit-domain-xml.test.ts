@@ -49,6 +49,19 @@ describe('vm tune: plan, edit and diff of other tools\' domain XML', () => {
     assert.ok(plan.warnings.some((w) => /host device/.test(w)));
   });
 
+  it('a disk without <driver> gets one (name qemu first, indented like its siblings)', () => {
+    const xml = `<domain type='kvm'><name>t</name><devices>
+    <disk type='block' device='disk'>
+      <source dev='/dev/x'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+</devices></domain>`;
+    const facts = { sources: new Map([['/dev/x', toSourceFacts('/dev/x', { kind: 'present', isBlock: true, directIo: true })]]), volumes: new Map(), platform: {} };
+    const after = applyTunePlan(xml, planVmTune(model(xml), facts));
+    assert.match(after, /\n {6}<driver name="qemu" cache="none" io="native" iothread="1"\/>\n {6}<source dev="\/dev\/x"\/>/);
+    assert.ok(planIsEmpty(planVmTune(model(after), facts)));
+  });
+
   it('a domain with <iothreadids> gets the new ids listed too', () => {
     const xml = `<domain type='kvm'><name>t</name><vcpu>2</vcpu><iothreads>1</iothreads><iothreadids><iothread id='1'/></iothreadids><devices>
   <disk type='block' device='disk'><driver name='qemu' type='raw' cache='none' io='native' iothread='1'/><source dev='/dev/x'/><target dev='vda' bus='virtio'/></disk>
