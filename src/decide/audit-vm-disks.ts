@@ -4,7 +4,7 @@
 import { formatSize, type Size } from '../size.js';
 import type { Finding, Status } from './finding.js';
 import { aioCharge, diskIothread } from './aio-cost.js';
-import { isDirectCache, type CacheMode, type DiskDeviceConfig } from './disk-types.js';
+import { isDirectCache, type CacheMode } from './disk-types.js';
 import { REFS } from './disk-defaults.js';
 import { localPath, recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
 import { diskLabel, type DomainDisk } from '../facts/parse-domain.js';
@@ -333,6 +333,3 @@ export function auditVmDisks(facts: VmFacts): Finding[] {
   if (facts.definitions.length > 0) out.push(auditAioHeadroom(facts.definitions, facts));
   return out;
 }
-
-/** The settings chosen for a disk, for `vm tune` (same function the audit compares with). */
-export type { DiskDeviceConfig };

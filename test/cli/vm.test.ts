@@ -200,6 +200,25 @@ describe('kvmio audit + vm tune on a real libvirtd', () => {
     }
   });
 
+  it('a transient domain is refused (nothing saved to tune), exit 1', async () => {
+    await withTempDir(async (dir) => {
+      const name = uniqueName('kvmio-transient');
+      await execOk(['qemu-img', 'create', '-q', '-f', 'raw', join(dir, 't.raw'), '16M']);
+      const f = join(dir, 't.xml');
+      writeFileSync(f, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${dir}/t.raw'/><target dev='vda' bus='virtio'/></disk></devices></domain>`);
+      await virsh('create', f);
+      try {
+        const r = await cli(['vm', 'tune', name, '--yes']);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /transient domain/);
+        const persistent = (await virsh('dominfo', name)).stdout;
+        assert.match(persistent, /Persistent:\s+no/);
+      } finally {
+        await exec(['virsh', '-q', ...URI, 'destroy', name]);
+      }
+    });
+  });
+
   it('usage errors: a malformed --domain-xml, vm tune with neither or both of DOMAIN and --domain-xml, an unknown domain', async () => {
     const bad = await cli(['audit', '--only', 'vm', '--domain-xml', fixture('domains', 'malformed.xml')]);
     assert.equal(bad.code, 2);

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { group } from '../group.js';
 import { collect } from '../options.js';
-import { usageError } from '../../errors.js';
+import { refused, usageError } from '../../errors.js';
 
 interface VmAuditOptions {
   readonly domainXml: string[];
@@ -35,7 +35,11 @@ export function register(program: Command, ctx: Ctx): void {
     .option('-v, --verbose', 'show why and the reference for passing checks too')
     .addHelpText('after', `
 Exit codes: 0 no check failed, 1 a check failed, 2 usage error (unreadable or malformed --domain-xml).
-"kvmio audit" runs the same checks together with the host's.`)
+"kvmio audit" runs the same checks together with the host's.
+Objects: vm:NAME/TARGET (saved definition or file), vm:NAME[live]/TARGET (running
+definition, when it differs), host (aio.vm-headroom, vm.libvirt).
+JSON (--json): {"findings": [{id, object, status, observed?, expected?, why, fix?, ref?}],
+               "counts": {fail, warn, skip, pass}, "status"}`)
     .action(async (domains: string[], opts: VmAuditOptions) => vmAudit(domains, opts, ctx));
 
   vm.command('tune')
@@ -48,7 +52,12 @@ Exit codes: 0 no check failed, 1 a check failed, 2 usage error (unreadable or ma
     .addHelpText('after', `
 Changes only <disk><driver> attributes (cache, io, discard, detect_zeroes, iothread),
 <iothreads> and a virtio-scsi controller's iothread, plus the disk bus with --bus.
-Every other element is kept. A second run proposes nothing.`)
+Every other element is kept. A second run proposes nothing.
+Exit codes: 0 proposed or applied, 1 libvirt refused the definition (nothing changed)
+or the domain is transient, 2 usage error.
+JSON (--json): {domain, running, plan: {disks: [{index, target, driver: {attr: value|null},
+               bus?, reasons[]}], controllers[], iothreads?, skipped[], warnings[]}, diff,
+               applied: {defined, unmanagedKept?}, notes[]}`)
     .action(async (domain: string | undefined, opts: VmTuneOptions) => vmTune(domain, opts, ctx));
 }
 
@@ -98,8 +107,11 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
     const r = await domainXml(domain, { inactive: true });
     if (!r.ok) throw usageError(`vm tune ${domain}: cannot read the domain: ${r.reason}`, 'expected a defined domain: virsh list --all --name');
     xml = r.value;
-    const st = await virsh(['domstate', '--', domain]);
-    running = st.ok && /running|paused/.test(st.value);
+    const info = await virsh(['dominfo', '--', domain]);
+    running = info.ok && /^State:\s+(running|paused)/m.test(info.value);
+    if (info.ok && /^Persistent:\s+no/m.test(info.value)) {
+      throw refused(`vm tune ${domain}: a transient domain has no saved definition to tune; "virsh define" would make it persistent`, `dump it (virsh dumpxml ${domain} > FILE) and use kvmio vm tune --domain-xml FILE`);
+    }
   } else {
     try {
       xml = await readFile(opts.domainXml as string, 'utf8');
