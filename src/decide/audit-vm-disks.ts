@@ -147,13 +147,16 @@ export function auditVmDisk(def: VmDefinition, disk: DomainDisk, facts: VmFacts)
   } else {
     const want = rec.value.cache;
     const same = cache.mode === want.value || (want.value === 'none' && cache.mode === 'directsync');
-    const status: Status = same ? 'pass' : cache.mode === 'unsafe' ? 'fail' : 'warn';
+    // A direct cache on a store that refused O_DIRECT: QEMU cannot even open the image.
+    const noDirect = isDirect(cache.mode) && rec.value.backend.directIo === false;
+    const status: Status = same ? 'pass' : cache.mode === 'unsafe' || noDirect ? 'fail' : 'warn';
+    const extra = cache.mode === 'unsafe' ? '; unsafe ignores guest flushes (data loss on host crash)' : cache.mode === 'writeback' ? '; writeback keeps dirty data in the host page cache' : noDirect ? `; cache=${cache.mode} needs O_DIRECT, which this store refused: QEMU fails to open the image` : '';
     push({
       id: 'vm.cache',
       status,
       observed: cache.text,
       expected: want.value,
-      why: same ? want.reason : `${want.reason}${cache.mode === 'unsafe' ? '; unsafe ignores guest flushes (data loss on host crash)' : cache.mode === 'writeback' ? '; writeback keeps dirty data in the host page cache' : ''}`,
+      why: same ? want.reason : `${want.reason}${extra}`,
       ...(same ? {} : { fix: `kvmio vm tune ${vm.name} --yes` }),
       ref: want.ref,
     });

@@ -62,6 +62,7 @@ describe('auditVmDisks: one rule at a time', () => {
     { scenario: 'cache unset (QEMU writeback) warns', defs: [vm('a', file('/i/a.raw', "type='raw'"))], sources: { '/i/a.raw': img('raw', G, G) }, id: 'vm.cache', want: ['warn'] },
     { scenario: 'cache=unsafe fails', defs: [vm('a', file('/i/a.raw', "type='raw' cache='unsafe'"))], sources: { '/i/a.raw': img('raw', G, G) }, id: 'vm.cache', want: ['fail'] },
     { scenario: 'cache=writethrough where O_DIRECT fails passes (the table says writethrough)', defs: [vm('a', file('/i/a.raw', "type='raw' cache='writethrough'"))], sources: { '/i/a.raw': { ...img('raw', G, G), directIo: false } }, id: 'vm.cache', want: ['pass'] },
+    { scenario: 'cache=none on a store that refuses O_DIRECT fails (QEMU cannot open it)', defs: [vm('a', file('/i/a.raw', "type='raw' cache='none'"))], sources: { '/i/a.raw': { ...img('raw', G, G), directIo: false } }, id: 'vm.cache', want: ['fail'] },
     { scenario: 'ide disk warns', defs: [vm('a', file('/i/a.raw', "type='raw' cache='none'", "dev='hda' bus='ide'"))], sources: { '/i/a.raw': img('raw', G, G) }, id: 'vm.bus-emulated', want: ['warn'] },
     { scenario: 'scsi on lsilogic warns', defs: [vm('a', file('/i/a.raw', "type='raw'", "dev='sda' bus='scsi'"), '') ], sources: {}, id: 'vm.bus-emulated', want: ['warn'] },
     { scenario: 'virtio disk without iothread warns', defs: [vm('a', file('/i/a.raw', "type='raw' cache='none'"))], sources: { '/i/a.raw': img('raw', G, G) }, id: 'vm.iothread', want: ['warn'] },
