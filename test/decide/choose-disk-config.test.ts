@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chooseDiskConfig, storeOf } from '../../src/decide/choose-disk-config.js';
-import type { Backend, DiskConfig, DiskDeviceConfig, DiskIntent, FileBackend, Platform } from '../../src/decide/disk-types.js';
+import type { Backend, DiskConfig, DiskDeviceConfig, DiskIntent, FileBackend, ImageFormat, Platform } from '../../src/decide/disk-types.js';
 import { version } from '../../src/decide/version.js';
+import { plannedFileBackend, type Preallocation } from '../../src/decide/planned-backend.js';
 import { gib } from '../../src/size.js';
 
 // This machine's platform (QEMU 7.2, libvirt 9.0, kernel 6.18): io_uring qualifies.
@@ -159,4 +160,19 @@ describe('chooseDiskConfig: defaults and other choices', () => {
   it('warns on explicit io_uring where the platform lacks it', () =>
     assert.ok(dev(chooseDiskConfig(part, { aio: 'io_uring' }, OLD)).warnings.some((w) => /io_uring as asked, but QEMU 4\.2\.0/.test(w))));
   it('is pure: same input, same output', () => assert.deepEqual(chooseDiskConfig(sparseRaw, {}, MODERN), chooseDiskConfig(sparseRaw, {}, MODERN)));
+});
+
+describe('plannedFileBackend: images not yet created', () => {
+  const cases: [Preallocation, ImageFormat, string][] = [
+    ['off', 'raw', 'io_uring'],
+    ['metadata', 'qcow2', 'io_uring'],
+    ['falloc', 'raw', 'native'],
+    ['full', 'qcow2', 'native'],
+  ];
+  for (const [pre, format, aio] of cases) {
+    it(`${format} preallocation=${pre} → aio ${aio}`, () => {
+      const b = plannedFileBackend({ path: `/images/new.${format}`, format, virtualSize: gib(8), preallocation: pre, directIo: true });
+      assert.equal(dev(chooseDiskConfig(b, {}, MODERN)).aio.value, aio);
+    });
+  }
 });
