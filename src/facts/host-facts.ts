@@ -20,12 +20,13 @@ export interface BlockDevice {
   readonly transport: Transport;
   /** For partitions: the whole disk's name. */
   readonly parent?: string;
+  /** For partitions: their disk's flag. */
   readonly rotational: Read<boolean>;
   readonly size: Read<Size>;
   readonly model?: string;
   readonly serial?: string;
   readonly wwid?: string;
-  /** Absent for partitions (they use the disk's queue). */
+  /** Queue facts (scheduler, hardware queues, nr_requests, read_ahead_kb): for partitions a failure naming the disk whose queue they use. */
   readonly scheduler: Read<Scheduler>;
   readonly nrHwQueues: Read<number>;
   readonly nrRequests: Read<number>;

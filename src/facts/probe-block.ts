@@ -27,7 +27,6 @@ export interface RawBlock {
   readonly model?: string;
   readonly serial?: string;
   readonly wwid?: string;
-  readonly driver?: string;
   readonly backingFile?: string;
   readonly dmName?: string;
   /** For a native-multipath NVMe namespace: the sysfs path of its first path device, which sits under the PCI controller. */
@@ -46,29 +45,37 @@ async function names(src: Source, path: string): Promise<readonly string[]> {
   return valueOf(await src.listDir(path)) ?? [];
 }
 
-async function probeOne(src: Source, name: string, classDir: string): Promise<RawBlock> {
+async function probeOne(src: Source, name: string, classDir: string, known: ReadonlySet<string>): Promise<RawBlock> {
   const link = await src.readLink(`${classDir}/${name}`);
   const sysfsPath = link.ok ? posix.resolve(classDir, link.value) : undefined;
   const base = sysfsPath ?? `${classDir}/${name}`;
   const rd = (rel: string): Promise<Read<string>> => src.readText(`${base}/${rel}`);
-  const [dev, size, partition, holders, slaves] = await Promise.all([
-    rd('dev'), rd('size'), rd('partition'), names(src, `${base}/holders`), names(src, `${base}/slaves`),
-  ]);
-  const isPartition = partition.ok;
+  // A partition's directory sits inside its disk's (…/block/sda/sda1), so the path says
+  // which devices are partitions; read the `partition` attribute only without a path.
+  const container = sysfsPath ? posix.basename(posix.dirname(sysfsPath)) : undefined;
+  const isPartition = container !== undefined ? container !== name && known.has(container) : (await rd('partition')).ok;
+  const [dev, size, holders, slaves] = await Promise.all([rd('dev'), rd('size'), names(src, `${base}/holders`), names(src, `${base}/slaves`)]);
   const devNumber = dev.ok && /^\d+:\d+$/.test(dev.value.trim()) ? dev.value.trim() : undefined;
   const sizeR = chain(size, (t) => chain(parseUnsigned(t, `${name}/size`), (n) => ok(sectors(n))));
   if (isPartition) {
-    const parent = sysfsPath ? posix.basename(posix.dirname(sysfsPath)) : name.replace(/p?\d+$/, '');
+    const parent = container ?? name.replace(/p?\d+$/, '');
     const why = missing(`${name} is a partition: the queue belongs to ${parent}`);
     return { name, sysfsPath, isPartition, parent, devNumber, size: sizeR, rotational: why, scheduler: why, nrHwQueues: why, nrRequests: why, readAheadKb: why, holders, slaves };
   }
-  const loop = /^loop\d+$/.test(name);
-  const dm = /^dm-\d+$/.test(name);
-  const [rot, sched, nrReq, ra, mq, model, serial, devSerial, wwid, devWwid, driver, backing, dmName] = await Promise.all([
+  // Identity attributes live in different places per transport; read only where they can be
+  // (a 500-disk dump pays for every miss).
+  const id = { name, isPartition, ...(sysfsPath !== undefined ? { sysfsPath } : {}) };
+  const kind = blockKind(id);
+  const transport = blockTransport(id, kind);
+  const stacked = kind === 'loop' || kind === 'dm' || kind === 'md' || kind === 'zram';
+  const none = Promise.resolve(missing('not read for this transport'));
+  const opt = (rel: string | undefined): Promise<Read<string>> => (rel === undefined ? none : rd(rel));
+  const serialAt = stacked ? undefined : transport === 'virtio' ? 'serial' : transport === 'sata' || transport === 'sas' || transport === 'scsi' ? undefined : 'device/serial';
+  const wwidAt = stacked || transport === 'virtio' ? undefined : transport === 'nvme' ? 'wwid' : 'device/wwid';
+  const [rot, sched, nrReq, ra, mq, model, serial, wwid, backing, dmName] = await Promise.all([
     rd('queue/rotational'), rd('queue/scheduler'), rd('queue/nr_requests'), rd('queue/read_ahead_kb'), src.listDir(`${base}/mq`),
-    rd('device/model'), rd('serial'), rd('device/serial'), rd('wwid'), rd('device/wwid'), src.readLink(`${base}/device/driver`),
-    loop ? rd('loop/backing_file') : Promise.resolve(missing('not a loop device')),
-    dm ? rd('dm/name') : Promise.resolve(missing('not a dm device')),
+    opt(stacked || transport === 'virtio' ? undefined : 'device/model'), opt(serialAt), opt(wwidAt),
+    opt(kind === 'loop' ? 'loop/backing_file' : undefined), opt(kind === 'dm' ? 'dm/name' : undefined),
   ]);
   const pathDevice = sysfsPath?.includes('/nvme-subsystem/') ? await firstMultipathDevice(src, base) : undefined;
   const hw = mq.ok ? mq.value.filter((e) => /^\d+$/.test(e)).length : 0;
@@ -80,8 +87,7 @@ async function probeOne(src: Source, name: string, classDir: string): Promise<Ra
     nrRequests: chain(nrReq, (t) => parseUnsigned(t, `${name}/queue/nr_requests`)),
     readAheadKb: chain(ra, (t) => parseUnsigned(t, `${name}/queue/read_ahead_kb`)),
     holders, slaves,
-    model: first(model), serial: first(serial, devSerial), wwid: first(wwid, devWwid),
-    driver: driver.ok ? posix.basename(driver.value) : undefined,
+    model: first(model), serial: first(serial), wwid: first(wwid),
     backingFile: first(backing), dmName: first(dmName), pathDevice,
   };
 }
@@ -113,7 +119,8 @@ export async function probeRawBlocks(src: Source): Promise<Read<readonly RawBloc
     list = fallback;
   }
   const valid = list.value.filter((n) => /^[A-Za-z0-9][A-Za-z0-9_.:!+-]*$/.test(n) && !HIDDEN_PATH_DEVICE.test(n));
-  return ok(await Promise.all(valid.map((n) => probeOne(src, n, classDir))));
+  const known = new Set(valid);
+  return ok(await Promise.all(valid.map((n) => probeOne(src, n, classDir, known))));
 }
 
 const isRootMount = (m: string): boolean => m === '/';
@@ -176,7 +183,7 @@ export function assembleBlockDevices(raw: readonly RawBlock[], mounts: readonly 
   const root = carries(isRootMount);
   const boot = carries(isBootMount);
   const transportOf = new Map(raw.map((r) => {
-    const id = { name: r.name, sysfsPath: r.sysfsPath, isPartition: r.isPartition, driver: r.driver };
+    const id = { name: r.name, sysfsPath: r.sysfsPath, isPartition: r.isPartition };
     return [r.name, { kind: blockKind(id), transport: blockTransport(id) }] as const;
   }));
   return raw.map((r): BlockDevice => {

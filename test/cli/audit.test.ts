@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cli, cliProcess, withTempDir } from '../helpers.js';
+import { cli, cliProcess, fixture, withTempDir } from '../helpers.js';
 import { DUMP_FORMAT } from '../../src/facts/dump-format.js';
 
 /** A hand-made dump with only the files given (everything else reads as missing). */
@@ -144,6 +144,40 @@ describe('kvmio audit on garbled dumps', () => {
         const j = JSON.parse(r.stdout) as AuditJson;
         assert.ok(j.findings.length > 0);
         assert.ok(j.findings.some((f) => f.status === 'skip'));
+      });
+    });
+  }
+});
+
+describe('kvmio audit on a corrupted copy of the DL360 dump', () => {
+  /** Small seeded PRNG (mulberry32) so a failure names a reproducible seed. */
+  const prng = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name));
+  for (let seed = 1; seed <= 8; seed++) {
+    it(`seed ${seed}: a third of the files garbled or deleted, still audited`, async () => {
+      await withTempDir(async (dir) => {
+        const copy = join(dir, 'dump');
+        cpSync(fixture('hosts', 'dl360-gen9'), copy, { recursive: true, verbatimSymlinks: true });
+        const rnd = prng(seed);
+        for (const f of files(join(copy, 'fs'))) {
+          const r = rnd();
+          if (r < 0.15) rmSync(f);
+          else if (r < 0.33) writeFileSync(f, Buffer.from(Array.from({ length: Math.floor(rnd() * 40) }, () => Math.floor(rnd() * 256))));
+        }
+        const r = await cli(['audit', '--from', copy, '--json']);
+        assert.ok(r.code === 0 || r.code === 1, `seed ${seed}: exit ${r.code}: ${r.stderr}`);
+        assert.equal(r.stderr, '');
+        const j = JSON.parse(r.stdout) as AuditJson;
+        const pristine = await cli(['audit', '--from', fixture('hosts', 'dl360-gen9'), '--json']);
+        const strip = (o: AuditJson) => JSON.stringify({ ...o, facts: { ...o.facts, source: '' } });
+        assert.notEqual(strip(j), strip(JSON.parse(pristine.stdout) as AuditJson), `seed ${seed}: corruption left no trace`);
+        assert.ok(j.findings.length > 0);
       });
     });
   }
