@@ -8,6 +8,7 @@ PKGS=(
   libvirt-daemon-system libvirt-daemon-system-sysv libvirt-clients libxml2-utils
   openssh-server openssh-client iproute2 ansible  # fleet: sshd in a netns, playbooks
   cpio busybox-static lz4 systemd                 # guest appliance; systemd-tmpfiles
+  strace                                          # tests: kvmio audit starts no process, opens no socket
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -2,7 +2,7 @@
 // vs the scheduler each device should run; rules for devices that no longer exist.
 import type { BlockDevice, HostFacts, SchedulerRule } from '../facts/host-facts.js';
 import type { Finding } from './finding.js';
-import { REF, UDEV_SCHED_FILE } from './host-defaults.js';
+import { REF, TMPFILES_SCHED_FILE, UDEV_SCHED_FILE } from './host-defaults.js';
 import { LEGACY_SCHEDULERS, chooseScheduler, kernelDefaultScheduler } from './choose-scheduler.js';
 import { ruleObject, ruleWhere } from './audit-legacy-names.js';
 import { ruleApplies, shellQuote, udevSchedulerRule } from './udev-match.js';
@@ -61,7 +61,12 @@ function auditDevice(dev: BlockDevice, rules: readonly SchedulerRule[], facts: H
   const lastUdev = udev[udev.length - 1];
   const lastTmp = tmpfiles[tmpfiles.length - 1];
   const winner = lastUdev ?? lastTmp;
-  const persistFix = `printf '%s\\n' ${shellQuote(udevSchedulerRule(dev, choice.expected))} >> ${UDEV_SCHED_FILE}`;
+  // Without udev (FACTS.md: this machine has none) a udev rule would never run: tmpfiles.d by kernel name is the fallback.
+  const noUdev = facts.udevPresent?.ok === true && !facts.udevPresent.value;
+  const persistFix = noUdev
+    ? `printf '%s\\n' ${shellQuote(`w /sys/block/${dev.name}/queue/scheduler - - - - ${choice.expected}`)} >> ${TMPFILES_SCHED_FILE}`
+    : `printf '%s\\n' ${shellQuote(udevSchedulerRule(dev, choice.expected))} >> ${UDEV_SCHED_FILE}`;
+  const how = noUdev ? `a tmpfiles.d line (udev is not installed here; it runs once at boot by kernel name)` : 'a udev rule matched by stable identity';
   const obj = { id: ID, object: dev.name, ref: REFS };
 
   if (winner === undefined) {
@@ -74,8 +79,8 @@ function auditDevice(dev: BlockDevice, rules: readonly SchedulerRule[], facts: H
     }
     const changed = live !== undefined && live !== dflt ? `live ${live} was set at runtime but nothing persists it: ` : '';
     return {
-      ...obj, status: 'warn', observed: `no rule (boot: kernel default ${dflt})`, expected: `a udev rule setting ${choice.expected}`,
-      why: `${changed}after a reboot or hot-plug the kernel picks ${dflt}; a udev rule matched by stable identity keeps ${choice.expected}`,
+      ...obj, status: 'warn', observed: `no rule (boot: kernel default ${dflt})`, expected: `${noUdev ? 'a tmpfiles.d line' : 'a udev rule'} setting ${choice.expected}`,
+      why: `${changed}after a reboot or hot-plug the kernel picks ${dflt}; ${how} keeps ${choice.expected}`,
       fix: persistFix,
     };
   }
@@ -102,7 +107,7 @@ function auditDevice(dev: BlockDevice, rules: readonly SchedulerRule[], facts: H
       fix: `sed -i '${r.line}s/\\b${r.scheduler}\\b/${choice.expected}/' ${r.file}`,
     };
   }
-  if (r.kind === 'tmpfiles') notes.push('tmpfiles.d matches by kernel name and runs once at boot: hot-plugged or renamed disks are missed; a udev rule by wwid/serial is sturdier');
+  if (r.kind === 'tmpfiles' && !noUdev) notes.push('tmpfiles.d matches by kernel name and runs once at boot: hot-plugged or renamed disks are missed; a udev rule by wwid/serial is sturdier');
   if (udev.length > 1 && udev.some((x) => effectiveName(x.r.scheduler) !== eff)) {
     notes.push(`overrides ${udev.filter((x) => x !== lastUdev).map((x) => ruleWhere(x.r)).join(', ')} (later file name wins)`);
   }

@@ -146,6 +146,8 @@ export interface HostFacts {
   readonly kernelRelease: Read<string>;
   readonly cmdline: Read<Cmdline>;
   readonly roles: Roles;
+  /** Whether udev is installed (udevadm exists): udev rules only apply where it runs. Optional: unknown means "assume udev". */
+  readonly udevPresent?: Read<boolean>;
   /** /proc/cpuinfo vendor_id ("GenuineIntel", "AuthenticAMD"); optional: rules fall back to IOMMU unit names and PCI vendors. */
   readonly cpuVendor?: Read<string>;
   /** fs.aio-nr and fs.aio-max-nr, live. */

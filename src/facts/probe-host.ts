@@ -78,6 +78,17 @@ const oneLine = (r: Read<string>, what: string): Read<string> => {
   return r.value === '' || r.value.includes('\n') || /[\x00-\x1f]/.test(r.value) ? missing(`${what}: "${r.value.slice(0, 40)}" is not one line of text`) : r;
 };
 
+/** udevadm's usual places (Debian /usr/bin, RHEL /usr/sbin, and the pre-usrmerge ones). */
+const UDEVADM = ['/usr/bin/udevadm', '/usr/sbin/udevadm', '/bin/udevadm', '/sbin/udevadm'] as const;
+
+/** Is udev installed? Present when any udevadm opens (or fails other than ENOENT); absent when every one is ENOENT. */
+async function probeUdev(src: Source): Promise<Read<boolean>> {
+  const rs = await Promise.all(UDEVADM.map((p) => src.tryOpen(p, 'direct')));
+  if (rs.some((r) => r.ok && (r.value.opened || !/ENOENT/.test(r.value.error ?? '')))) return ok(true);
+  const failed = rs.find((r) => !r.ok);
+  return failed && !failed.ok ? failed : ok(false);
+}
+
 export async function probeHost(src: Source): Promise<HostFacts> {
   const [hostname, release, cmdline, cpuinfo, vendor, product, kvm, aio, sysctl, schedulerRules, tuned, raw, mounts, iommu] = await Promise.all([
     readTrimmed(src, '/proc/sys/kernel/hostname'),
@@ -95,6 +106,7 @@ export async function probeHost(src: Source): Promise<HostFacts> {
     probeMounts(src),
     probeIommu(src),
   ]);
+  const udevPresent = await probeUdev(src);
   const blockDevices = raw.ok ? ok(assembleBlockDevices(raw.value, valueOf(mounts.mounts) ?? [], mounts.swaps)) : raw;
   const pci = await probePci(src, valueOf(blockDevices) ?? [], iommu);
   const cpuFlags = cpuinfo.ok ? parseCpuVirtFlags(cpuinfo.value) : cpuinfo;
@@ -106,6 +118,7 @@ export async function probeHost(src: Source): Promise<HostFacts> {
     cmdline: cmdline.ok ? parseCmdline(cmdline.value) : cmdline,
     roles: classifyRoles({ kvm, cpuFlags, dmi, disks: valueOf(blockDevices) ?? [] }),
     cpuVendor: cpuinfo.ok ? parseCpuVendor(cpuinfo.value) : cpuinfo,
+    udevPresent,
     aio,
     sysctl,
     schedulerRules,

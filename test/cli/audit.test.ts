@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cli, cliProcess, fixture, withTempDir } from '../helpers.js';
+import { REPO, cli, cliProcess, fixture, withTempDir } from '../helpers.js';
+import { exec } from '../../src/exec.js';
 import { DUMP_FORMAT } from '../../src/facts/dump-format.js';
 
 /** A hand-made dump with only the files given (everything else reads as missing). */
@@ -102,6 +103,18 @@ describe('kvmio audit on this machine', () => {
     const vda = j.findings.find((f) => f.object === 'vda' && f.id.startsWith('sched.') && f.id !== 'sched.persisted');
     assert.equal(vda?.id, 'sched.guest-virtual');
     assert.equal(j.status, j.counts.fail ? 'fail' : j.counts.warn ? 'warn' : j.counts.skip ? 'skip' : 'pass');
+  });
+
+  it('starts no process and connects to no socket (so never to libvirtd), checked with strace', async (t) => {
+    if (!existsSync('/usr/bin/strace')) return t.skip('strace not installed');
+    await withTempDir(async (dir) => {
+      const log = join(dir, 'trace');
+      const r = await exec(['strace', '-f', '-qq', '-e', 'trace=execve,connect', '-o', log, process.execPath, join(REPO, 'bin', 'kvmio.js'), 'audit', '--json']);
+      assert.ok(r.code === 0 || r.code === 1, r.stderr);
+      const calls = readFileSync(log, 'utf8').split('\n').filter((l) => /execve\(|connect\(/.test(l));
+      assert.equal(calls.length, 1, calls.join('\n'));
+      assert.match(calls[0] as string, /execve\(".*node"/);
+    });
   });
 
   it('--only and --device filter the findings', async () => {

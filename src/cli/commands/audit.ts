@@ -41,7 +41,7 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--device <name>', 'only findings about this block device, e.g. sda or /dev/sda (repeatable)', collect)
     .option('--domain-xml <file...>', 'also audit the disks of these libvirt domain XML files (virsh dumpxml output)', (v: string, p: string[] = []) => [...p, v])
     .option('-v, --verbose', 'show why and the reference for passing checks too')
-    .addHelpText('after', `
+    .addHelpText('after', () => `
 Exit codes:
   0  no check failed (WARN and SKIP do not fail)
   1  at least one check failed
