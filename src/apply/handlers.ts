@@ -4,7 +4,7 @@
 import { existsSync, lstatSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FileWrite, SysfsWrite } from '../decide/action.js';
-import { unifiedDiff } from '../render/unified-diff.js';
+import { fileDiff } from '../render/unified-diff.js';
 import { missingDirs, removeEmptyDirs, removeFileDurable, writeFileAtomic } from './atomic-file.js';
 import type { EngineAction } from './journal.js';
 import { vfioHandler } from './vfio-handler.js';
@@ -106,9 +106,9 @@ export const fileHandler: ActionHandler<FileWrite, FileSnapshot> = {
     }
     return st.isFile() ? undefined : `${a.path} exists and is not a regular file (symlink or special); kvmio only replaces regular files`;
   },
-  describe: (a, s) => unifiedDiff(text(s), a.content, a.path) || `${a.path}: mode → ${(a.mode ?? 0o644).toString(8)}\n`,
+  describe: (a, s) => fileDiff(text(s), a.content, a.path) || `${a.path}: mode → ${(a.mode ?? 0o644).toString(8)}\n`,
   apply: (a) => writeFileAtomic(a.path, a.content, a.mode ?? 0o644),
-  verify: (a, s) => (!s.exists ? `${a.path} was removed` : text(s) !== a.content ? `${a.path} differs from what kvmio wrote:\n${unifiedDiff(a.content, text(s), a.path)}` : undefined),
+  verify: (a, s) => (!s.exists ? `${a.path} was removed` : text(s) !== a.content ? `${a.path} differs from what kvmio wrote:\n${fileDiff(a.content, text(s), a.path)}` : undefined),
   restore: (a, old) => {
     if (old.exists) {
       writeFileAtomic(a.path, Buffer.from(old.base64, 'base64'), old.mode);
@@ -124,7 +124,7 @@ export const fileHandler: ActionHandler<FileWrite, FileSnapshot> = {
     if (old.base64 !== cur.base64) return 'bytes differ from the original';
     return old.mode === cur.mode ? undefined : `mode ${cur.mode.toString(8)} ≠ original ${old.mode.toString(8)}`;
   },
-  describeRestore: (a, old, cur) => (old.exists ? unifiedDiff(text(cur), text(old), a.path) || `${a.path}: unchanged\n` : cur.exists ? `${a.path}: remove (did not exist before kvmio)\n` : `${a.path}: already absent\n`),
+  describeRestore: (a, old, cur) => (old.exists ? fileDiff(text(cur), text(old), a.path) || `${a.path}: unchanged\n` : cur.exists ? `${a.path}: remove (did not exist before kvmio)\n` : `${a.path}: already absent\n`),
 };
 
 export type HandlerMap = Readonly<Record<string, ActionHandler>>;

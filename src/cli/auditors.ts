@@ -7,12 +7,15 @@ import type { Finding } from '../decide/finding.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { Source } from '../facts/source.js';
 import { HOST_CHECKS } from '../decide/host-checks.js';
+import { VM_CHECKS } from '../decide/vm-checks.js';
 
 export interface AuditInput {
   readonly source: Source;
   readonly facts: HostFacts;
   /** True for the local machine (auditors may query libvirt), false for a dump. */
   readonly local: boolean;
+  /** Domain XML files to audit (`--domain-xml`), besides libvirt's domains. */
+  readonly domainXml?: readonly string[];
 }
 
 export interface Auditor {
@@ -32,5 +35,11 @@ export const AUDITORS: readonly Auditor[] = [
     checks: HOST_CHECKS,
     run: async ({ facts }) => (await hostRules()).auditHost(facts),
     preload: hostRules,
+  },
+  {
+    name: 'vm-disks',
+    checks: VM_CHECKS,
+    run: async ({ source, local, domainXml }) =>
+      (await (await import('./vm-auditor.js')).auditVms({ source, libvirt: local, domainXml: domainXml ?? [] })).findings,
   },
 ];

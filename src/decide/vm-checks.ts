@@ -1,0 +1,19 @@
+// The catalogue of VM-disk check ids, for `--help`, `--only` validation and the README.
+import type { CheckInfo } from './host-checks.js';
+
+export const VM_CHECKS: readonly CheckInfo[] = [
+  { id: 'vm.bus-emulated', what: 'VM disk on an emulated bus (ide/sata/usb/lsi scsi) where virtio fits' },
+  { id: 'vm.cache', what: 'VM disk cache as the decision table says (none with O_DIRECT; never unsafe)' },
+  { id: 'vm.aio', what: 'VM disk io mode as the decision table says' },
+  { id: 'vm.aio-native-sparse', what: 'io=native on a sparse image file (FAIL: blocks the VM)' },
+  { id: 'vm.aio-native-no-direct', what: 'io=native without cache=none/directsync (FAIL: QEMU refuses)' },
+  { id: 'vm.iothread', what: 'virtio disk served by an iothread' },
+  { id: 'vm.qcow2-cluster', what: 'qcow2 cluster size vs the 32 MiB L2 cache coverage' },
+  { id: 'vm.discard', what: 'discard=unmap on thin/sparse stores, not on preallocated native files' },
+  { id: 'vm.shared-image', what: 'one image used by two domains without shareable/readonly' },
+  { id: 'vm.source-missing', what: 'disk source exists (SKIP with the reason when not)' },
+  { id: 'vm.device', what: 'CD-ROM/floppy: not audited (noted)' },
+  { id: 'vm.disks', what: 'domain without disks (noted)' },
+  { id: 'vm.libvirt', what: 'libvirt domains readable (SKIP with the reason)' },
+  { id: 'aio.vm-headroom', what: 'fs.aio-max-nr vs what running and defined native-AIO VMs charge' },
+];

@@ -1,0 +1,19 @@
+// Is libvirtd there at all? A look at its socket, so an audit on a host without libvirt
+// neither starts virsh nor loads the XML modules (startup time: bench/audit-time.ts).
+import { existsSync } from 'node:fs';
+
+/** The monolithic daemon's and the modular QEMU daemon's sockets (libvirt ≥ 5.6 may run either). */
+const LIBVIRT_SOCKETS = ['/run/libvirt/libvirt-sock', '/run/libvirt/virtqemud-sock', '/var/run/libvirt/libvirt-sock'];
+
+/** The local sockets a URI connects through (`?socket=` or the system defaults); undefined: not local. */
+export function localSockets(uri: string): readonly string[] | undefined {
+  const m = /[?&]socket=([^&]+)/.exec(uri);
+  if (m) return [decodeURIComponent(m[1] as string)];
+  return /^qemu(\+unix)?:\/\/\/system$/.test(uri) ? LIBVIRT_SOCKETS : undefined;
+}
+
+/** Why libvirt cannot answer at `uri` (no socket), or undefined when it may. */
+export function libvirtDown(uri: string): string | undefined {
+  const sockets = localSockets(uri);
+  return sockets && !sockets.some((s) => existsSync(s)) ? `libvirtd is not running (no ${sockets.join(', ')})` : undefined;
+}
