@@ -30,6 +30,7 @@ export function auditIommu(facts: HostFacts): Finding[] {
   const ids = ['iommu.enabled', 'iommu.intel-cmdline', 'iommu.passthrough-mode'] as const;
   const all = (status: Finding['status'], why: string, observed?: string): Finding[] =>
     ids.map((id) => ({ id, object: 'host', status, why, ref: REF.iommu, ...(observed === undefined ? {} : { observed }) }));
+  if (!facts.roles.kvm.ok) return all('skip', `/dev/kvm not probed: ${facts.roles.kvm.reason}`);
   if (!facts.roles.kvmHost) return all('pass', 'not a KVM host (/dev/kvm unusable): no VM to pass a controller to', 'not a KVM host');
   if (!facts.pci.ok) return all('skip', `PCI devices unreadable: ${facts.pci.reason}`);
   const controllers = facts.pci.value.filter(isStorageController);

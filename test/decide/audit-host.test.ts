@@ -95,6 +95,7 @@ const cases: Case[] = [
   { name: 'unreadable sysctl.d skips', facts: host({ sysctl: missing('EACCES') }), id: 'aio.persisted', object: 'host', status: 'skip' },
   // iommu.*
   { name: 'iommu: not a KVM host passes with the reason', facts: host({ roles: guest, pci: ok([intelCtl]) }), id: 'iommu.enabled', object: 'host', status: 'pass', text: /not a KVM host/ },
+  { name: 'iommu: /dev/kvm not probed skips with the reason', facts: host({ roles: roles({ kvmHost: false, kvm: missing('open rw /dev/kvm: not in dump') }), pci: ok([intelCtl]) }), id: 'iommu.enabled', object: 'host', status: 'skip', text: /not in dump/ },
   { name: 'iommu: no storage controllers passes', facts: host(), id: 'iommu.enabled', object: 'host', status: 'pass', text: /no PCI storage controllers/ },
   { name: 'iommu: Intel controllers, IOMMU off warns', facts: host({ pci: ok([intelCtl]) }), id: 'iommu.enabled', object: 'host', status: 'warn', text: /0000:00:1f\.2/ },
   { name: 'iommu: Intel without intel_iommu=on warns with the grub fix', facts: host({ pci: ok([intelCtl]) }), id: 'iommu.intel-cmdline', object: 'host', status: 'warn', fix: /intel_iommu=on.*update-grub/ },
