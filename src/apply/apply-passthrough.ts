@@ -112,6 +112,7 @@ export async function applyPassthrough(
     stateDir: opts.stateDir,
     handlers: PASSTHROUGH_HANDLERS,
     wait: opts.wait ?? false,
+    purpose: `passthrough ${direction} --yes`,
     ...(opts.faultAfterStep === undefined ? {} : { faultAfterStep: opts.faultAfterStep }),
   });
   const failed = outcomes.some((o) => o.status === 'failed' || o.status === 'refused');

@@ -28,6 +28,8 @@ export interface EngineOptions {
   readonly faultAfterStep?: number;
   /** Called with each outcome as it happens (progress output). */
   readonly onOutcome?: (o: Outcome) => void;
+  /** The command holding the lock, named when a second run is refused (default "fix --yes"). */
+  readonly purpose?: string;
 }
 
 export type OutcomeStatus = 'would-change' | 'unchanged' | 'changed' | 'refused' | 'failed' | 'not-run';
@@ -78,7 +80,7 @@ function faultCounter(limit: number | undefined): () => void {
 /** Applies ACTIONS in order under the lock; after a refusal or failure the rest are `not-run` (they may depend on it). */
 export async function applyActions(actions: readonly EngineAction[], opts: EngineOptions): Promise<Outcome[]> {
   const handlers = handlersOf(opts);
-  const lock = await acquireLock(opts.stateDir, { purpose: 'fix --yes', wait: opts.wait ?? false });
+  const lock = await acquireLock(opts.stateDir, { purpose: opts.purpose ?? 'fix --yes', wait: opts.wait ?? false });
   const step = faultCounter(opts.faultAfterStep);
   const out: Outcome[] = [];
   const emit = (o: Outcome): void => {
