@@ -5,14 +5,19 @@
 // managed='yes' would rebind the host driver at every VM stop, undoing the journaled
 // bind. Refs: libvirt formatdomain "Host device assignment"; QEMU docs/system/devices/vfio.
 import { parsePciAddress } from './disk-layout.js';
-import { el, renderXml } from './xml-text.js';
+import { el, renderXml, type XmlElement } from './xml-text.js';
+
+/** One <hostdev> element; `disk xml` uses managed='yes' (libvirt binds), passthrough 'no'. */
+export function hostdevElement(address: string, opts: { managed: boolean; vfioDriver?: boolean }): XmlElement {
+  const a = parsePciAddress(address);
+  return el('hostdev', [['mode', 'subsystem'], ['type', 'pci'], ['managed', opts.managed ? 'yes' : 'no']], [
+    opts.vfioDriver ? el('driver', [['name', 'vfio']]) : null,
+    el('source', [], [el('address', [['domain', a.domain], ['bus', a.bus], ['slot', a.slot], ['function', a.function]])]),
+  ]);
+}
 
 export function renderHostdevXml(address: string, opts: { managed?: boolean } = {}): string {
-  const a = parsePciAddress(address);
-  return renderXml(el('hostdev', [['mode', 'subsystem'], ['type', 'pci'], ['managed', opts.managed ? 'yes' : 'no']], [
-    el('driver', [['name', 'vfio']]),
-    el('source', [], [el('address', [['domain', a.domain], ['bus', a.bus], ['slot', a.slot], ['function', a.function]])]),
-  ]));
+  return renderXml(hostdevElement(address, { managed: opts.managed ?? false, vfioDriver: true }));
 }
 
 /** QEMU argv words (never a shell string). */

@@ -2,9 +2,10 @@
 // PCIe root ports (q35), virtio-scsi controllers, <disk> and <hostdev> elements.
 // Element and attribute order is fixed (libvirt's own output order) for golden files.
 import type { DiskDeviceConfig } from '../decide/disk-types.js';
-import { layoutDisks, parsePciAddress, type Layout, type PlacedDisk, type PlacedHostdev } from './disk-layout.js';
+import { layoutDisks, type Layout, type PlacedDisk, type PlacedHostdev } from './disk-layout.js';
 import type { DiskConfig } from '../decide/disk-types.js';
 import { el, renderXml, textEl, type XmlElement } from './xml-text.js';
+import { hostdevElement } from './hostdev.js';
 
 export interface LibvirtDevices {
   /** <iothreads>N</iothreads> belongs at domain level; 0 when no disk uses one. */
@@ -70,10 +71,7 @@ function diskXml(p: PlacedDisk): XmlElement {
 }
 
 function hostdevXml(p: PlacedHostdev): XmlElement {
-  const a = parsePciAddress(p.config.backend.address);
-  return el('hostdev', [['mode', 'subsystem'], ['type', 'pci'], ['managed', 'yes']], [
-    el('source', [], [el('address', [['domain', a.domain], ['bus', a.bus], ['slot', a.slot], ['function', a.function]])]),
-  ]);
+  return hostdevElement(p.config.backend.address, { managed: true });
 }
 
 /** What `kvmio disk xml` prints: the domain-level <iothreads>, then the <devices> elements. */
