@@ -65,22 +65,7 @@ export function planVfioBind(a: Pick<Assessment, 'address' | 'iommuGroup'>, memb
       continue;
     }
     moved.push(m.address);
-    const restoreOverride: PciWrite = { path: `${dev(m.address)}/driver_override`, value: overrideValue(m.driverOverride) };
-    steps.push({ address: m.address, describe: `${m.address}: driver_override ${m.driverOverride ?? '(null)'} → vfio-pci`, write: { path: `${dev(m.address)}/driver_override`, value: `${VFIO_DRIVER}\n` }, undo: [restoreOverride] });
-    if (m.driver !== undefined) {
-      steps.push({
-        address: m.address,
-        describe: `${m.address}: unbind from ${m.driver}`,
-        write: { path: `${dev(m.address)}/driver/unbind`, value: m.address },
-        undo: [restoreOverride, { path: `/sys/bus/pci/drivers/${m.driver}/bind`, value: m.address }],
-      });
-    }
-    steps.push({
-      address: m.address,
-      describe: `${m.address}: probe (binds vfio-pci)`,
-      write: { path: PROBE, value: m.address },
-      undo: [{ path: `/sys/bus/pci/drivers/${VFIO_DRIVER}/unbind`, value: m.address }],
-    });
+    steps.push(...moveDevice(m, { override: `${VFIO_DRIVER}\n`, label: VFIO_DRIVER, probed: VFIO_DRIVER, undoProbe: { path: `/sys/bus/pci/drivers/${VFIO_DRIVER}/unbind`, value: m.address } }));
   }
   return { action: 'bind', address: a.address, ...(a.iommuGroup === undefined ? {} : { iommuGroup: a.iommuGroup }), members: moved, skipped, steps };
 }
@@ -104,22 +89,24 @@ export function planVfioUnbind(a: Pick<Assessment, 'address' | 'iommuGroup'>, me
       continue;
     }
     moved.push(m.address);
-    const restoreOverride: PciWrite = { path: `${dev(m.address)}/driver_override`, value: overrideValue(m.driverOverride) };
-    steps.push({ address: m.address, describe: `${m.address}: driver_override ${m.driverOverride ?? '(null)'} → (null)`, write: { path: `${dev(m.address)}/driver_override`, value: '\n' }, undo: [restoreOverride] });
-    if (m.driver !== undefined) {
-      steps.push({
-        address: m.address,
-        describe: `${m.address}: unbind from ${m.driver}`,
-        write: { path: `${dev(m.address)}/driver/unbind`, value: m.address },
-        undo: [restoreOverride, { path: `/sys/bus/pci/drivers/${m.driver}/bind`, value: m.address }],
-      });
-    }
-    steps.push({
-      address: m.address,
-      describe: `${m.address}: probe (binds the device's own driver)`,
-      write: { path: PROBE, value: m.address },
-      undo: [{ path: `${dev(m.address)}/driver/unbind`, value: m.address }],
-    });
+    steps.push(...moveDevice(m, { override: '\n', label: '(null)', probed: "the device's own driver", undoProbe: { path: `${dev(m.address)}/driver/unbind`, value: m.address } }));
   }
   return { action: 'unbind', address: a.address, ...(a.iommuGroup === undefined ? {} : { iommuGroup: a.iommuGroup }), members: moved, skipped, steps };
+}
+
+/** The kernel's three writes that move one device: set driver_override, unbind its current driver, drivers_probe. */
+function moveDevice(m: MemberState, to: { override: string; label: string; probed: string; undoProbe: PciWrite }): SysfsStep[] {
+  const restoreOverride: PciWrite = { path: `${dev(m.address)}/driver_override`, value: overrideValue(m.driverOverride) };
+  return [
+    { address: m.address, describe: `${m.address}: driver_override ${m.driverOverride ?? '(null)'} → ${to.label}`, write: { path: `${dev(m.address)}/driver_override`, value: to.override }, undo: [restoreOverride] },
+    ...(m.driver === undefined
+      ? []
+      : [{
+          address: m.address,
+          describe: `${m.address}: unbind from ${m.driver}`,
+          write: { path: `${dev(m.address)}/driver/unbind`, value: m.address },
+          undo: [restoreOverride, { path: `/sys/bus/pci/drivers/${m.driver}/bind`, value: m.address }],
+        }]),
+    { address: m.address, describe: `${m.address}: probe (binds ${to.probed})`, write: { path: PROBE, value: m.address }, undo: [to.undoProbe] },
+  ];
 }
