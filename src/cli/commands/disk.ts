@@ -4,21 +4,11 @@ import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { group } from '../group.js';
 import { oneOf, positiveInt } from '../options.js';
-import { AIO_MODES, BUSES, CACHE_MODES, DISCARDS, MACHINES, type AioMode, type Bus, type CacheMode, type Discard, type DiskIntent, type Machine } from '../../decide/disk-types.js';
+import { AIO_MODES, BUSES, CACHE_MODES, DISCARDS, MACHINES, type Discard, type DiskIntent } from '../../decide/disk-types.js';
 
-interface DiskOpts {
-  readonly bus?: Bus;
-  readonly iothread?: boolean;
-  readonly iothreadId?: number;
-  readonly queues?: number;
-  readonly cache?: CacheMode;
-  readonly aio?: AioMode | 'auto';
+/** The parsed flags: the disk intent (bare --discard means unmap), plus output choices. */
+interface DiskOpts extends Omit<DiskIntent, 'discard' | 'bench'> {
   readonly discard?: Discard | true;
-  readonly readOnly?: boolean;
-  readonly serial?: string;
-  readonly target?: string;
-  readonly machine?: Machine;
-  readonly shareable?: boolean;
   readonly explain?: boolean;
   readonly json?: boolean;
   readonly domain?: string | boolean;
