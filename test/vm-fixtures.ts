@@ -7,7 +7,7 @@ import { parseVersion } from '../src/decide/version.js';
 import { parseDomainXml } from '../src/facts/parse-domain.js';
 import { missing, ok } from '../src/facts/source.js';
 import type { SourceFacts, VmDefinition, VmFacts } from '../src/facts/vm-disk-facts.js';
-import type { Backend, Platform } from '../src/decide/disk-types.js';
+import type { Backend, Platform } from '../src/model/disk-types.js';
 import { bytes } from '../src/size.js';
 import { fixture } from './helpers.js';
 

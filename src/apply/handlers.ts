@@ -3,7 +3,7 @@
 // stores the handler's JSON snapshot, so rollback needs only the handler for that kind.
 import { existsSync, lstatSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { FileWrite, SysfsWrite } from '../decide/action.js';
+import type { FileWrite, SysfsWrite } from '../model/action.js';
 import { fileDiff } from '../render/unified-diff.js';
 import { missingDirs, removeEmptyDirs, removeFileDurable, writeFileAtomic } from './atomic-file.js';
 import type { EngineAction } from './journal.js';

@@ -8,7 +8,7 @@
 // drivers_probe, so there the handler checks driver_override only and says so.
 import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { ActionBase } from '../decide/action.js';
+import type { ActionBase } from '../model/action.js';
 import { VFIO_DRIVER, type PciWrite, type SysfsStep } from '../decide/plan-vfio.js';
 import type { ActionHandler } from './handlers.js';
 

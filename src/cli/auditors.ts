@@ -3,7 +3,7 @@
 // VM-disk findings (issue 4), append one auditor here; the command merges, filters,
 // sorts and renders all of them the same way.
 import type { CheckInfo } from '../decide/host-checks.js';
-import type { Finding } from '../decide/finding.js';
+import type { Finding } from '../model/finding.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { Source } from '../facts/source.js';
 import { HOST_CHECKS } from '../decide/host-checks.js';

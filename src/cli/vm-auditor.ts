@@ -1,6 +1,6 @@
 // The VM-disk auditor plugged into `kvmio audit` (and `kvmio vm audit`): libvirt domains
 // when auditing this machine, plus any --domain-xml files; findings per VM disk.
-import type { Finding } from '../decide/finding.js';
+import type { Finding } from '../model/finding.js';
 import type { Source } from '../facts/source.js';
 
 export interface VmAuditRequest {

@@ -1,7 +1,7 @@
 // aio.max-nr: headroom between fs.aio-nr (in use) and fs.aio-max-nr (the limit). Past
 // the limit io_setup fails with EAGAIN and QEMU cannot start native-AIO disks.
 import type { HostFacts } from '../facts/host-facts.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../model/finding.js';
 import {
   AIO_FAIL_FRACTION, AIO_HEADROOM_VMS, AIO_HEADROOM_WARN, AIO_MAX_NR_RECOMMENDED, AIO_PER_CONTEXT, AIO_PER_VM_ONE_IOTHREAD, REF, SYSCTL_FILE,
 } from './host-defaults.js';

@@ -1,6 +1,6 @@
 // boot.elevator: `elevator=` on the kernel command line does nothing since Linux 5.5.
 import type { HostFacts } from '../facts/host-facts.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../model/finding.js';
 import { REF } from './host-defaults.js';
 import { atLeast, parseVersion, version } from './version.js';
 import { LEGACY_SCHEDULERS } from './choose-scheduler.js';

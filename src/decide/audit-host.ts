@@ -1,7 +1,7 @@
 // auditHost: every host rule over the facts, one finding per check and object (PASS
 // included, SKIP with the reason when a fact could not be read), in a stable order.
 import type { HostFacts } from '../facts/host-facts.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../model/finding.js';
 import { auditSchedulers } from './audit-schedulers.js';
 import { auditLegacyNames } from './audit-legacy-names.js';
 import { auditSchedPersisted } from './audit-sched-persisted.js';

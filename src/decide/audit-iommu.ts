@@ -2,7 +2,7 @@
 // the IOMMU on in firmware and intel_iommu=on on Intel). Relevant only on a KVM host
 // with PCI storage controllers; otherwise PASS with the reason.
 import type { HostFacts, PciDevice } from '../facts/host-facts.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../model/finding.js';
 import { REF } from './host-defaults.js';
 
 /** PCI class (base+subclass) of storage controllers: 0x0104 RAID, 0x0106 SATA, 0x0107 SAS, 0x0108 NVMe. */

@@ -1,7 +1,7 @@
 // kvm.device: can this host run accelerated VMs? Decided by /dev/kvm opening
 // read-write, not by vmx/svm CPU flags (nested and PVM hosts have KVM without them).
 import type { HostFacts } from '../facts/host-facts.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../model/finding.js';
 import { REF } from './host-defaults.js';
 
 export function auditKvm(facts: HostFacts): Finding[] {

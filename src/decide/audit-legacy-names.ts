@@ -2,7 +2,7 @@
 // kernel rejects "noop" and "cfq" with EINVAL (the line silently does nothing);
 // "deadline" survives only as mq-deadline's alias.
 import type { HostFacts, SchedulerRule } from '../facts/host-facts.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../model/finding.js';
 import { REF } from './host-defaults.js';
 import { LEGACY_SCHEDULERS } from './choose-scheduler.js';
 

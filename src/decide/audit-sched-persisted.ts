@@ -1,7 +1,7 @@
 // sched.persisted: what udev rules and tmpfiles.d lines will set at boot (or hot-plug)
 // vs the scheduler each device should run; rules for devices that no longer exist.
 import type { BlockDevice, HostFacts, SchedulerRule } from '../facts/host-facts.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../model/finding.js';
 import { REF, TMPFILES_SCHED_FILE, UDEV_SCHED_FILE } from './host-defaults.js';
 import { LEGACY_SCHEDULERS, chooseScheduler, kernelDefaultScheduler } from './choose-scheduler.js';
 import { ruleObject, ruleWhere } from './audit-legacy-names.js';

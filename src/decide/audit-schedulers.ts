@@ -1,7 +1,7 @@
 // sched.* (live): the scheduler each block device runs now vs the one its role and media
 // want (choose-scheduler.ts). Partitions use their disk's queue and get no finding.
 import type { BlockDevice, HostFacts } from '../facts/host-facts.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../model/finding.js';
 import { chooseScheduler } from './choose-scheduler.js';
 
 export const schedulerFix = (dev: string, sched: string, available: readonly string[]): string => {

@@ -2,7 +2,7 @@
 // `tuned-adm verify` may then disagree with what kvmio persisted. It sets no scheduler
 // in virtual-host/virtual-guest, so it does not fight the sched.* rules.
 import type { HostFacts } from '../facts/host-facts.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../model/finding.js';
 import { REF } from './host-defaults.js';
 
 export function auditTuned(facts: HostFacts): Finding[] {

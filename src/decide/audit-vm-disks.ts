@@ -2,9 +2,9 @@
 // files), against the decision table (chooseDiskConfig via recommendVmDisk), plus the
 // host's fs.aio-max-nr headroom for native-AIO disks. Pure: facts in, findings out.
 import { formatSize, type Size } from '../size.js';
-import type { Finding, Status } from './finding.js';
+import type { Finding, Status } from '../model/finding.js';
 import { aioCharge, diskIothread } from './aio-cost.js';
-import { isDirectCache, type CacheMode } from './disk-types.js';
+import { isDirectCache, type CacheMode } from '../model/disk-types.js';
 import { REFS } from './disk-defaults.js';
 import { localPath, recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
 import { diskLabel, type DomainDisk } from '../facts/parse-domain.js';

@@ -20,7 +20,7 @@ import {
   type DiskIntent,
   type Machine,
   type Platform,
-} from './disk-types.js';
+} from '../model/disk-types.js';
 import { atLeast, formatVersion } from './version.js';
 
 const choice = <T>(value: T, rule: string, reason: string, ref: string): Choice<T> => ({ value, rule, reason, ref });

@@ -1,6 +1,6 @@
 // Every default of the disk decision in one place, each with its reason and reference
 // (virt-manager's set_defaults, KubeVirt's SetOptimalIOMode). --explain prints these.
-import type { Bus, Machine } from './disk-types.js';
+import type { Bus, Machine } from '../model/disk-types.js';
 import { version, type Version } from './version.js';
 
 export interface Default<T> {

@@ -2,7 +2,7 @@
 // and its group, and (when allowed) the persistent binding options with their dangers.
 import type { HostFacts } from '../facts/host-facts.js';
 import type { PassthroughFacts } from '../facts/passthrough-facts.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../model/finding.js';
 import { assessDevice, type Assessment } from './passthrough.js';
 import { blocksBinding, checkReadiness } from './passthrough-readiness.js';
 import { isBridge } from './pci-class.js';

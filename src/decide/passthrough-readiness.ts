@@ -6,7 +6,7 @@
 import type { HostFacts } from '../facts/host-facts.js';
 import type { PassthroughFacts } from '../facts/passthrough-facts.js';
 import { cpuMaker } from './audit-iommu.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../model/finding.js';
 
 const REF_VFIO = 'kernel Documentation/driver-api/vfio.rst';
 const REF_PARAMS = 'kernel Documentation/admin-guide/kernel-parameters.txt';

@@ -2,7 +2,7 @@
 // wants (cache, io, discard, detect_zeroes, iothread), the iothreads they need, and,
 // only when asked (--bus), emulated buses moved to virtio. Pure: the same function
 // recommendVmDisk the audit compares with, so a tuned domain audits clean.
-import type { DiskDeviceConfig } from './disk-types.js';
+import type { DiskDeviceConfig } from '../model/disk-types.js';
 import { diskIothread } from './aio-cost.js';
 import { recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
 import type { DomainDisk, DomainModel } from '../facts/parse-domain.js';

@@ -2,7 +2,7 @@
 // choice needs its allocation before qemu-img has run. falloc/full allocate every
 // block (actual-size >= virtual-size); off and qcow2's metadata leave data sparse.
 import type { Size } from '../size.js';
-import type { FileBackend, ImageFormat } from './disk-types.js';
+import type { FileBackend, ImageFormat } from '../model/disk-types.js';
 
 export type Preallocation = 'off' | 'metadata' | 'falloc' | 'full';
 

@@ -2,7 +2,7 @@
 // disk's source, as probed, becomes a Backend; its bus, shareable and readonly flags the
 // intent. The audit compares a disk with this; `vm tune` writes it. Pure.
 import { chooseDiskConfig } from './choose-disk-config.js';
-import type { Backend, DiskDeviceConfig, DiskIntent, Platform } from './disk-types.js';
+import type { Backend, DiskDeviceConfig, DiskIntent, Platform } from '../model/disk-types.js';
 import type { DomainDisk, DomainModel } from '../facts/parse-domain.js';
 import { missing, ok, type Read } from '../facts/source.js';
 import type { SourceFacts, VmFacts } from '../facts/vm-disk-facts.js';

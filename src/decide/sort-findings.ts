@@ -1,7 +1,7 @@
 // A deterministic order: the host first, then block devices in natural name order (sda < sdb <
 // sdaa, nvme2n1 < nvme10n1), then VM disks, then check id, then observed value. Hand-written compare:
 // Intl.Collator costs ~25 ms of ICU start-up, a tenth of `kvmio audit`'s budget.
-import type { Finding } from './finding.js';
+import type { Finding } from '../model/finding.js';
 
 /** Compares runs of digits by value and everything else by code unit. */
 export function naturalCompare(a: string, b: string): number {

@@ -1,11 +1,9 @@
 // Dotted versions of QEMU, libvirt and the kernel, parsed from their --version text or
 // release string and compared numerically ("6.18.44-fc-v595" → 6.18.44).
 
-export interface Version {
-  readonly major: number;
-  readonly minor: number;
-  readonly patch: number;
-}
+import type { Version } from '../model/version.js';
+
+export type { Version };
 
 export const version = (major: number, minor = 0, patch = 0): Version => ({ major, minor, patch });
 

@@ -4,7 +4,7 @@
 // Reads go through the Source port, so a recorded dump can stand in for the host.
 import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend, FileBackend, ImageFormat, LvBackend, PciBackend, Platform } from '../decide/disk-types.js';
+import type { Backend, FileBackend, ImageFormat, LvBackend, PciBackend, Platform } from '../model/disk-types.js';
 import { parseVersion } from '../decide/version.js';
 import { KvmioError, usageError } from '../errors.js';
 import { bytes, type Size } from '../size.js';

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { usageError } from '../errors.js';
 import { bytes } from '../size.js';
-import type { Backend } from '../decide/disk-types.js';
+import type { Backend } from '../model/disk-types.js';
 import { probeBackend, probePlatform } from './probe-disk.js';
 import { libvirtUri, listDomains, domainXml, virsh } from './libvirt.js';
 import { libvirtDown } from './libvirt-socket.js';

@@ -1,6 +1,6 @@
 // What kvmio knows about the VMs it audits: each domain definition (saved, live, or an
 // XML file), and for every local disk source what the host says about it.
-import type { Backend, Platform } from '../decide/disk-types.js';
+import type { Backend, Platform } from '../model/disk-types.js';
 import type { Size } from '../size.js';
 import type { DomainModel } from './parse-domain.js';
 import type { Read } from './source.js';

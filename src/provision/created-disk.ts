@@ -2,7 +2,7 @@
 // and its libvirt XML through the shared chooser and renderer (decide/, render/).
 import { constants, promises as fs } from 'node:fs';
 import { chooseDiskConfig } from '../decide/choose-disk-config.js';
-import type { DiskBackend, DiskDeviceConfig, DiskIntent, Platform } from '../decide/disk-types.js';
+import type { DiskBackend, DiskDeviceConfig, DiskIntent, Platform } from '../model/disk-types.js';
 import { libvirtDevices, renderLibvirtFragment } from '../render/libvirt-disk.js';
 import { renderXml } from '../render/xml-text.js';
 

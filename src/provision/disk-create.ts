@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { exec, execOk } from '../exec.js';
 import { KvmioError, usageError } from '../errors.js';
-import type { Bus, DiskBackend, DiskIntent, Platform } from '../decide/disk-types.js';
+import type { Bus, DiskBackend, DiskIntent, Platform } from '../model/disk-types.js';
 import { domainXml } from '../facts/libvirt.js';
 import { LocalSource } from '../facts/local-source.js';
 import { formatSize, type Size } from '../size.js';

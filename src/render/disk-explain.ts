@@ -1,5 +1,5 @@
 // `--explain`: every choice with its value, rule id, reason and reference, then warnings.
-import type { Choice, DiskConfig } from '../decide/disk-types.js';
+import type { Choice, DiskConfig } from '../model/disk-types.js';
 
 const line = (what: string, c: Choice<unknown>, unset = 'default'): string[] => [
   `${what.padEnd(13)} ${String(c.value ?? unset).padEnd(12)} [${c.rule}]`,

@@ -1,6 +1,6 @@
 // Where each chosen disk goes in a VM: its index, SCSI controller, PCIe root port and
 // iothread. Shared by the libvirt and QEMU renderers so both describe the same VM.
-import type { DiskConfig, DiskDeviceConfig, HostdevConfig, Machine } from '../decide/disk-types.js';
+import type { DiskConfig, DiskDeviceConfig, HostdevConfig, Machine } from '../model/disk-types.js';
 
 export interface PlacedDisk {
   readonly kind: 'disk';

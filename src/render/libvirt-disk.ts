@@ -1,9 +1,9 @@
 // Chosen disks as libvirt XML: <iothreads> (domain level), then inside <devices> the
 // PCIe root ports (q35), virtio-scsi controllers, <disk> and <hostdev> elements.
 // Element and attribute order is fixed (libvirt's own output order) for golden files.
-import type { DiskDeviceConfig } from '../decide/disk-types.js';
+import type { DiskDeviceConfig } from '../model/disk-types.js';
 import { layoutDisks, type Layout, type PlacedDisk, type PlacedHostdev } from './disk-layout.js';
-import type { DiskConfig } from '../decide/disk-types.js';
+import type { DiskConfig } from '../model/disk-types.js';
 import { el, renderXml, textEl, type XmlElement } from './xml-text.js';
 import { hostdevElement } from './hostdev.js';
 

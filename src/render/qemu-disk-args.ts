@@ -1,7 +1,7 @@
 // Chosen disks as QEMU arguments (string[], never a shell string), in the seed's order:
 // -machine, PCIe root ports (q35), iothread objects, then per disk the PCI device that
 // owns the iothread, its -drive, and for virtio-scsi the scsi-hd on that controller.
-import type { DiskConfig } from '../decide/disk-types.js';
+import type { DiskConfig } from '../model/disk-types.js';
 import { layoutDisks, type Placed } from './disk-layout.js';
 
 /** QEMU option values escape a comma by doubling it. */

@@ -1,7 +1,7 @@
 // Findings as a readable text table, grouped by object (pure; shared by every command
 // that reports findings). PASS lines are one line unless verbose; the others show why
 // and the fix.
-import type { Finding, Status } from '../decide/finding.js';
+import type { Finding, Status } from '../model/finding.js';
 
 export interface FindingsTextOptions {
   /** Show why and the reference for every finding, PASS included. */

@@ -1,5 +1,5 @@
 // Plain-text output of `kvmio passthrough list|check|bind|unbind`.
-import type { Finding } from '../decide/finding.js';
+import type { Finding } from '../model/finding.js';
 import type { Assessment, MemberReport } from '../decide/passthrough.js';
 import type { CheckResult } from '../decide/passthrough-check.js';
 import { formatClass } from '../decide/pci-class.js';

@@ -6,7 +6,7 @@ import { applyActions, previewActions, rollbackJournal, verifyJournal } from '..
 import { journalTargets, readJournal } from '../../src/apply/journal.js';
 import { acquireLock } from '../../src/apply/lock.js';
 import { parseSysfsValue } from '../../src/apply/handlers.js';
-import type { FileWrite, SysfsWrite } from '../../src/decide/action.js';
+import type { FileWrite, SysfsWrite } from '../../src/model/action.js';
 import { KvmioError } from '../../src/errors.js';
 import { withLoop, withTempDir } from '../helpers.js';
 

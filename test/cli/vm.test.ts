@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { exec, execOk } from '../../src/exec.js';
 import { AIO_EVENTS_PER_CONTEXT, aioCharge } from '../../src/decide/aio-cost.js';
 import { parseDomainXml } from '../../src/facts/parse-domain.js';
-import type { Finding } from '../../src/decide/finding.js';
+import type { Finding } from '../../src/model/finding.js';
 import { cli, fixture, uniqueName, withTempDir } from '../helpers.js';
 
 const URI = ['-c', process.env.LIBVIRT_DEFAULT_URI ?? 'qemu:///system'];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { auditHost } from '../../src/decide/audit-host.js';
-import type { Finding, Status } from '../../src/decide/finding.js';
+import type { Finding, Status } from '../../src/model/finding.js';
 import type { HostFacts } from '../../src/facts/host-facts.js';
 import { missing, ok } from '../../src/facts/source.js';
 import { disk, host, roles, sysctl, tmpfiles, udev } from './host-facts-builder.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chooseDiskConfig, storeOf } from '../../src/decide/choose-disk-config.js';
-import type { Backend, DiskConfig, DiskDeviceConfig, DiskIntent, FileBackend, ImageFormat, Platform } from '../../src/decide/disk-types.js';
+import type { Backend, DiskConfig, DiskDeviceConfig, DiskIntent, FileBackend, ImageFormat, Platform } from '../../src/model/disk-types.js';
 import { version } from '../../src/decide/version.js';
 import { plannedFileBackend, type Preallocation } from '../../src/decide/planned-backend.js';
 import { gib } from '../../src/size.js';

@@ -2,7 +2,7 @@
 // seed's two QEMU examples rebuilt from explicit options. Shared by the golden test and
 // the virt-xml-validate test.
 import { chooseDiskConfig } from '../../src/decide/choose-disk-config.js';
-import type { Backend, DiskConfig, DiskIntent, FileBackend, Platform } from '../../src/decide/disk-types.js';
+import type { Backend, DiskConfig, DiskIntent, FileBackend, Platform } from '../../src/model/disk-types.js';
 import { version } from '../../src/decide/version.js';
 import { gib, kib } from '../../src/size.js';
 

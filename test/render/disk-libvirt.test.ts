@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { chooseDiskConfig } from '../../src/decide/choose-disk-config.js';
-import type { Backend, DiskConfig, DiskDeviceConfig, DiskIntent } from '../../src/decide/disk-types.js';
+import type { Backend, DiskConfig, DiskDeviceConfig, DiskIntent } from '../../src/model/disk-types.js';
 import { exec } from '../../src/exec.js';
 import { domainXml, virsh } from '../../src/facts/libvirt.js';
 import { probeBackend, probePlatform } from '../../src/facts/probe-disk.js';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chooseDiskConfig } from '../../src/decide/choose-disk-config.js';
-import { isDirectCache, type DiskConfig, type DiskDeviceConfig, type DiskIntent } from '../../src/decide/disk-types.js';
+import { isDirectCache, type DiskConfig, type DiskDeviceConfig, type DiskIntent } from '../../src/model/disk-types.js';
 import { probeBackend, probePlatform } from '../../src/facts/probe-disk.js';
 import { renderQemuDiskArgs } from '../../src/render/qemu-disk-args.js';
 import { aioOfProcess, queryBlock, QemuFailed, startPausedQemu, type PausedQemu } from './qemu-run.js';

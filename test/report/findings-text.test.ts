@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Finding } from '../../src/decide/finding.js';
+import type { Finding } from '../../src/model/finding.js';
 import { countFindings, countsLine, renderFindingsText } from '../../src/report/findings-text.js';
 
 const F: Finding[] = [

@@ -6,7 +6,7 @@ import type { Ctx } from '../context.js';
 import { collect } from '../options.js';
 import { usageError } from '../../errors.js';
 import { AUDITORS } from '../auditors.js';
-import { matchesOnly, worst } from '../../decide/finding.js';
+import { matchesOnly, worst } from '../../model/finding.js';
 import type { Source } from '../../facts/source.js';
 
 interface AuditOptions {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { group } from '../group.js';
 import { oneOf, positiveInt } from '../options.js';
-import { AIO_MODES, BUSES, CACHE_MODES, DISCARDS, MACHINES, type Discard, type DiskIntent } from '../../decide/disk-types.js';
+import { AIO_MODES, BUSES, CACHE_MODES, DISCARDS, MACHINES, type Discard, type DiskIntent } from '../../model/disk-types.js';
 
 /** The parsed flags: the disk intent (bare --discard means unmap), plus output choices. */
 interface DiskOpts extends Omit<DiskIntent, 'discard' | 'bench'> {

@@ -82,7 +82,7 @@ async function fix(opts: FixOptions, ctx: Ctx): Promise<void> {
 
   const persist = opts.persist === 'auto' ? ((await hasUdev()) ? 'udev' : 'tmpfiles') : opts.persist;
   // fs.aio-max-nr sizing input: flags, else libvirt's domains (only when aio is in scope).
-  const { matchesOnly } = await import('../../decide/finding.js');
+  const { matchesOnly } = await import('../../model/finding.js');
   const wantsAio = devices.length === 0 && (matchesOnly('aio.max-nr', opts.only) || matchesOnly('aio.persisted', opts.only));
   let demand;
   let aioNote: string | undefined;

@@ -64,7 +64,7 @@ JSON (--json): {domain, running, plan: {disks: [{index, target, driver: {attr: v
 async function vmAudit(domains: string[], opts: VmAuditOptions, ctx: Ctx): Promise<void> {
   const [{ VM_CHECKS }, { matchesOnly, worst }, { sortFindings }, { LocalSource }, { auditVms }, { renderFindingsText, countFindings }] = await Promise.all([
     import('../../decide/vm-checks.js'),
-    import('../../decide/finding.js'),
+    import('../../model/finding.js'),
     import('../../decide/sort-findings.js'),
     import('../../facts/local-source.js'),
     import('../vm-auditor.js'),

@@ -1,0 +1,118 @@
+// The neutral model of a VM's storage: what decide/ reasons about, whatever manager the VM
+// came from. Adapters (src/libvirt/, src/proxmox/) read their own format into it and write
+// a tune plan back into their format; decide/ never sees XML or config lines.
+//
+// Effective values: a manager leaves many settings to a default (libvirt leaves cache to
+// QEMU, whose -drive default is writeback; Proxmox's unset aio is io_uring except on LVM,
+// CIFS and krbd). The adapter knows its manager's defaults, so every such setting arrives
+// here as the value QEMU will actually use plus where that value came from.
+import type { AioMode, CacheMode } from './disk-types.js';
+
+/** Where a VM definition came from; a new manager adds a variant here and an adapter. */
+export type VmManager =
+  | {
+      readonly kind: 'libvirt';
+      /** The saved (inactive) definition, or the running one where it differs. */
+      readonly origin: 'saved' | 'live';
+      readonly uri?: string;
+    }
+  | { readonly kind: 'libvirt-xml'; readonly file: string }
+  | { readonly kind: 'proxmox'; readonly vmid: number; readonly file: string; readonly node?: string };
+
+/** Names one VM definition: the subject of VM findings and the target of a tune. */
+export interface VmRef {
+  readonly name: string;
+  readonly manager: VmManager;
+}
+
+/** A setting as QEMU will use it, and whether the VM says so or a default does. */
+export interface Effective<T> {
+  readonly value: T;
+  /** explicit: written in the VM's definition; default: the manager's or QEMU's default. */
+  readonly origin: 'explicit' | 'default';
+  /** Whose default, when origin is "default" ("QEMU default", "Proxmox default on LVM"). */
+  readonly note?: string;
+}
+
+/** Where a disk's data lives, as the manager names it. */
+export type DiskSource =
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'block'; readonly path: string }
+  /** A managed volume: libvirt pool/volume, Proxmox storage:volume. */
+  | { readonly kind: 'volume'; readonly pool: string; readonly volume: string }
+  | { readonly kind: 'network'; readonly protocol: string; readonly name: string | undefined; readonly hosts: readonly string[] }
+  | { readonly kind: 'other'; readonly type: string }
+  | { readonly kind: 'none' };
+
+/**
+ * The guest-visible bus. virtio-blk and virtio-scsi are paravirtual; scsi-emulated is a SCSI
+ * disk on an emulated HBA (lsi, megasas); the rest are emulated controllers.
+ */
+export type VmBus = 'virtio-blk' | 'virtio-scsi' | 'scsi-emulated' | 'ide' | 'sata' | 'usb' | 'xen' | 'other';
+
+/** iothreads serving one disk's virtqueues (libvirt 10.0 / QEMU 9.0 iothread-vq-mapping). */
+export interface IothreadQueues {
+  readonly iothread: number;
+  /** Queue numbers; empty: round-robin over the disk's queues. */
+  readonly queues: readonly number[];
+}
+
+export interface VmController {
+  /** The manager's key for edits: libvirt "scsi:0", Proxmox "scsihw". */
+  readonly key: string;
+  /** virtio-scsi, lsilogic, megasas, ahci, piix3-uhci … */
+  readonly model: string;
+  readonly iothread?: number;
+  readonly queues?: number;
+}
+
+export interface VmDisk {
+  /** The manager's stable key for edits: libvirt's <disk> position "disk#2", Proxmox "scsi0". */
+  readonly key: string;
+  /** Guest-facing name for messages: libvirt target dev ("vda"), Proxmox key ("scsi0"). */
+  readonly label: string;
+  readonly device: 'disk' | 'cdrom' | 'floppy' | 'lun';
+  readonly source: DiskSource;
+  /** Declared image format (libvirt <driver type>, Proxmox format=), if any. */
+  readonly format?: string;
+  readonly bus: VmBus;
+  /** The manager's own bus word ("virtio", "scsi", "sata"), for messages. */
+  readonly busName: string;
+  /** The controller the disk hangs off (SCSI, SATA), by VmController.key. */
+  readonly controller?: string;
+  /** Undefined when the manager left it unknown (e.g. an invalid value). */
+  readonly cache: Effective<CacheMode | string>;
+  readonly aio: Effective<AioMode | string>;
+  /** The disk's own iothread (virtio-blk), not its controller's. */
+  readonly iothread?: number;
+  readonly iothreadQueues?: readonly IothreadQueues[];
+  readonly queues?: number;
+  readonly discard?: string;
+  readonly detectZeroes?: string;
+  readonly readOnly: boolean;
+  readonly shareable: boolean;
+  readonly serial?: string;
+}
+
+/** A PCI (or other) device given to the VM. */
+export interface VmHostdev {
+  readonly type: string;
+  /** Full PCI address "0000:04:00.0", when it is one. */
+  readonly address?: string;
+}
+
+export interface Vm {
+  readonly ref: VmRef;
+  /** Running now (libvirt domain state, Proxmox status); files are never running. */
+  readonly running: boolean;
+  readonly vcpus?: number;
+  /** Machine type as the manager names it ("pc-q35-7.2", "q35"). */
+  readonly machine?: string;
+  /** iothread ids the VM defines (libvirt <iothreads>/<iothreadids>; Proxmox: one per iothread=1 disk). */
+  readonly iothreads: readonly number[];
+  readonly disks: readonly VmDisk[];
+  readonly controllers: readonly VmController[];
+  readonly hostdevs: readonly VmHostdev[];
+  /** Things the adapter noticed that are not disks (a pending Proxmox change, a transient domain). */
+  readonly notes: readonly string[];
+}
