@@ -37,3 +37,16 @@ export type HostAction = SysfsWrite | FileWrite;
 
 /** "fs.aio-max-nr" ↔ "/proc/sys/fs/aio-max-nr". */
 export const sysctlPath = (key: string): string => `/proc/sys/${key.replace(/\./g, '/')}`;
+
+/**
+ * Redefine a libvirt domain (`virsh define`): the engine journals the current saved XML
+ * first, so rollback redefines it. Effective at the domain's next boot.
+ */
+export interface DomainDefine extends ActionBase {
+  readonly kind: 'libvirt-define';
+  readonly domain: string;
+  /** libvirt connection URI; undefined: the default (qemu:///system). */
+  readonly uri?: string;
+  /** The complete new domain XML. */
+  readonly xml: string;
+}
