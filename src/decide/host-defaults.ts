@@ -20,11 +20,8 @@ export const AIO_HEADROOM_WARN = AIO_HEADROOM_VMS * AIO_PER_VM_ONE_IOTHREAD;
 /** Use at or above this fraction of fs.aio-max-nr is a FAIL: the next native-AIO VM may not start. */
 export const AIO_FAIL_FRACTION = 0.9;
 
-/** Where kvmio persists its settings (sorted late so they win, but before 99-sysctl.conf's symlink). */
-export const SYSCTL_FILE = '/etc/sysctl.d/90-kvmio.conf';
-export const UDEV_SCHED_FILE = '/etc/udev/rules.d/60-kvmio-scheduler.rules';
-/** Only where udev is absent: tmpfiles.d matches by kernel name and runs once at boot. */
-export const TMPFILES_SCHED_FILE = '/etc/tmpfiles.d/kvmio-scheduler.conf';
+/** Where kvmio persists its settings: one name each, in model/host-files.ts. */
+export { SYSCTL_FILE, TMPFILES_SCHED_FILE, UDEV_SCHED_FILE } from '../model/host-files.js';
 
 export const REF = {
   elevatorDefault: 'block/elevator.c (elevator_get_default: mq-deadline for 1 hw queue, none otherwise)',
