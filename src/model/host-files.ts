@@ -24,3 +24,9 @@ export const VFIO_UDEV_FILE = '/etc/udev/rules.d/90-kvmio-vfio.rules';
 
 /** vfio-pci ids= option for modprobe (modprobe.d(5); drivers/vfio/pci/vfio_pci.c "ids" parameter). */
 export const VFIO_MODPROBE_FILE = '/etc/modprobe.d/kvmio-vfio.conf';
+
+/** A block device's I/O scheduler in sysfs (Documentation/block/switching-sched.rst). */
+export const schedulerSysfsPath = (device: string): string => `/sys/block/${device}/queue/scheduler`;
+
+/** The sysctl kvmio sizes for native AIO (Documentation/admin-guide/sysctl/fs.rst, aio-max-nr). */
+export const AIO_MAX_NR_KEY = 'fs.aio-max-nr';

@@ -4,7 +4,7 @@
 //  - tmpfiles.d `w` lines (the seed's way): by kernel name, once at boot.
 // Both files are owned by kvmio; entries for devices outside this run are kept (merge),
 // so `--device sdb` then `--device sdc` accumulates rather than replaces.
-import { TMPFILES_SCHED_FILE, UDEV_SCHED_FILE } from '../model/host-files.js';
+import { TMPFILES_SCHED_FILE, UDEV_SCHED_FILE, schedulerSysfsPath } from '../model/host-files.js';
 
 export interface SchedulerEntry {
   /** Kernel name today (tmpfiles and comments). */
@@ -19,7 +19,7 @@ export interface SchedulerEntry {
 export const UDEV_RULES_PATH = UDEV_SCHED_FILE;
 export const TMPFILES_PATH = TMPFILES_SCHED_FILE;
 
-export const tmpfilesLine = (e: SchedulerEntry): string => `w /sys/block/${e.device}/queue/scheduler - - - - ${e.scheduler}`;
+export const tmpfilesLine = (e: SchedulerEntry): string => `w ${schedulerSysfsPath(e.device)} - - - - ${e.scheduler}`;
 
 interface Block {
   readonly key: string;
