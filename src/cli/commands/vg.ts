@@ -51,7 +51,10 @@ export function register(program: Command, ctx: Ctx): void {
       const { formatTrip, GuardRefusal } = await import('../../provision/guards.js');
       const { usageError } = await import('../../errors.js');
       if (o.thinSize !== undefined && o.thinPool === undefined) throw usageError('--thin-size: needs --thin-pool NAME');
+      const { liveKeys } = await import('../../apply/journal.js');
+      const { stateDir } = resolveHostState(o, ctx.cwd);
       const plan = await prepareVgCreate({
+        owned: liveKeys(stateDir),
         vg,
         devices,
         ...(o.thinPool !== undefined ? { thinPool: o.thinPool } : {}),
@@ -69,7 +72,6 @@ export function register(program: Command, ctx: Ctx): void {
       const warnings = plan.overridden.map((t) => `--force overrides: ${formatTrip(t).replace(/^.*?refused by guard /, 'guard ')}`);
       for (const w of warnings) if (!o.json) ctx.warn(w);
       if (o.yes) {
-        const { stateDir } = resolveHostState(o, ctx.cwd);
         const fault = faultHook(ctx.env);
         await applyVgCreate(plan, { stateDir, wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
       }
