@@ -18,7 +18,8 @@
 // handlers.ts; pass extra kinds in `handlers` (e.g. apply/proxmox-handler.ts).
 import { KvmioError } from '../errors.js';
 import { BUILTIN_HANDLERS, type ActionHandler, type CheckContext, type HandlerMap } from './handlers.js';
-import { archiveJournal, journalTargets, readJournal, rolledBackRuns, JournalWriter, type EngineAction, type JournalRecord } from './journal.js';
+import { escapesRoot } from './confine.js';
+import { archiveJournal, journalTargets, readJournal, rolledBackRuns, JournalWriter, type EngineAction, type JournalRecord, type JournalTrust } from './journal.js';
 import { acquireLock } from './lock.js';
 
 export interface EngineOptions {
@@ -35,6 +36,16 @@ export interface EngineOptions {
   readonly onOutcome?: (o: Outcome) => void;
   /** The command holding the lock, named when a second run is refused (default "fix --yes"). */
   readonly purpose?: string;
+  /** Accept only journal targets kvmio writes under this root (journal-schema.ts); the CLI always passes it. */
+  readonly trust?: JournalTrust;
+  /** Told when a provably stale lock was taken over (what it was). */
+  readonly onNote?: (text: string) => void;
+}
+
+/** Why a located action's file path leaves --root (confine.ts), or undefined. */
+function confinement(a: EngineAction, root: string): string | undefined {
+  const path = (a as { path?: unknown }).path;
+  return a.kind !== 'sysfs' && typeof path === 'string' ? escapesRoot(root, path) : undefined;
 }
 
 export type OutcomeStatus = 'would-change' | 'unchanged' | 'changed' | 'refused' | 'failed' | 'not-run';
@@ -60,11 +71,16 @@ const handlersOf = (opts: EngineOptions): HandlerMap => ({ ...BUILTIN_HANDLERS, 
 /** Dry run: what each action would do, without the lock, without writing anything. */
 export async function previewActions(actions: readonly EngineAction[], opts: Omit<EngineOptions, 'stateDir'> & { readonly stateDir?: string } = {}): Promise<Outcome[]> {
   const handlers = handlersOf({ stateDir: '', ...opts });
-  const records = opts.stateDir === undefined ? [] : readJournal(opts.stateDir);
+  const records = opts.stateDir === undefined ? [] : readJournal(opts.stateDir, opts.trust);
   const out: Outcome[] = [];
   for (const raw of actions) {
     const h = handlerFor(handlers, raw);
     const a = h.locate(raw, opts.root ?? '/');
+    const escape = confinement(a, opts.root ?? '/');
+    if (escape !== undefined) {
+      out.push({ action: a, status: 'refused', change: '', error: escape });
+      continue;
+    }
     const cur = await h.snapshot(a);
     const refusal = h.isDone(a, cur) ? undefined : h.check(a, cur, ctxOf(records, h.key(a)));
     out.push({
@@ -97,6 +113,7 @@ function faultCounter(limit: number | undefined): () => void {
 export async function applyActions(actions: readonly EngineAction[], opts: EngineOptions): Promise<Outcome[]> {
   const handlers = handlersOf(opts);
   const lock = await acquireLock(opts.stateDir, { purpose: opts.purpose ?? 'fix --yes', wait: opts.wait ?? false });
+  if (lock.tookOver !== undefined) opts.onNote?.(lock.tookOver);
   const step = faultCounter(opts.faultAfterStep);
   const out: Outcome[] = [];
   const emit = (o: Outcome): void => {
@@ -106,7 +123,7 @@ export async function applyActions(actions: readonly EngineAction[], opts: Engin
   let journal: JournalWriter | undefined;
   let stopped: string | undefined;
   try {
-    const records = readJournal(opts.stateDir);
+    const records = readJournal(opts.stateDir, opts.trust);
     for (const raw of actions) {
       if (stopped) {
         emit({ action: raw, status: 'not-run', change: '', error: `not run: ${stopped}` });
@@ -114,6 +131,12 @@ export async function applyActions(actions: readonly EngineAction[], opts: Engin
       }
       const h = handlerFor(handlers, raw);
       const a = h.locate(raw, opts.root ?? '/');
+      const escape = confinement(a, opts.root ?? '/');
+      if (escape !== undefined) {
+        emit({ action: a, status: 'refused', change: '', error: escape });
+        stopped = `${a.id} ${a.object} was refused`;
+        continue;
+      }
       const cur = await h.snapshot(a);
       const ctx = ctxOf(records, h.key(a));
       if (h.isDone(a, cur)) {
@@ -181,9 +204,10 @@ export interface RollbackOptions extends EngineOptions {
 export async function rollbackJournal(opts: RollbackOptions): Promise<{ outcomes: RestoreOutcome[]; archived?: string; rolledBack?: string }> {
   const handlers = handlersOf(opts);
   const lock = opts.yes ? await acquireLock(opts.stateDir, { purpose: 'rollback --yes', wait: opts.wait ?? false }) : undefined;
+  if (lock?.tookOver !== undefined) opts.onNote?.(lock.tookOver);
   const step = faultCounter(opts.faultAfterStep);
   try {
-    const records = readJournal(opts.stateDir);
+    const records = readJournal(opts.stateDir, opts.trust, (where) => opts.onNote?.(`${where}: torn last line left out (a write cut short; its change is treated as unfinished)`));
     const gone = rolledBackRuns(records);
     if (opts.run !== undefined && !records.some((r) => r.run === opts.run)) {
       throw new KvmioError('usage', `--run: "${opts.run}" is not a run in ${opts.stateDir}; expected an id from "kvmio journal"`);
@@ -194,6 +218,11 @@ export async function rollbackJournal(opts: RollbackOptions): Promise<{ outcomes
     for (const t of targets) {
       const h = handlerFor(handlers, t.firstAction);
       const a = t.firstAction;
+      const escape = confinement(a, opts.trust?.root ?? '/');
+      if (escape !== undefined) {
+        outcomes.push({ action: a, run: t.run, status: 'refused', change: '', error: escape });
+        continue;
+      }
       const cur = await h.snapshot(a);
       const diff = h.compare(t.original, cur);
       const change = h.describeRestore(a, t.original, cur);
@@ -251,10 +280,10 @@ export interface DriftOutcome {
 }
 
 /** For each journaled target: does it still hold what kvmio last set? */
-export async function verifyJournal(opts: Pick<EngineOptions, 'stateDir' | 'handlers'>): Promise<DriftOutcome[]> {
+export async function verifyJournal(opts: Pick<EngineOptions, 'stateDir' | 'handlers' | 'trust'>): Promise<DriftOutcome[]> {
   const handlers = handlersOf(opts);
   const out: DriftOutcome[] = [];
-  for (const t of journalTargets(readJournal(opts.stateDir))) {
+  for (const t of journalTargets(readJournal(opts.stateDir, opts.trust))) {
     if (!t.applied) continue;
     const h = handlerFor(handlers, t.applied);
     const drift = h.verify(t.applied, await h.snapshot(t.applied));

@@ -98,6 +98,9 @@ export const imageCreateHandler: ActionHandler<ImageCreate, ImageSnapshot> = {
     if (old.exists || !cur.exists) return undefined;
     const keep = 'kvmio deletes only an image it created and nobody wrote to; remove it yourself if its data is not needed';
     if (cur.locked) return `${a.path} is open by a running QEMU (it holds the image lock); ${keep}`;
+    // A journal is input: a record naming some other file must not make rollback delete it.
+    // Only an empty file (claimed, qemu-img not yet run) or the image as planned is kvmio's.
+    if (cur.sizeBytes > 0 && (cur.format !== a.format || cur.virtualBytes !== a.virtualBytes)) return `${a.path} is not the ${a.format} image of ${a.virtualBytes} bytes kvmio created (qemu-img: ${cur.format ?? cur.unreadable ?? '?'}, ${cur.virtualBytes ?? '?'} bytes); ${keep}`;
     if (after === undefined || !after.exists) return undefined; // killed before the fingerprint: never handed over
     const changed: string[] = [];
     if (cur.sizeBytes !== after.sizeBytes) changed.push(`size ${after.sizeBytes} → ${cur.sizeBytes} bytes`);

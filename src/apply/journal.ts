@@ -4,14 +4,20 @@
 // change; `done` after the change is verified, with the state right after it (`after`,
 // for handlers that refuse a rollback when the target was changed since); `rolled-back`
 // closes a run undone by `kvmio rollback --run`. A line torn by a kill is ignored on
-// read; every line is validated (zod), so a garbled line is skipped, never half-read.
+// read; every other line is validated (zod, journal-schema.ts): a bad line is refused
+// naming PATH:LINE, never skipped.
 // Rollback restores each target to its FIRST `before` snapshot among the runs not yet
 // rolled back, so reruns after a crash (which journal the already-changed value) never
 // hide the original.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { KvmioError } from '../errors.js';
 import { fsyncDir } from './atomic-file.js';
+import { KIND_SCHEMAS, expectedKey, refuseTarget, type JournalTrust } from './journal-schema.js';
+import { checkStateDir } from './state-dir.js';
+
+export type { JournalTrust } from './journal-schema.js';
 
 export interface EngineAction {
   readonly kind: string;
@@ -21,34 +27,121 @@ export interface EngineAction {
   readonly notes?: readonly string[];
 }
 
-const actionSchema = z.looseObject({ kind: z.string(), id: z.string(), object: z.string(), reason: z.string(), notes: z.array(z.string()).readonly().optional() });
+const actionSchema = z.looseObject({ kind: z.string().min(1).max(64), id: z.string().max(1024), object: z.string().max(4096), reason: z.string(), notes: z.array(z.string()).readonly().optional() });
+
+const seq = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const run = z.string().min(1).max(256);
+const time = z.string().max(64);
 
 const recordSchema = z.discriminatedUnion('event', [
-  z.object({ v: z.literal(1), event: z.literal('before'), seq: z.number(), run: z.string(), time: z.string(), key: z.string(), action: actionSchema, old: z.unknown(), purpose: z.string().optional() }),
-  z.object({ v: z.literal(1), event: z.literal('done'), seq: z.number(), run: z.string(), after: z.unknown().optional() }),
-  z.object({ v: z.literal(1), event: z.literal('failed'), seq: z.number(), run: z.string(), error: z.string() }),
-  z.object({ v: z.literal(1), event: z.literal('rolled-back'), run: z.string(), time: z.string() }),
+  z.object({ v: z.literal(1), event: z.literal('before'), seq, run, time, key: z.string().min(1).max(8192), action: actionSchema, old: z.unknown(), purpose: z.string().max(1024).optional() }),
+  z.object({ v: z.literal(1), event: z.literal('done'), seq, run, after: z.unknown().optional() }),
+  z.object({ v: z.literal(1), event: z.literal('failed'), seq, run, error: z.string().max(1 << 20) }),
+  z.object({ v: z.literal(1), event: z.literal('rolled-back'), run, time }),
 ]);
 
 export type JournalRecord = z.infer<typeof recordSchema>;
 
 export const journalPath = (stateDir: string): string => join(stateDir, 'journal.jsonl');
 
-/** Every complete, well-formed record, in order; a torn line (killed mid-write) is skipped. */
-export function readJournal(stateDir: string): JournalRecord[] {
+/** A journal line kvmio cannot vouch for: exit 1 naming PATH:LINE (never skipped, never "nothing to roll back"). */
+const badLine = (path: string, line: number, what: string): KvmioError =>
+  new KvmioError('refused', `${path}:${line}: ${what}; nothing was changed`, {
+    hint: 'the journal holds only records kvmio writes; restore it from a backup, or move it aside if you undo by hand',
+  });
+
+const zodWhy = (e: z.ZodError): string => {
+  const i = e.issues[0];
+  return i === undefined ? 'invalid' : `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`;
+};
+
+/** Reads the journal file without following a symlink or blocking on a FIFO; undefined when absent. */
+function readJournalText(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new KvmioError('refused', `${path}: is a symbolic link; expected the regular file kvmio writes; nothing was changed`);
+    throw new KvmioError('failed', `${path}: cannot read the journal (${(e as Error).message}); nothing was changed`, { cause: e });
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new KvmioError('refused', `${path}: is ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'not a regular file'}; expected the regular file kvmio writes; nothing was changed`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Every record, in order, each validated (envelope, per-kind action and snapshots, and the
+ * order kvmio writes them in); with TRUST also its target (journal-schema.ts). Any bad line
+ * throws naming PATH:LINE. The one exception is a torn LAST line without its newline (a
+ * write cut short): its change never started (`before` is durable before any change) or
+ * its `done` is missing (the change then counts as unfinished and is still restored), so
+ * it is left out and reported through `onTorn`.
+ */
+export function readJournal(stateDir: string, trust?: JournalTrust, onTorn?: (where: string) => void): JournalRecord[] {
+  if (existsSync(stateDir)) checkStateDir(stateDir);
   const path = journalPath(stateDir);
-  if (!existsSync(path)) return [];
+  const content = readJournalText(path);
+  if (content === undefined) return [];
   const out: JournalRecord[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  const lines = content.split('\n');
+  const befores = new Map<number, { run: string; kind: string; line: number; after: boolean; ended: boolean }>();
+  const runs = new Set<string>();
+  let lastSeq = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const n = i + 1;
     if (line.trim() === '') continue;
     let raw: unknown;
     try {
       raw = JSON.parse(line);
     } catch {
-      continue; // torn line
+      if (i === lines.length - 1) {
+        onTorn?.(`${path}:${n}`);
+        continue; // torn last line (no newline after it)
+      }
+      throw badLine(path, n, 'not a JSON record (garbled or truncated)');
     }
     const r = recordSchema.safeParse(raw);
-    if (r.success) out.push(r.data);
+    if (!r.success) throw badLine(path, n, `not a journal record (${zodWhy(r.error)})`);
+    const rec = r.data;
+    if (rec.event === 'before') {
+      const kind = KIND_SCHEMAS[rec.action.kind];
+      if (kind !== undefined) {
+        const a = kind.action.safeParse(rec.action);
+        if (!a.success) throw badLine(path, n, `${rec.action.kind} action: ${zodWhy(a.error)}`);
+        const o = kind.snapshot.safeParse(rec.old);
+        if (!o.success) throw badLine(path, n, `${rec.action.kind} old state: ${zodWhy(o.error)}`);
+        const key = expectedKey(rec.action as Record<string, unknown>);
+        if (key !== undefined && key !== rec.key) throw badLine(path, n, `key ${JSON.stringify(rec.key)} does not name its target (expected ${JSON.stringify(key)})`);
+        const refusal = trust === undefined ? undefined : refuseTarget(rec.action as Record<string, unknown>, rec.old, trust);
+        if (refusal !== undefined) throw badLine(path, n, `${refusal}; kvmio never wrote it`);
+      } else if (trust !== undefined) {
+        throw badLine(path, n, `action kind ${JSON.stringify(rec.action.kind)} is not one kvmio writes (${Object.keys(KIND_SCHEMAS).join(', ')})`);
+      }
+      if (rec.seq <= lastSeq) throw badLine(path, n, `seq ${rec.seq} does not follow ${lastSeq} (a repeated or reordered line)`);
+      lastSeq = rec.seq;
+      runs.add(rec.run);
+      befores.set(rec.seq, { run: rec.run, kind: rec.action.kind, line: n, after: false, ended: false });
+    } else if (rec.event === 'done' || rec.event === 'failed') {
+      const b = befores.get(rec.seq);
+      if (b === undefined || b.run !== rec.run) throw badLine(path, n, `${rec.event} of seq ${rec.seq} (run ${rec.run}) follows no before of that run`);
+      if (b.ended) throw badLine(path, n, `seq ${rec.seq} already ended (a repeated line)`);
+      b.ended = true;
+      if (rec.event === 'done' && rec.after !== undefined) {
+        const kind = KIND_SCHEMAS[b.kind];
+        const s = kind?.snapshot.safeParse(rec.after);
+        if (s !== undefined && !s.success) throw badLine(path, n, `${b.kind} state after: ${zodWhy(s.error)}`);
+      }
+    } else if (!runs.has(rec.run)) {
+      throw badLine(path, n, `rolled-back names run ${rec.run}, which no earlier record has`);
+    }
+    out.push(rec);
   }
   return out;
 }
@@ -147,12 +240,22 @@ export class JournalWriter {
   private purpose: string | undefined;
 
   constructor(readonly stateDir: string, purpose?: string) {
-    mkdirSync(stateDir, { recursive: true });
+    checkStateDir(stateDir);
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    checkStateDir(stateDir);
     const path = journalPath(stateDir);
     const existed = existsSync(path);
-    const prev = readJournal(stateDir);
+    let torn = false;
+    const prev = readJournal(stateDir, undefined, () => (torn = true));
+    // A torn tail (a write cut short) is cut off before appending, so it can never end up
+    // between complete records (where it would read as a garbled line).
+    if (torn) {
+      const bytes = readFileSync(path);
+      truncateSync(path, bytes.lastIndexOf(0x0a) + 1);
+    }
     this.nextSeq = prev.reduce((m, r) => Math.max(m, 'seq' in r ? r.seq : 0), 0) + 1;
-    this.fd = openSync(path, 'a', 0o600);
+    // O_NOFOLLOW: a symlink planted as journal.jsonl never redirects the append.
+    this.fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
     if (!existed) fsyncDir(stateDir);
     this.run = `${new Date().toISOString()}-${process.pid}`;
     this.purpose = purpose;
@@ -204,8 +307,8 @@ export function archiveJournal(stateDir: string, suffix: string): string | undef
  * Keys of targets a run still in force began changing but never finished (killed between
  * `before` and `done`): what kvmio left half-made is its own, so a rerun may finish it.
  */
-export function unfinishedKeys(stateDir: string): Set<string> {
-  const records = readJournal(stateDir);
+export function unfinishedKeys(stateDir: string, trust?: JournalTrust): Set<string> {
+  const records = readJournal(stateDir, trust);
   const gone = rolledBackRuns(records);
   const live = records.filter((r) => !gone.has(r.run));
   const ended = new Set(live.flatMap((r) => (r.event === 'done' || r.event === 'failed' ? [r.seq] : [])));
@@ -215,8 +318,8 @@ export function unfinishedKeys(stateDir: string): Set<string> {
 }
 
 /** Keys of every target a run still in force journaled (finished or not): what kvmio made and has not undone. */
-export function liveKeys(stateDir: string): Set<string> {
-  const records = readJournal(stateDir);
+export function liveKeys(stateDir: string, trust?: JournalTrust): Set<string> {
+  const records = readJournal(stateDir, trust);
   const gone = rolledBackRuns(records);
   return new Set(records.flatMap((r) => (r.event === 'before' && !gone.has(r.run) ? [r.key] : [])));
 }

@@ -1,7 +1,8 @@
 // Options shared by fix, verify and rollback: where files go (--root) and where the
 // journal and lock live (--state-dir; under --root when only --root is given, since
 // --root redirects every file kvmio writes).
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { virtualFsOf } from '../apply/state-dir.js';
 import { usageError } from '../errors.js';
 
 /** Journal + lock: like tuned's /etc/tuned state, but ours is data, so /var/lib (FHS). */
@@ -13,10 +14,16 @@ export interface HostStateOptions {
 }
 
 export function resolveHostState(opts: HostStateOptions, cwd: string): { root: string; stateDir: string } {
-  const abs = (p: string): string => (p.startsWith('/') ? p : join(cwd, p));
+  if (opts.root === '') throw usageError('--root: empty; expected a directory');
+  if (opts.stateDir === '') throw usageError('--state-dir: empty; expected a directory');
+  // normalize: "ROOT/" and "ROOT/./x" name the same root (journal paths compare by prefix)
+  const abs = (p: string): string => resolve(cwd, p);
   const root = opts.root === undefined ? '/' : abs(opts.root);
-  if (root === '') throw usageError('--root: empty; expected a directory');
   const stateDir = opts.stateDir !== undefined ? abs(opts.stateDir) : root === '/' ? DEFAULT_STATE_DIR : join(root, DEFAULT_STATE_DIR);
+  const v = virtualFsOf(stateDir);
+  if (v !== undefined) throw usageError(`--state-dir ${stateDir}: lies in ${v}, a virtual file system; expected a directory on a real file system`);
+  const r = root === '/' ? undefined : virtualFsOf(root);
+  if (r !== undefined) throw usageError(`--root ${root}: lies in ${r}, a virtual file system; expected a directory to write files under`);
   return { root, stateDir };
 }
 

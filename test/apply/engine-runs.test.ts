@@ -51,16 +51,19 @@ describe('journal runs', () => {
     await withTempDir(async (dir) => {
       await applyActions([fileAction('/a', '1\n')], { stateDir: dir, root: join(dir, 'r') });
       await assert.rejects(rollbackJournal({ stateDir: dir, yes: false, run: 'nope' }), (e: unknown) => e instanceof KvmioError && e.code === 'usage' && /--run: "nope" is not a run/.test(e.message));
-      const r = await cli(['rollback', '--run', 'nope', '--state-dir', dir]);
-      assert.equal(r.code, 2);
+      // the CLI accepts only files kvmio manages, under the --root they were written to
+      const sysctl = '/etc/sysctl.d/90-kvmio.conf';
+      await applyActions([fileAction(sysctl, '1\n')], { stateDir: join(dir, 'cli'), root: join(dir, 'r') });
+      const r = await cli(['rollback', '--run', 'nope', '--root', join(dir, 'r'), '--state-dir', join(dir, 'cli')]);
+      assert.equal(r.code, 2, r.stderr);
     });
   });
 
-  it('skips journal lines that are JSON but not journal records (schema), so garbage is never half-read', async () => {
+  it('refuses journal lines that are JSON but not journal records (schema), naming PATH:LINE, so garbage is never half-read or skipped', async () => {
     await withTempDir(async (dir) => {
       await applyActions([fileAction('/a', '1\n')], { stateDir: dir, root: join(dir, 'r') });
       writeFileSync(journalPath(dir), `${readFileSync(journalPath(dir), 'utf8')}{"v":1,"event":"before","seq":"x"}\n{"v":2}\n[]\n`);
-      assert.deepEqual(readJournal(dir).map((r) => r.event), ['before', 'done']);
+      assert.throws(() => readJournal(dir), (e: unknown) => e instanceof KvmioError && e.code === 'refused' && e.message.startsWith(`${journalPath(dir)}:5: not a journal record (seq:`));
     });
   });
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { usageError } from '../../errors.js';
+import { virtualFsOf } from '../../apply/state-dir.js';
 import type { Ctx } from '../context.js';
 
 interface CollectOptions {
@@ -14,6 +15,9 @@ interface CollectOptions {
 
 /** Refuses anything but a new or empty directory: a dump never overwrites or deletes files. */
 export function checkOutputDir(dir: string): void {
+  // /proc and /sys accept no new files (mkdir there fails or, through a symlink, loops): refuse up front.
+  const v = virtualFsOf(dir);
+  if (v !== undefined) throw usageError(`-o ${dir}: lies in ${v}, a virtual file system; expected a new or empty directory on a real file system`);
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw usageError(`-o ${dir}: exists and is not a directory; expected a new or empty directory`);
   const entries = readdirSync(dir);

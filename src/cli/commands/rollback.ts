@@ -41,7 +41,7 @@ refused, or the lock is held (rerun it), 2 usage error.`)
 }
 
 async function rollback(opts: RollbackOptions, ctx: Ctx): Promise<void> {
-  const { stateDir } = resolveHostState(opts, ctx.cwd);
+  const { root, stateDir } = resolveHostState(opts, ctx.cwd);
   if (opts.list === true) {
     if (opts.yes === true || opts.run !== undefined) {
       const { usageError } = await import('../../errors.js');
@@ -53,7 +53,7 @@ async function rollback(opts: RollbackOptions, ctx: Ctx): Promise<void> {
   const [{ rollbackJournal }, { GRUB_DROPIN_PATH }] = await Promise.all([import('../../apply/engine.js'), import('../../render/grub-dropin.js')]);
   const yes = opts.yes === true;
   const fault = faultHook(ctx.env);
-  const { outcomes, archived, rolledBack } = await rollbackJournal({ stateDir, yes, wait: opts.wait === true, ...(opts.run !== undefined ? { run: opts.run } : {}), ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
+  const { outcomes, archived, rolledBack } = await rollbackJournal({ stateDir, trust: { root }, onNote: (n) => ctx.warn(n), yes, wait: opts.wait === true, ...(opts.run !== undefined ? { run: opts.run } : {}), ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
   const grub = outcomes.some((o) => o.status !== 'unchanged' && (o.action as { path?: string }).path?.endsWith(GRUB_DROPIN_PATH));
   const notes = grub ? ['the GRUB drop-in changed: run update-grub and reboot for the kernel command line to follow'] : [];
   if (opts.json === true) {
