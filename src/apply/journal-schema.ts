@@ -130,11 +130,15 @@ export function refuseTarget(a: Record<string, unknown>, old: unknown, trust: Jo
       return undefined; // the schema keeps it under /sys or /proc/sys (live even with --root, as fix writes it)
     case 'file': {
       const p = String(a.path);
-      const logical = root === '/' ? p : p.startsWith(`${root}/`) ? p.slice(root.length) : undefined;
-      if (logical === undefined || !MANAGED_FILES.includes(logical)) return `file ${p} is not a file kvmio manages${root === '/' ? '' : ` under --root ${root}`} (${MANAGED_FILES.join(', ')})`;
+      // With --root R: exactly R + a managed path. Without: a managed path under any root
+      // (`fix --root R` journaled it; `rollback --state-dir S` alone must still undo it),
+      // so a record can only ever name a file called like one of kvmio's own.
+      const ok = root === '/' ? MANAGED_FILES.some((m) => p === m || p.endsWith(m)) : MANAGED_FILES.some((m) => p === `${root}${m}`);
+      if (!ok) return `file ${p} is not a file kvmio manages${root === '/' ? '' : ` under --root ${root}`} (${MANAGED_FILES.join(', ')})`;
       const dirs = (old as { missingDirs?: readonly string[] } | undefined)?.missingDirs ?? [];
-      const bad = dirs.find((d) => !(p.startsWith(`${d}/`) && under(root, d)));
-      return bad === undefined ? undefined : `directory ${bad} is not a parent of ${p}${root === '/' ? '' : ` inside --root ${root}`}`;
+      // Rollback only rmdirs these when empty (undo of mkdir -p, which may have made the root itself too).
+      const bad = dirs.find((d) => !p.startsWith(`${d}/`));
+      return bad === undefined ? undefined : `directory ${bad} is not a parent of ${p}`;
     }
     case 'image-create':
       return under(root, String(a.path)) ? undefined : `image ${String(a.path)} is outside --root ${root}`;
