@@ -61,7 +61,7 @@ export interface Outcome {
 }
 
 function handlerFor(handlers: HandlerMap, action: EngineAction): ActionHandler {
-  const h = handlers[action.kind];
+  const h = Object.hasOwn(handlers, action.kind) ? handlers[action.kind] : undefined;
   if (!h) throw new KvmioError('failed', `no handler for action kind "${action.kind}" (${action.id} on ${action.object})`);
   return h;
 }

@@ -105,6 +105,9 @@ export const KIND_SCHEMAS: Readonly<Record<string, { readonly action: z.ZodType;
   },
 };
 
+/** The schemas of KIND (own properties only: a kind named "__proto__" is no kind). */
+export const kindSchema = (kind: string): (typeof KIND_SCHEMAS)[string] | undefined => (Object.hasOwn(KIND_SCHEMAS, kind) ? KIND_SCHEMAS[kind] : undefined);
+
 /** The engine key a handler derives from the action: a record's `key` must be it (no aliasing of two targets). */
 export function expectedKey(a: Record<string, unknown>): string | undefined {
   switch (a.kind) {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { KvmioError } from '../errors.js';
 import { fsyncDir } from './atomic-file.js';
-import { KIND_SCHEMAS, expectedKey, refuseTarget, type JournalTrust } from './journal-schema.js';
+import { KIND_SCHEMAS, expectedKey, kindSchema, refuseTarget, type JournalTrust } from './journal-schema.js';
 import { checkStateDir } from './state-dir.js';
 
 export type { JournalTrust } from './journal-schema.js';
@@ -111,7 +111,7 @@ export function readJournal(stateDir: string, trust?: JournalTrust, onTorn?: (wh
     if (!r.success) throw badLine(path, n, `not a journal record (${zodWhy(r.error)})`);
     const rec = r.data;
     if (rec.event === 'before') {
-      const kind = KIND_SCHEMAS[rec.action.kind];
+      const kind = kindSchema(rec.action.kind);
       if (kind !== undefined) {
         const a = kind.action.safeParse(rec.action);
         if (!a.success) throw badLine(path, n, `${rec.action.kind} action: ${zodWhy(a.error)}`);
@@ -134,7 +134,7 @@ export function readJournal(stateDir: string, trust?: JournalTrust, onTorn?: (wh
       if (b.ended) throw badLine(path, n, `seq ${rec.seq} already ended (a repeated line)`);
       b.ended = true;
       if (rec.event === 'done' && rec.after !== undefined) {
-        const kind = KIND_SCHEMAS[b.kind];
+        const kind = kindSchema(b.kind);
         const s = kind?.snapshot.safeParse(rec.after);
         if (s !== undefined && !s.success) throw badLine(path, n, `${b.kind} state after: ${zodWhy(s.error)}`);
       }

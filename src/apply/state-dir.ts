@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { KvmioError } from '../errors.js';
 
 /** Virtual file systems where kvmio never keeps state or writes output. */
-export const VIRTUAL_ROOTS: readonly string[] = ['/proc', '/sys', '/dev'];
+export const VIRTUAL_ROOTS: readonly string[] = ['/proc', '/sys'];
 
 /** The nearest existing ancestor's real path plus the rest: where PATH would really be. */
 export function realPathOf(path: string): string {
