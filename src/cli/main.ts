@@ -5,6 +5,8 @@ import { Command, CommanderError } from 'commander';
 import { KvmioError, exitCodeOf } from '../errors.js';
 import { makeCtx, type CliDeps, type Ctx } from './context.js';
 import { COMMANDS } from './commands/index.js';
+import { validateArgv } from './validate.js';
+import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 
 export const EXIT_HELP = `
 Exit codes:
@@ -34,7 +36,13 @@ export function buildProgram(ctx: Ctx): Command {
 
 const VERSION = '0.1.0';
 
-const processDeps = (): CliDeps => ({
+const processDeps = (): CliDeps => {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
+  return processDepsOf();
+};
+
+const processDepsOf = (): CliDeps => ({
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
@@ -46,6 +54,7 @@ export async function run(argv: readonly string[], deps: CliDeps = processDeps()
   const ctx = makeCtx(deps);
   const program = buildProgram(ctx);
   try {
+    validateArgv(argv);
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (e) {

@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { group } from '../group.js';
-import { oneOf, positiveInt } from '../options.js';
+import { oneOf } from '../options.js';
+import { boundedInt, IOTHREAD_ID_MAX, QUEUES_MAX, refuseConflict } from '../validate.js';
 import { AIO_MODES, BUSES, CACHE_MODES, DISCARDS, MACHINES, type Discard, type DiskIntent } from '../../model/disk-types.js';
 
 /** The parsed flags: the disk intent (bare --discard means unmap), plus output choices. */
@@ -20,8 +21,8 @@ function withDiskOptions(c: Command): Command {
     .option('--bus <bus>', `disk bus: ${BUSES.join(', ')} (default virtio-blk)`, oneOf('--bus', BUSES))
     .option('--iothread', 'give the disk an iothread (default for virtio)')
     .option('--no-iothread', 'run the disk\'s I/O in QEMU\'s main loop')
-    .option('--iothread-id <n>', 'iothread id to use (default 1)', positiveInt('--iothread-id'))
-    .option('--queues <n>', 'virtio queues (virtio-blk num-queues, virtio-scsi num_queues)', positiveInt('--queues'))
+    .option('--iothread-id <n>', 'iothread id to use (default 1)', boundedInt('--iothread-id', IOTHREAD_ID_MAX, "libvirt's iothread ids are unsigned ints"))
+    .option('--queues <n>', 'virtio queues (virtio-blk num-queues, virtio-scsi num_queues)', boundedInt('--queues', QUEUES_MAX, "QEMU's VIRTIO_QUEUE_MAX"))
     .option('--cache <mode>', `cache mode: ${CACHE_MODES.join(', ')} (default: none when O_DIRECT works)`, oneOf('--cache', CACHE_MODES))
     .option('--aio <mode>', `aio mode: auto, ${AIO_MODES.join(', ')} (default auto)`, oneOf('--aio', ['auto', ...AIO_MODES] as const))
     .option('--discard [mode]', `discard: ${DISCARDS.join(', ')}; bare --discard means unmap (default: unmap for thin LVs and sparse files)`, oneOf('--discard', DISCARDS))
@@ -34,7 +35,13 @@ function withDiskOptions(c: Command): Command {
     .option('--json', 'print the probed backend, the choices and the output as JSON');
 }
 
-const intentOf = (o: DiskOpts): DiskIntent => ({
+const intentOf = (o: DiskOpts): DiskIntent => {
+  // the help says shareable forces cache=none: any other explicit cache contradicts it
+  refuseConflict(o.shareable === true && o.cache !== undefined && o.cache !== 'none', '--shareable', `--cache ${o.cache ?? ''}`, 'a disk shared between VMs needs cache=none (no host page cache between the guests)');
+  return intentFields(o);
+};
+
+const intentFields = (o: DiskOpts): DiskIntent => ({
   ...(o.bus ? { bus: o.bus } : {}),
   ...(o.iothread === undefined ? {} : { iothread: o.iothread }),
   ...(o.iothreadId === undefined ? {} : { iothreadId: o.iothreadId }),
