@@ -19,6 +19,8 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node22',
+  // Start-up time is mostly parsing this file: minified, it is half the bytes.
+  minify: true,
   legalComments: 'none',
   logLevel: 'warning',
 };

@@ -3,7 +3,8 @@
 #   deps.sh runtime   what running kvmio needs (setup.sh)
 #   deps.sh test      what only the tests need (test.sh)
 # --no-install-recommends keeps systemd out, and only missing packages are named, so
-# nothing already installed is upgraded (FACTS.md: libvirt pulls an upgrade otherwise).
+# nothing already installed is upgraded (libvirt would pull a systemd upgrade otherwise);
+# --no-remove aborts rather than remove a package to make room (e.g. a conflicting nodejs).
 set -euo pipefail
 RUNTIME_PKGS=(
   util-linux kmod                                 # lsblk, blkid, wipefs, losetup; modprobe vfio-pci
@@ -33,7 +34,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "kvmio: installing $1 packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y --no-install-recommends "${missing[@]}"
+  apt-get install -y --no-install-recommends --no-remove "${missing[@]}"
 else
   echo "kvmio: $1 packages already installed: ${PKGS[*]}"
 fi

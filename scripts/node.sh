@@ -20,10 +20,19 @@ if [ -z "$boot_node" ] || [ -z "$boot_npm" ]; then
   if [ -x /usr/bin/node ] && [ -e /usr/bin/npm ]; then
     boot_node=/usr/bin/node boot_npm=/usr/bin/npm
   else
-    say "no node on PATH: installing Debian's nodejs npm to fetch Node $KVMIO_NODE_PROVIDE from the npm registry" >&2
+    boot=()
+    for p in nodejs npm; do
+      dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || boot+=("$p")
+    done
+    say "no node on PATH: installing Debian's ${boot[*]:-nodejs npm} to fetch Node $KVMIO_NODE_PROVIDE from the npm registry" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >&2
-    apt-get install -y -q --no-install-recommends nodejs npm >&2
+    # --no-remove: never make room by removing an installed node (another vendor's nodejs conflicts with Debian's npm).
+    [ "${#boot[@]}" -eq 0 ] || apt-get install -y -q --no-install-recommends --no-remove "${boot[@]}" >&2
+    if [ ! -x /usr/bin/node ] || [ ! -e /usr/bin/npm ]; then
+      say "Debian's nodejs and npm did not provide /usr/bin/node and /usr/bin/npm; install any Node and npm, then rerun" >&2
+      exit 1
+    fi
     boot_node=/usr/bin/node boot_npm=/usr/bin/npm
   fi
 fi

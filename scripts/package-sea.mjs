@@ -3,7 +3,7 @@
 // (dist/sea/kvmio.cjs from `npm run bundle`) as a blob, injected with postject into a
 // copy of the node binary that runs this script (setup.sh provides Node 24, an official
 // build: only those carry the SEA fuse). Runs with no Node and no node_modules.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -17,11 +17,19 @@ const blob = join(sea, 'kvmio.blob');
 // useCodeCache: V8's compiled code travels in the blob, so start-up skips compiling the
 // bundle. The experimental warning would otherwise print on every run.
 writeFileSync(config, JSON.stringify({ main: join(sea, 'kvmio.cjs'), output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
-execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'inherit' });
+execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
 rmSync(out, { force: true });
 copyFileSync(process.execPath, out);
 chmodSync(out, 0o755);
 const postject = createRequire(import.meta.url).resolve('postject/dist/cli.js');
 // The fuse is the sentinel Node's own docs give for postject.
-execFileSync(process.execPath, [postject, out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'inherit'] });
+const inject = spawnSync(process.execPath, [postject, out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { encoding: 'utf8' });
+// LIEF, inside postject, warns about the binary's unnamed note sections; harmless (the
+// executable is checked by test/package), so only other lines are shown.
+const noise = /^warning: Can't find string offset for section name/;
+process.stderr.write(inject.stderr.split('\n').filter((l) => l !== '' && !noise.test(l)).map((l) => `${l}\n`).join(''));
+if (inject.status !== 0) {
+  process.stderr.write(`kvmio: postject failed (exit ${inject.status}): ${inject.stdout}\n`);
+  process.exit(1);
+}
 process.stdout.write(`kvmio: built ${out} (Node ${process.version})\n`);

@@ -19,6 +19,8 @@ export interface CommandSpec {
   readonly description: string;
   readonly usage: string;
   readonly flags: readonly FlagSpec[];
+  /** The first argument's choices (`kvmio completion <shell>`: bash, zsh). */
+  readonly argumentChoices: readonly string[];
   readonly subcommands: readonly CommandSpec[];
   readonly command: Command;
 }
@@ -41,6 +43,7 @@ export function commandTree(cmd: Command, path: readonly string[] = []): Command
     description: cmd.description(),
     usage: cmd.usage(),
     flags: help.visibleOptions(cmd).map(flagOf),
+    argumentChoices: cmd.registeredArguments[0]?.argChoices ?? [],
     subcommands: help
       .visibleCommands(cmd)
       .filter((c) => c.name() !== 'help' || c.commands.length > 0 || c.options.length > 0)

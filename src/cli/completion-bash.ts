@@ -12,7 +12,7 @@ export function renderBashCompletion(tree: CommandSpec, prog = 'kvmio'): string 
   const fn = `_${prog.replace(/[^A-Za-z0-9_]/g, '_')}`;
   const paths = all.filter((c) => c.path.length > 0).map((c) => sq(c.path.join(' ')));
   const perPath = all.map((c) => {
-    const subs = c.subcommands.map((s) => s.path[s.path.length - 1] as string);
+    const subs = c.subcommands.length > 0 ? c.subcommands.map((s) => s.path[s.path.length - 1] as string) : c.argumentChoices;
     const opts = c.flags.flatMap((f) => f.names);
     return `    ${sq(c.path.join(' '))}) subs=${sq(subs.join(' '))}; opts=${sq(opts.join(' '))} ;;`;
   });

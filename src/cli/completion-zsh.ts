@@ -12,7 +12,10 @@ export function renderZshCompletion(tree: CommandSpec, prog = 'kvmio'): string {
   // zsh's `path` is tied to $PATH: the variable is cmdpath.
   const paths = all.filter((c) => c.path.length > 0).map((c) => sq(c.path.join(' ')));
   const perPath = all.map((c) => {
-    const subs = c.subcommands.map((s) => sq(`${(s.path[s.path.length - 1] as string).replace(/:/g, '\\:')}:${firstLine(s.description)}`));
+    const subs = [
+      ...c.subcommands.map((s) => sq(`${(s.path[s.path.length - 1] as string).replace(/:/g, '\\:')}:${firstLine(s.description)}`)),
+      ...(c.subcommands.length > 0 ? [] : c.argumentChoices.map((a) => sq(`${a}:${a}`))),
+    ];
     const opts = c.flags.flatMap((f) => f.names).map(sq);
     return `    (${sq(c.path.join(' '))}) subs=(${subs.join(' ')}); opts=(${opts.join(' ')}) ;;`;
   });
