@@ -3,7 +3,7 @@
 // (dist/sea/kvmio.cjs from `npm run bundle`) as a blob, injected with postject into a
 // copy of the node binary that runs this script (setup.sh provides Node 24, an official
 // build: only those carry the SEA fuse). Runs with no Node and no node_modules.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -17,7 +17,11 @@ const blob = join(sea, 'kvmio.blob');
 // useCodeCache: V8's compiled code travels in the blob, so start-up skips compiling the
 // bundle. The experimental warning would otherwise print on every run.
 writeFileSync(config, JSON.stringify({ main: join(sea, 'kvmio.cjs'), output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
-execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+const prep = spawnSync(process.execPath, ['--experimental-sea-config', config], { encoding: 'utf8' });
+if (prep.status !== 0) {
+  process.stderr.write(`kvmio: node --experimental-sea-config failed (exit ${prep.status}): ${prep.stderr}${prep.stdout}\n`);
+  process.exit(1);
+}
 rmSync(out, { force: true });
 copyFileSync(process.execPath, out);
 chmodSync(out, 0o755);
