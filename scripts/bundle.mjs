@@ -14,6 +14,19 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 // The entry: what bin/kvmio.js does, for the bundle.
 const entry = "import { run } from './src/cli/main.ts';\nrun(process.argv.slice(2)).then((code) => { process.exitCode = code; });\n";
 
+// esbuild keeps `import … from 'node:…'` as top-level imports of an ESM bundle, so every
+// built-in any module names (crypto for `collect`, child_process, …) would load at start
+// even when that module is imported lazily. As require() calls they load where they are
+// used: in the lazy module's init function.
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (a) =>
+      a.kind === 'import-statement' && a.namespace !== 'kvmio-builtin' ? { path: a.path, namespace: 'kvmio-builtin' } : { path: a.path, external: true });
+    b.onLoad({ filter: /.*/, namespace: 'kvmio-builtin' }, (a) => ({ contents: `module.exports = require(${JSON.stringify(a.path)});`, loader: 'js' }));
+  },
+};
+
 const common = {
   stdin: { contents: entry, resolveDir: repo, sourcefile: 'kvmio-entry.ts', loader: 'ts' },
   bundle: true,
@@ -29,6 +42,7 @@ await build({
   ...common,
   format: 'esm',
   outfile: join(repo, 'dist', 'kvmio.mjs'),
+  plugins: [lazyBuiltins],
   // commander is CommonJS and require()s Node built-ins: give the ESM bundle a require.
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __kvmioRequire } from 'node:module';\nconst require = __kvmioRequire(import.meta.url);" },
 });
