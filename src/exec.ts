@@ -70,3 +70,57 @@ export function execFailure(r: ExecResult): KvmioError {
   const tail = r.stderr.trim().split('\n').slice(-3).join(' | ');
   return new KvmioError('failed', `${r.argv.join(' ')}: exit ${r.code}${tail ? `: ${tail}` : ''}`);
 }
+
+export interface ProcessExit {
+  readonly argv: readonly string[];
+  /** Exit code, or null when a signal ended the process. */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly durationMs: number;
+  /** The last few KiB of stderr (a long-running process must not fill memory). */
+  readonly stderrTail: string;
+}
+
+export interface RunningProcess {
+  readonly argv: readonly string[];
+  readonly pid: number;
+  /** Resolves when the process has exited (never rejects). */
+  readonly exited: Promise<ProcessExit>;
+  /** Sends a signal to this process only (by PID); false when it had already exited. */
+  kill(signal?: NodeJS.Signals): boolean;
+}
+
+const STDERR_TAIL_BYTES = 4096;
+
+/**
+ * Starts a long-running process (e.g. a QEMU guest) and returns at once with its PID.
+ * stdin and stdout are closed/ignored; stderr keeps a tail for error messages. The
+ * caller owns the timeout and stops it by PID; rejects only when it cannot start.
+ */
+export function startProcess(argv: readonly string[], opts: Pick<ExecOptions, 'env' | 'cwd'> = {}): Promise<RunningProcess> {
+  const [cmd, ...args] = argv;
+  if (cmd === undefined) return Promise.reject(new KvmioError('failed', 'startProcess: empty argv'));
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'], cwd: opts.cwd });
+    let tail = '';
+    child.stderr.on('data', (b: Buffer) => {
+      tail = (tail + b.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    });
+    let running = false;
+    const exited = new Promise<ProcessExit>((done) => {
+      child.on('close', (code, signal) => done({ argv, code, signal, durationMs: Date.now() - t0, stderrTail: tail }));
+    });
+    child.on('error', (e) => {
+      if (!running) reject(new KvmioError('failed', `${argv.join(' ')}: cannot start (${e.message})`, { cause: e }));
+    });
+    child.on('spawn', () => {
+      running = true;
+      const pid = child.pid as number;
+      resolve({
+        argv, pid, exited,
+        kill: (signal = 'SIGTERM') => child.exitCode === null && child.signalCode === null && child.kill(signal),
+      });
+    });
+  });
+}
