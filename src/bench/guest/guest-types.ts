@@ -46,8 +46,11 @@ export interface FioDirection {
   readonly iops: number;
   readonly bwBytesPerS: number;
   readonly latMeanNs: number;
+  readonly latP50Ns: number | undefined;
   readonly latP99Ns: number | undefined;
+  readonly latP999Ns: number | undefined;
   readonly ios: number;
+  readonly runtimeMs: number;
 }
 
 export interface FioSummary {

@@ -13,13 +13,16 @@ function direction(d: unknown): FioDirection {
   const lat = isObj(o.lat_ns) ? o.lat_ns : {};
   const clat = isObj(o.clat_ns) ? o.clat_ns : {};
   const pct = isObj(clat.percentile) ? clat.percentile : undefined;
-  const p99 = pct?.['99.000000'];
+  const at = (k: string): number | undefined => (typeof pct?.[k] === 'number' ? (pct[k] as number) : undefined);
   return {
     iops: num(o.iops),
     bwBytesPerS: num(o.bw_bytes),
     latMeanNs: num(lat.mean),
-    latP99Ns: typeof p99 === 'number' ? p99 : undefined,
+    latP50Ns: at('50.000000'),
+    latP99Ns: at('99.000000'),
+    latP999Ns: at('99.900000'),
     ios: num(o.total_ios),
+    runtimeMs: num(o.runtime),
   };
 }
 

@@ -1,0 +1,29 @@
+// The bare line for the guest tier: the same fio job the guests run, on the host, on a
+// file of the same kind in the same store (no QEMU). Guest figures are ratios of it.
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exec, execFailure, execOk } from '../../exec.js';
+import type { FioSummary, GuestWorkload } from './guest-types.js';
+import { parseFioJson } from './parse-fio-json.js';
+import { renderFioJob } from './render-fio-job.js';
+
+export interface BareRun {
+  readonly argv: readonly string[];
+  readonly fio: FioSummary;
+}
+
+export async function runBareFio(w: GuestWorkload, opts: { readonly storeDir: string; readonly tag: string; readonly diskMiB: number }): Promise<BareRun> {
+  const file = join(opts.storeDir, `kvmio-guest-${opts.tag}-bare.raw`);
+  const job = join(opts.storeDir, `kvmio-guest-${opts.tag}-bare.fio`);
+  try {
+    await execOk(['qemu-img', 'create', '-q', '-f', 'raw', '-o', 'preallocation=falloc', file, `${opts.diskMiB}M`]);
+    writeFileSync(job, renderFioJob(w));
+    const argv = ['fio', '--output-format=json', job];
+    const r = await exec(argv, { env: { KVMIO_TARGET: file }, timeoutMs: (w.runtimeS + 120) * 1000 });
+    if (r.code !== 0) throw execFailure(r);
+    return { argv, fio: parseFioJson(r.stdout.slice(r.stdout.indexOf('{'))) };
+  } finally {
+    rmSync(file, { force: true });
+    rmSync(job, { force: true });
+  }
+}
