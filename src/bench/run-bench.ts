@@ -400,7 +400,7 @@ async function toolVersions(runTool: (argv: readonly string[], t: number) => Pro
   return out;
 }
 
-function hostFacts(loadAvgStart: number[]): Results['host'] {
+export function hostFacts(loadAvgStart: number[]): Results['host'] {
   const c = cpus();
   return {
     hostname: hostname(),

@@ -9,6 +9,7 @@ import { configId, KVMIO_FILE_IMAGE } from './anchors.js';
 import { evidenceFromResults } from './evidence.js';
 import type { Point, Results, Summary, Workload } from './results-schema.js';
 import { describeWorkload } from './workloads.js';
+import { renderGuestSummaryLines } from './guest/guest-summary.js';
 
 export interface Row {
   readonly configId: string;
@@ -42,7 +43,9 @@ export function workloadTables(r: Results): WorkloadTable[] {
   const kvmioId = r.anchors.find((a) => a.id === 'kvmio')?.configId;
   const keys = new Map<string, Point[]>();
   for (const p of r.points) {
-    if (p.tier !== 'backend' && p.tier !== 'guest') continue;
+    // Guest points have their own section (bench/guest/guest-summary.ts): several VMs,
+    // schedulers and targets share one host configuration, and TCG figures must not win.
+    if (p.tier !== 'backend') continue;
     const k = `${p.runner}|${p.workload.id}`;
     keys.set(k, [...(keys.get(k) ?? []), p]);
   }
@@ -174,6 +177,7 @@ export function renderSummaryText(r: Results): string {
     lines.push(t.winner ? `  * ${t.winner} beats the runner-up beyond the spread` : '  no configuration beats the runner-up beyond the spread');
     for (const f of t.failed) lines.push(`  FAILED ${f.configId}: ${f.error}`);
   }
+  lines.push(...renderGuestSummaryLines(r));
   for (const n of r.matrix.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
 }

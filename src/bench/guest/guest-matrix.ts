@@ -62,7 +62,7 @@ export function expandGuestMatrix(m: GuestMatrix): GuestPoint[] {
 }
 
 /** A stable id naming every dimension: "virtio-blk.iothread.q1.native". */
-export const guestConfigId = (p: GuestPoint): string => `${p.disk.bus}.${p.disk.iothread ? 'iothread' : 'noiothread'}.q${p.disk.queues}.${p.disk.aio}`;
+export const guestConfigId = (p: GuestPoint): string => `${p.disk.bus}.${p.disk.iothread ? 'iothread' : 'noiothread'}.q${p.disk.queues}`;
 
 export const guestPointId = (p: GuestPoint, vmIndex: number): string =>
-  `guest:${guestConfigId(p)}:${p.workload.name}:${p.scheduler}:${p.target}:vms${p.vms}:vm${vmIndex}`;
+  `guest:${p.disk.aio}.${guestConfigId(p)}:${p.workload.name}:${p.scheduler}:${p.target}:vms${p.vms}:vm${vmIndex}`;

@@ -24,7 +24,7 @@ export interface GuestDiskConfig {
 
 export interface GuestWorkload {
   readonly name: string;
-  readonly rw: 'read' | 'write' | 'randread' | 'randwrite' | 'randrw';
+  readonly rw: Pattern;
   readonly bs: string;
   readonly iodepth: number;
   readonly runtimeS: number;
@@ -41,24 +41,8 @@ export interface GuestPoint {
   readonly workload: GuestWorkload;
 }
 
-/** fio's figures for one direction of one job. */
-export interface FioDirection {
-  readonly iops: number;
-  readonly bwBytesPerS: number;
-  readonly latMeanNs: number;
-  readonly latP50Ns: number | undefined;
-  readonly latP99Ns: number | undefined;
-  readonly latP999Ns: number | undefined;
-  readonly ios: number;
-  readonly runtimeMs: number;
-}
-
-export interface FioSummary {
-  readonly jobName: string;
-  readonly read: FioDirection;
-  readonly write: FioDirection;
-  readonly error: number;
-}
+import type { FioOutput } from '../fio-json.js';
+import type { Pattern } from '../results-schema.js';
 
 /** What the guest's init reported besides fio's JSON. */
 export interface GuestFacts {
@@ -78,7 +62,7 @@ export interface GuestVmResult {
   readonly status: GuestVmStatus;
   /** Why it failed, in one line. */
   readonly reason?: string;
-  readonly fio?: FioSummary;
+  readonly fio?: FioOutput;
   readonly facts: GuestFacts;
   /** QEMU start to exit (or kill). */
   readonly wallMs: number;

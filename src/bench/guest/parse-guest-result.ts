@@ -1,11 +1,11 @@
 // The appliance's result port (a file on the host) → facts, fio figures or the init's
 // error. Pure. The protocol is in src/bench/appliance/result-protocol.ts.
 import { ERROR_PREFIX, FACT_PREFIX, JSON_BEGIN, JSON_END } from '../appliance/result-protocol.js';
-import type { FioSummary, GuestFacts } from './guest-types.js';
-import { parseFioJson } from './parse-fio-json.js';
+import { parseFioOutput, type FioOutput } from '../fio-json.js';
+import type { GuestFacts } from './guest-types.js';
 
 export type GuestReport =
-  | { readonly kind: 'ok'; readonly facts: GuestFacts; readonly fio: FioSummary; readonly fioExit: number }
+  | { readonly kind: 'ok'; readonly facts: GuestFacts; readonly fio: FioOutput; readonly fioExit: number }
   | { readonly kind: 'error'; readonly facts: GuestFacts; readonly reason: string };
 
 const toNumber = (s: string | undefined): number | undefined => {
@@ -56,8 +56,9 @@ export function parseGuestResult(raw: string): GuestReport | undefined {
   const json = text.slice(begin + JSON_BEGIN.length + 1, endAt);
   const fioExit = Number(rc);
   try {
-    const fio = parseFioJson(json);
-    if (fioExit !== 0 || fio.error !== 0) return { kind: 'error', facts, reason: `guest fio exited ${fioExit} (job error ${fio.error})` };
+    const fio = parseFioOutput(json);
+    const jobError = fio.jobs[0]?.error ?? 0;
+    if (fioExit !== 0 || jobError !== 0) return { kind: 'error', facts, reason: `guest fio exited ${fioExit} (job error ${jobError})` };
     return { kind: 'ok', facts, fio, fioExit };
   } catch (e) {
     return { kind: 'error', facts, reason: `guest fio exited ${fioExit}: ${(e as Error).message}` };

@@ -3,13 +3,13 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, execFailure, execOk } from '../../exec.js';
-import type { FioSummary, GuestWorkload } from './guest-types.js';
-import { parseFioJson } from './parse-fio-json.js';
+import { parseFioOutput, type FioOutput } from '../fio-json.js';
+import type { GuestWorkload } from './guest-types.js';
 import { renderFioJob } from './render-fio-job.js';
 
 export interface BareRun {
   readonly argv: readonly string[];
-  readonly fio: FioSummary;
+  readonly fio: FioOutput;
 }
 
 export async function runBareFio(w: GuestWorkload, opts: { readonly storeDir: string; readonly tag: string; readonly diskMiB: number }): Promise<BareRun> {
@@ -21,7 +21,7 @@ export async function runBareFio(w: GuestWorkload, opts: { readonly storeDir: st
     const argv = ['fio', '--output-format=json', job];
     const r = await exec(argv, { env: { KVMIO_TARGET: file }, timeoutMs: (w.runtimeS + 120) * 1000 });
     if (r.code !== 0) throw execFailure(r);
-    return { argv, fio: parseFioJson(r.stdout.slice(r.stdout.indexOf('{'))) };
+    return { argv, fio: parseFioOutput(r.stdout) };
   } finally {
     rmSync(file, { force: true });
     rmSync(job, { force: true });

@@ -12,7 +12,10 @@ import { summarize } from '../stats.js';
 import { TCG_NOTE, type AccelDecision } from './choose-accel.js';
 import type { GuestDetails } from './guest-details.js';
 import { expandGuestMatrix, guestConfigId, guestPointId, type GuestMatrix } from './guest-matrix.js';
-import type { FioSummary, GuestPoint, GuestVmResult, GuestWorkload } from './guest-types.js';
+import { configId } from '../anchors.js';
+import { figuresFromFio } from '../fio-json.js';
+import type { DiskConfiguration } from '../results-schema.js';
+import type { GuestPoint, GuestVmResult, GuestWorkload } from './guest-types.js';
 import { renderFioJob } from './render-fio-job.js';
 import { guestDiskPath } from './render-guest-argv.js';
 import { runBareFio } from './run-bare-fio.js';
@@ -45,7 +48,8 @@ export interface GuestBenchResult {
   readonly interrupted: boolean;
 }
 
-const DEFAULT_DISK_MIB = 512;
+/** Each VM's disk: the job's size plus room for a filesystem's metadata (XFS needs ≥ 300 MB). */
+const diskMiBFor = (sizeMiB: number): number => Math.max(512, sizeMiB + 256);
 const MACHINE = 'q35';
 
 /** Seconds each guest waits so that all of a point's VMs start fio together: boots under TCG on a small host take several seconds each. */
@@ -54,12 +58,9 @@ export const startDelayFor = (vms: number, accel: AccelDecision['accel']): numbe
 export const timeoutFor = (p: GuestPoint, accel: AccelDecision['accel']): number =>
   startDelayFor(p.vms, accel) + (accel === 'tcg' ? 60 + 10 * p.vms : 30) + 2 * p.workload.runtimeS + (p.target === 'raw' ? 0 : 30);
 
-export function figuresOf(f: FioSummary, durationMs: number): Figures {
-  const d = f.read.ios >= f.write.ios ? f.read : f.write;
-  const both = { iops: f.read.iops + f.write.iops, bandwidthBytesPerSec: f.read.bwBytesPerS + f.write.bwBytesPerS };
-  const latency = d.latP50Ns !== undefined && d.latP99Ns !== undefined && d.latP999Ns !== undefined
-    ? { p50Ns: d.latP50Ns, p99Ns: d.latP99Ns, p999Ns: d.latP999Ns } : undefined;
-  return { ...both, ...(latency ? { latency } : {}), durationMs, ios: f.read.ios + f.write.ios };
+/** The host side of a guest point's disk, named as the backend tier names it (raw-falloc-none-native), so guest rows line up with backend rows. */
+export function hostConfigOf(p: GuestPoint): Omit<DiskConfiguration, 'id'> {
+  return { format: 'raw', preallocation: 'falloc', aio: p.disk.aio, cache: 'none', allocation: 'preallocated' };
 }
 
 const workloadOf = (w: GuestWorkload): PointInput['workload'] => {
@@ -79,7 +80,7 @@ async function runPointOnce(p: GuestPoint, tag: string, opts: GuestBenchOptions)
   try {
     for (const d of disks) {
       // falloc: allocated, so aio=native does not block on allocation (kubevirt/kubevirt#4077).
-      await execOk(['qemu-img', 'create', '-q', '-f', 'raw', '-o', 'preallocation=falloc', d, `${opts.diskMiB ?? DEFAULT_DISK_MIB}M`]);
+      await execOk(['qemu-img', 'create', '-q', '-f', 'raw', '-o', 'preallocation=falloc', d, `${opts.diskMiB ?? diskMiBFor(p.workload.sizeMiB)}M`]);
     }
     const job = renderFioJob(p.workload);
     const timeoutMs = (opts.timeoutS ?? timeoutFor(p, opts.accel.accel)) * 1000;
@@ -114,9 +115,9 @@ export async function runGuestBench(matrix: GuestMatrix, opts: GuestBenchOptions
       let argv: readonly string[] | undefined;
       for (let r = 0; r < matrix.repeat && !opts.signal?.aborted; r++) {
         try {
-          const b = await runBareFio(p.workload, { storeDir: opts.storeDir, tag: `${tag}-${r}`, diskMiB: opts.diskMiB ?? DEFAULT_DISK_MIB });
+          const b = await runBareFio(p.workload, { storeDir: opts.storeDir, tag: `${tag}-${r}`, diskMiB: opts.diskMiB ?? diskMiBFor(p.workload.sizeMiB) });
           argv ??= b.argv;
-          repeats.push(figuresOf(b.fio, p.workload.runtimeS * 1000));
+          repeats.push(figuresFromFio(b.fio, p.workload.rw));
         } catch (e) {
           error = (e as Error).message;
         }
@@ -138,8 +139,16 @@ export async function runGuestBench(matrix: GuestMatrix, opts: GuestBenchOptions
     }
     for (let i = 0; i < p.vms; i++) {
       const mine = runs.map((r) => r.vms[i] as GuestVmResult);
-      const repeats = mine.flatMap((v) => (v.status === 'ok' && v.fio ? [figuresOf(v.fio, v.fio.read.runtimeMs || v.fio.write.runtimeMs || p.workload.runtimeS * 1000)] : []));
       const failures = mine.filter((v) => v.status !== 'ok');
+      const repeats: Figures[] = [];
+      for (const v of mine) {
+        if (v.status !== 'ok' || !v.fio) continue;
+        try {
+          repeats.push(figuresFromFio(v.fio, p.workload.rw));
+        } catch (e) {
+          failures.push({ ...v, status: 'failed', reason: (e as Error).message });
+        }
+      }
       const summary = summarize(repeats);
       const last = runs[runs.length - 1] as GuestRun;
       const seen = mine.find((v) => v.facts.scheduler !== undefined)?.facts;
@@ -162,10 +171,7 @@ export async function runGuestBench(matrix: GuestMatrix, opts: GuestBenchOptions
       };
       points.push({
         id: guestPointId(p, i), tier: 'guest', runner: 'appliance-fio', transport: p.disk.bus, workload: workloadOf(p.workload),
-        config: {
-          id: guestConfigId(p), format: 'raw', preallocation: 'falloc', allocation: 'preallocated', aio: p.disk.aio, cache: 'none',
-          bus: p.disk.bus, iothread: p.disk.iothread, queues: p.disk.queues,
-        },
+        config: { id: `${configId(hostConfigOf(p))}.${guestConfigId(p)}`, ...hostConfigOf(p), bus: p.disk.bus, iothread: p.disk.iothread, queues: p.disk.queues },
         engine: 'libaio', repeats, ...(summary ? { summary } : {}),
         ...(failures.length > 0 ? { error: failures.map((f) => `${f.name} ${f.status}: ${f.reason ?? ''}`).join('; ') } : {}),
         functionalOnly: opts.accel.functionalOnly,

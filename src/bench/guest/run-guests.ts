@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProcess, type ProcessExit, type RunningProcess } from '../../exec.js';
+import { start, stderrTail, type ProcessHandle, type ProcessResult } from '../../exec.js';
 import type { Accel, GuestDiskConfig, GuestScheduler, GuestTarget, GuestVmResult, GuestVmStatus } from './guest-types.js';
 import { parseGuestResult } from './parse-guest-result.js';
 import { renderGuestArgv } from './render-guest-argv.js';
@@ -56,17 +56,11 @@ const readText = (path: string): string => (existsSync(path) ? readFileSync(path
 const tailLines = (text: string, n: number): string => text.replace(/\r/g, '').trimEnd().split('\n').slice(-n).join('\n');
 
 /** SIGTERM (QEMU exits cleanly), then SIGKILL after a grace period; resolves once it has exited. */
-async function stop(p: RunningProcess): Promise<ProcessExit> {
-  p.kill('SIGTERM');
-  const timer = setTimeout(() => p.kill('SIGKILL'), KILL_GRACE_MS);
-  const exit = await p.exited;
-  clearTimeout(timer);
-  return exit;
-}
+const stop = (p: ProcessHandle): Promise<ProcessResult | undefined> => p.stop('SIGTERM', KILL_GRACE_MS).catch(() => undefined);
 
 export async function runGuests(specs: readonly GuestVmSpec[], opts: RunGuestsOptions): Promise<GuestRun> {
   const scratch = mkdtempSync(join(opts.scratchParent ?? tmpdir(), 'kvmio-guest-'));
-  const running = new Map<string, RunningProcess>();
+  const running = new Map<string, ProcessHandle>();
   const sampler = sampleAioNr();
   let aioNr: AioNrSamples | undefined;
   try {
@@ -97,35 +91,36 @@ export async function runGuests(specs: readonly GuestVmSpec[], opts: RunGuestsOp
       });
       const t0 = Date.now();
       if (opts.signal?.aborted) return { name: spec.name, status: 'interrupted', reason: 'interrupted before start', facts: {}, wallMs: 0, pid: undefined };
-      let p: RunningProcess;
-      try {
-        p = await startProcess(argv);
-      } catch (e) {
-        return { name: spec.name, status: 'failed', reason: (e as Error).message, facts: {}, wallMs: Date.now() - t0, pid: undefined };
+      // Its own process group: stop() reaches QEMU and anything it forked.
+      const p = start(argv, { maxBufferBytes: 64 * 1024 });
+      if (p.pid === undefined) {
+        const why = await p.result.then(() => 'did not start', (e: unknown) => (e as Error).message);
+        return { name: spec.name, status: 'failed', reason: why, facts: {}, wallMs: Date.now() - t0, pid: undefined };
       }
+      const pid = p.pid;
       running.set(spec.name, p);
       if (opts.signal?.aborted) onAbort();
-      opts.onStart?.(spec.name, p.pid);
+      opts.onStart?.(spec.name, pid);
       const timer = setTimeout(() => {
         if (!outcome.has(spec.name)) outcome.set(spec.name, 'timeout');
         void stop(p);
       }, spec.timeoutMs);
-      const exit = await p.exited;
+      const exit = await p.result.catch((e: unknown) => ({ code: 1, signal: null, stderr: (e as Error).message }));
       clearTimeout(timer);
       running.delete(spec.name);
       const wallMs = Date.now() - t0;
       const report = parseGuestResult(readText(f.result));
       const forced = outcome.get(spec.name);
       const consoleTail = tailLines(readText(f.console), CONSOLE_TAIL_LINES);
-      const base = { name: spec.name, wallMs, pid: p.pid };
+      const base = { name: spec.name, wallMs, pid };
       if (forced === 'timeout' || forced === 'interrupted') {
-        const reason = forced === 'timeout' ? `no result within ${spec.timeoutMs} ms; killed (pid ${p.pid})` : `interrupted; killed (pid ${p.pid})`;
+        const reason = forced === 'timeout' ? `no result within ${spec.timeoutMs} ms; killed (pid ${pid})` : `interrupted; killed (pid ${pid})`;
         return { ...base, status: forced, reason, facts: report?.facts ?? {}, consoleTail };
       }
       if (report?.kind === 'ok') return { ...base, status: 'ok', fio: report.fio, facts: report.facts };
       const why = report?.kind === 'error'
         ? report.reason
-        : `QEMU exited ${exit.code ?? exit.signal ?? '?'} without a complete result${exit.stderrTail.trim() ? `: ${tailLines(exit.stderrTail, 2).replace(/\n/g, ' | ')}` : ''}`;
+        : `QEMU exited ${exit.code ?? exit.signal ?? '?'} without a complete result${exit.stderr.trim() ? `: ${stderrTail(exit.stderr, 2)}` : ''}`;
       return { ...base, status: 'failed', reason: why, facts: report?.facts ?? {}, consoleTail };
     };
 

@@ -4,9 +4,10 @@
 // --destroy-data before writing anything; SIGINT/SIGTERM stop every process it started.
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
-import { positiveInt } from '../options.js';
+import { collect, oneOf, positiveInt } from '../options.js';
 import { usageError } from '../../errors.js';
 import { DEFAULT_STATE_DIR } from '../host-state.js';
+import { registerAppliance } from './bench-appliance.js';
 
 interface BenchOpts {
   readonly target?: string;
@@ -19,6 +20,22 @@ interface BenchOpts {
   readonly allowTmpfs?: boolean;
   readonly destroyData?: string;
   readonly json?: boolean;
+  // Guest tier (src/bench/guest): appliance VMs on the same store.
+  readonly guest?: boolean;
+  readonly guestOnly?: boolean;
+  readonly vms?: string[];
+  readonly bus?: string[];
+  readonly iothread?: string[];
+  readonly queues?: string[];
+  readonly guestAio?: string[];
+  readonly guestSched?: string[];
+  readonly guestTarget?: string[];
+  readonly guestWorkload?: string[];
+  readonly accel: 'auto' | 'kvm' | 'tcg';
+  readonly guestTimeout?: number;
+  readonly kernel?: string;
+  readonly modules?: string;
+  readonly cacheDir?: string;
 }
 
 const positiveNumber = (option: string) => (value: string): number => {
@@ -56,8 +73,14 @@ async function runBenchCommand(ctx: Ctx, o: BenchOpts): Promise<void> {
   const runtimeSec = o.runtime ?? matrix.runtimeSec;
   const stateDir = abs(o.stateDir ?? DEFAULT_STATE_DIR);
   const output = o.output === undefined ? undefined : abs(o.output);
+  const wantGuest = o.guest === true || o.guestOnly === true;
+  const { guestMatrixFromFlags } = await import('../../bench/guest/guest-flags.js');
+  const guestMatrix = wantGuest ? guestMatrixFromFlags(o, { ...(o.runtime ? { runtimeS: o.runtime } : {}), sizeMiB: sizeBytes / 1048576, repeat: o.repeat }) : undefined;
+  if (!wantGuest && (o.kernel || o.modules || o.vms || o.bus)) throw usageError('--kernel, --modules, --vms and --bus belong to the guest tier; expected --guest or --guest-only with them');
   // Bare file + one image at a time (+ qcow2 metadata: a margin is added by resolveTarget).
-  const target = await resolveTarget({ ...(o.target ? { target: o.target } : {}), cwd: ctx.cwd, allowTmpfs: o.allowTmpfs === true, ...(o.destroyData ? { destroyData: o.destroyData } : {}), neededBytes: 2 * sizeBytes + sizeBytes / 8 });
+  // The guest tier needs one disk per VM of its largest point at once (guest-matrix: disk = size + 256 MiB for a filesystem).
+  const guestBytes = guestMatrix ? Math.max(...guestMatrix.vms) * (sizeBytes + 256 * 1048576) + sizeBytes : 0;
+  const target = await resolveTarget({ ...(o.target ? { target: o.target } : {}), cwd: ctx.cwd, allowTmpfs: o.allowTmpfs === true, ...(o.destroyData ? { destroyData: o.destroyData } : {}), neededBytes: Math.max(2 * sizeBytes + sizeBytes / 8, guestBytes) });
 
   const tty = (ctx.stderr as { isTTY?: boolean }).isTTY === true && !o.json;
   const ac = new AbortController();
@@ -66,7 +89,13 @@ async function runBenchCommand(ctx: Ctx, o: BenchOpts): Promise<void> {
   process.once('SIGTERM', onSignal);
   let results;
   try {
-    results = await runBench({
+    if (guestMatrix && target.kind !== 'file') throw usageError(`--target ${target.path}: the guest tier gives each VM a disk file in a directory; expected a directory target with --guest`);
+    results = o.guestOnly && target.kind === 'file'
+      ? (await import('../../bench/guest/guest-results.js')).guestOnlyResults({
+        kvmioVersion: packageVersion(readFileSync), host: (await import('../../bench/run-bench.js')).hostFacts([]), storeDir: target.dir, fsType: target.fsType,
+        sizeBytes, repeat: o.repeat, runtimeSec: guestMatrix?.runtimeS ?? runtimeSec, startedAt: new Date(),
+      })
+      : await runBench({
       matrix,
       repeat: o.repeat,
       runtimeSec,
@@ -76,6 +105,19 @@ async function runBenchCommand(ctx: Ctx, o: BenchOpts): Promise<void> {
       signal: ac.signal,
       onProgress: (p) => ctx.stderr.write(renderProgress(p, tty)),
     });
+    if (guestMatrix && target.kind === 'file') {
+      const { runGuestTier } = await import('../../bench/guest/guest-tier.js');
+      const { withGuestTier } = await import('../../bench/guest/guest-results.js');
+      const g = await runGuestTier({
+        matrix: guestMatrix, storeDir: target.dir, stateDir, accel: o.accel, signal: ac.signal,
+        ...(o.cacheDir ? { cacheDir: abs(o.cacheDir) } : {}),
+        ...(o.kernel ? { kernel: { path: abs(o.kernel), ...(o.modules ? { modulesDir: abs(o.modules) } : {}) } } : {}),
+        ...(o.guestTimeout ? { timeoutS: o.guestTimeout } : {}),
+        log: (line) => ctx.stderr.write(`${line}\n`),
+      });
+      if (g.interrupted) throw new BenchAborted(String(ac.signal.reason ?? 'aborted'));
+      results = withGuestTier(results, g, new Date());
+    }
   } catch (e) {
     if (e instanceof BenchAborted) {
       if (tty) ctx.stderr.write('\n');
@@ -118,7 +160,7 @@ function packageVersion(read: (p: URL, enc: 'utf8') => string): string {
 }
 
 export function register(program: Command, ctx: Ctx): void {
-  program
+  const bench = program
     .command('bench')
     .description('measure disk configurations (format, preallocation, aio, cache) on this host\'s storage against the bare storage, the transport ceiling and other tools\' defaults')
     .option('--target <dir|device>', 'where to measure: a directory for scratch images (default /var/lib/libvirt/images if it exists, else the current directory) or a block device (needs --destroy-data)')
@@ -131,5 +173,21 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--allow-tmpfs', 'allow a target on tmpfs (measures RAM, not storage)')
     .option('--destroy-data <device>', 'allow writing to this device (must name the --target device)')
     .option('--json', 'print the results JSON instead of the summary')
+    .option('--guest', 'also run the guest tier: fio inside appliance VMs whose disks are files in the target (docs/bench-guest.md)')
+    .option('--guest-only', 'run only the guest tier (and its bare line)')
+    .option('--vms <list>', 'guest tier: VM counts, each VM with its own disk, all at once (e.g. 1,4,8)', collect)
+    .option('--bus <list>', 'guest tier: virtio-blk, virtio-scsi', collect)
+    .option('--iothread <list>', 'guest tier: on, off', collect)
+    .option('--queues <list>', 'guest tier: virtqueues per disk (e.g. 1,2)', collect)
+    .option('--guest-aio <list>', 'guest tier: host aio modes of the VM disks (native, threads, io_uring; default native)', collect)
+    .option('--guest-sched <list>', 'guest tier: scheduler inside the guest (none, mq-deadline)', collect)
+    .option('--guest-target <list>', 'guest tier: where fio runs in the guest (raw, xfs, ext4)', collect)
+    .option('--guest-workload <list>', 'guest tier: workloads (default randread-4k-qd32)', collect)
+    .option('--accel <mode>', 'guest tier: auto (KVM when the appliance boots under it), kvm, tcg', oneOf('--accel', ['auto', 'kvm', 'tcg'] as const), 'auto')
+    .option('--guest-timeout <s>', 'guest tier: seconds each VM may take before it is killed (default from VM count and runtime)', positiveNumber('--guest-timeout'))
+    .option('--kernel <path>', 'guest tier: boot this kernel instead of Debian\'s linux-image-cloud-amd64')
+    .option('--modules <dir>', 'guest tier: the --kernel\'s lib/modules/VERSION directory')
+    .option('--cache-dir <dir>', 'guest tier: where the kernel package is downloaded (default STATE/cache)')
     .action((o: BenchOpts) => runBenchCommand(ctx, o));
+  registerAppliance(bench, ctx);
 }
