@@ -86,29 +86,30 @@ function throughputSpec(t: WorkloadTable, metric: 'iops' | 'mbps'): unknown {
 
 /** Latency percentiles (p50/p99/p99.9 in µs, log scale) per configuration, where fio measured them. */
 function latencySpec(t: WorkloadTable): unknown | undefined {
+  const label = (r: WorkloadTable['rows'][number]): string => `${r.configId}${r.anchors.length ? ` [${r.anchors.join(', ')}]` : ''}`;
   const values = t.rows.flatMap((r) =>
     r.summary.latency
       ? [
-          { config: r.configId, role: roleOf(r.anchors), percentile: 'p50', us: r.summary.latency.p50Ns / 1000 },
-          { config: r.configId, role: roleOf(r.anchors), percentile: 'p99', us: r.summary.latency.p99Ns / 1000 },
-          { config: r.configId, role: roleOf(r.anchors), percentile: 'p99.9', us: r.summary.latency.p999Ns / 1000 },
+          { config: label(r), percentile: 'p50', us: r.summary.latency.p50Ns / 1000 },
+          { config: label(r), percentile: 'p99', us: r.summary.latency.p99Ns / 1000 },
+          { config: label(r), percentile: 'p99.9', us: r.summary.latency.p999Ns / 1000 },
         ]
       : [],
   );
   if (values.length === 0) return undefined;
+  // Points, not bars: a bar on a log scale has no zero to start from.
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `${t.title}: completion latency percentiles (µs)`,
+    title: `${t.title}: completion latency percentiles (µs, log scale)`,
     width: 560,
-    height: { step: 12 },
+    height: { step: 22 },
     data: { values },
-    mark: { type: 'bar' },
+    mark: { type: 'point', filled: true, size: 70 },
     encoding: {
       y: { field: 'config', type: 'nominal', title: null, axis: { labelLimit: 360 } },
-      yOffset: { field: 'percentile', sort: ['p50', 'p99', 'p99.9'] },
       x: { field: 'us', type: 'quantitative', scale: { type: 'log' }, title: 'µs (log scale)' },
-      color: { field: 'percentile', type: 'nominal', sort: ['p50', 'p99', 'p99.9'], scale: { range: ['#9ecae1', '#3182bd', '#08519c'] } },
-      stroke: { field: 'role', type: 'nominal', scale: { domain: ['kvmio', 'anchor', 'other'], range: ['#d62728', '#000000', '#ffffff'] }, legend: { title: 'outline' } },
+      color: { field: 'percentile', type: 'nominal', sort: ['p50', 'p99', 'p99.9'], scale: { range: ['#2ca02c', '#1f77b4', '#d62728'] } },
+      shape: { field: 'percentile', type: 'nominal', sort: ['p50', 'p99', 'p99.9'] },
       tooltip: [{ field: 'config' }, { field: 'percentile' }, { field: 'us', format: ',.1f' }],
     },
   };
