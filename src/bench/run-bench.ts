@@ -397,6 +397,9 @@ async function toolVersions(runTool: (argv: readonly string[], t: number) => Pro
     const r = await runTool(argv, 15_000);
     out[name] = (r.stdout.split('\n')[0] ?? '').trim();
   }
+  // libvirt decides whether io_uring is usable (aio rule 5/6); absent is not an error.
+  const v = await start(['virsh', '--version'], { timeoutMs: 15_000 }).result.catch(() => undefined);
+  if (v && v.code === 0 && v.stdout.trim()) out.libvirt = v.stdout.trim();
   return out;
 }
 

@@ -181,3 +181,15 @@ export function renderSummaryText(r: Results): string {
   for (const n of r.matrix.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
 }
+
+/** The platform the run saw (tool versions and kernel), for chooseDiskConfig's io_uring test. */
+export function platformOf(r: Results): Platform {
+  const v = (text: string | undefined): Platform['qemu'] => {
+    const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text ?? '');
+    return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) } : undefined;
+  };
+  const qemu = v(r.tools['qemu-img']);
+  const libvirt = v(r.tools.libvirt);
+  const kernel = v(r.host.kernel);
+  return { ...(qemu ? { qemu } : {}), ...(libvirt ? { libvirt } : {}), ...(kernel ? { kernel } : {}), storeIsCifs: ['cifs', 'smb3', 'smb2', 'smbfs'].includes(r.target.fsType ?? '') };
+}
