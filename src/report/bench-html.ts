@@ -8,6 +8,7 @@ import type { Point } from '../bench/results-schema.js';
 import { fmtIops, fmtMBps, fmtRatio, fmtUs, type WorkloadTable } from '../bench/summary.js';
 import { describeWorkload } from '../bench/workloads.js';
 import type { BenchReport } from './bench-report.js';
+import { GUEST_SECTION_INTRO, GUEST_TABLE_HEAD, guestNotes, guestTableCells } from '../bench/guest/guest-summary.js';
 
 const require = createRequire(import.meta.url);
 
@@ -213,6 +214,7 @@ th{background:#f3f3f3}td:first-child,td:nth-child(2){text-align:left}.chart{marg
 <h2>Conclusion</h2><ul class="conclusion">${rep.conclusion.map((c) => `<li>${e(c)}</li>`).join('')}</ul>
 <h2>Anchors</h2>${table(['anchor', 'configuration', 'why', 'reference'], r.anchors.map((a) => [a.name, a.configId, a.why, a.ref]))}
 ${sections}
+${rep.guest.length > 0 ? `<section><h2>Guest tier</h2><p>${e(GUEST_SECTION_INTRO)}.</p>${table([...GUEST_TABLE_HEAD], rep.guest.map(guestTableCells), 'guest')}<ul class="guest-notes">${guestNotes(rep.guest).map((n) => `<li${n.startsWith('FAILED') ? ' class="failed"' : ''}>${e(n)}</li>`).join('')}</ul></section>` : ''}
 <h2>Configurations</h2>${table(['id', 'settings'], [...configs.entries()].map(([id, c]) => [id, configText(c)]))}
 <h2>Workloads</h2>${table(['id', 'pattern'], workloads)}
 <h2>Host</h2>${table(['fact', 'value'], hostRows)}

@@ -2,6 +2,7 @@
 // conclusion as the HTML report, for terminals, issues and wikis.
 import { fmtIops, fmtMBps, fmtRatio, fmtUs } from '../bench/summary.js';
 import type { BenchReport } from './bench-report.js';
+import { GUEST_SECTION_INTRO, GUEST_TABLE_HEAD, guestNotes, guestTableCells } from '../bench/guest/guest-summary.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const mdTable = (head: readonly string[], rows: readonly (readonly string[])[]): string =>
@@ -29,6 +30,11 @@ export function renderBenchMarkdown(rep: BenchReport): string {
     );
     for (const f of t.failed) out.push(`- FAILED ${f.configId}: ${f.error}`);
   });
+  if (rep.guest.length > 0) {
+    out.push('## Guest tier', '', `${GUEST_SECTION_INTRO}.`, '', mdTable(GUEST_TABLE_HEAD, rep.guest.map(guestTableCells)), '');
+    for (const n of guestNotes(rep.guest)) out.push(`- ${n}`);
+    out.push('');
+  }
   out.push('## Tools', '', ...Object.entries(r.tools).map(([k, v]) => `- ${k}: ${v}`), '');
   out.push('## Notes', '', ...r.matrix.notes.map((n) => `- ${n}`), '');
   return out.join('\n');

@@ -4,6 +4,7 @@
 import { ANCHORS, type AnchorId } from '../bench/anchors.js';
 import type { Results } from '../bench/results-schema.js';
 import { fmtIops, fmtRatio, platformOf, recommendations, workloadTables, type Recommendation, type WorkloadTable } from '../bench/summary.js';
+import { guestRows, type GuestRow } from '../bench/guest/guest-summary.js';
 
 export interface BenchReport {
   readonly results: Results;
@@ -11,12 +12,14 @@ export interface BenchReport {
   readonly recommendations: readonly Recommendation[];
   /** One paragraph per table, then an overall line. */
   readonly conclusion: readonly string[];
+  /** The guest tier's rows (empty without guest points). */
+  readonly guest: readonly GuestRow[];
 }
 
 export function buildBenchReport(results: Results, file: string): BenchReport {
   const tables = workloadTables(results);
   const recs = recommendations(results, platformOf(results), file);
-  return { results, tables, recommendations: recs, conclusion: conclude(recs, results) };
+  return { results, tables, recommendations: recs, conclusion: conclude(recs, results), guest: guestRows(results) };
 }
 
 const anchorName = (id: string): string => (ANCHORS as Record<string, { name: string } | undefined>)[id]?.name ?? id;

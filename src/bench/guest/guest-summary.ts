@@ -101,29 +101,44 @@ export function guestRows(r: Results): GuestRow[] {
 const fmt = (n: number | undefined, digits = 0): string => (n === undefined ? '—' : n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(digits));
 const fmtX = (n: number | undefined): string => (n === undefined ? '—' : `${n.toFixed(2)}×`);
 
+/** The guest table's columns, shared by the text summary, Markdown and HTML reports. */
+export const GUEST_TABLE_HEAD = ['workload', 'host config', 'guest disk', 'sched', 'target', 'VMs', 'ok', 'IOPS/VM', 'total', 'p99 µs', '×bare', '×backend', 'boot s', 'aio-nr/VM', 'accel'] as const;
+
+export const guestTableCells = (x: GuestRow): string[] => [
+  x.workloadId, x.hostConfigId, x.guestConfig, x.scheduler, x.target, String(x.vms), String(x.okVms), fmt(x.perVmIops), fmt(x.totalIops),
+  x.p99Ns === undefined ? '—' : (x.p99Ns / 1000).toFixed(0), fmtX(x.ofBare), fmtX(x.ofBackend), fmt(x.bootS, 1), fmt(x.aioNrPerVm),
+  x.functionalOnly ? `${x.accel} (functional only)` : x.accel,
+];
+
+export const GUEST_SECTION_INTRO = 'fio inside appliance VMs; ×bare = per-VM IOPS / bare IOPS, ×backend = per-VM IOPS / the backend tier\'s figure for the same host configuration; total = all VMs of the point together';
+
+/** Sentences for a report: what the guest tier shows, and that TCG figures are not performance figures. */
+export function guestNotes(rows: readonly GuestRow[]): string[] {
+  const out: string[] = [];
+  if (rows.some((x) => x.functionalOnly)) out.push(`Guest rows marked TCG are ${TCG_NOTE}; they never feed the evidence rule.`);
+  const seen = new Set<string>();
+  for (const x of rows) {
+    if (x.aioNrMax === undefined || !x.hostConfigId.endsWith('-native')) continue;
+    const k = `${x.vms}|${x.hostConfigId}|${x.aioNrMax}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(`fs.aio-nr with ${x.vms} VM(s) on ${x.hostConfigId}: peak ${x.aioNrMax}${x.aioNrLimit ? ` of fs.aio-max-nr ${x.aioNrLimit}` : ''} (${fmt(x.aioNrPerVm)} per VM; native charges 1024 per AioContext).`);
+  }
+  for (const x of rows) for (const f of x.failures) out.push(`FAILED ${x.workloadId} ${x.hostConfigId} ${x.guestConfig} ×${x.vms}: ${f}`);
+  return out;
+}
+
 /** Text lines of the guest section (empty when the results have no guest points). */
 export function renderGuestSummaryLines(r: Results): string[] {
   const rows = guestRows(r);
   if (rows.length === 0) return [];
-  const lines = ['', 'guest tier (fio inside appliance VMs; ×bare = per-VM IOPS / bare IOPS, ×backend = per-VM / backend tier, same host config)'];
-  const head = ['workload', 'host config', 'guest disk', 'sched', 'target', 'VMs', 'ok', 'IOPS/VM', 'total', 'p99 µs', '×bare', '×backend', 'boot s', 'aio-nr/VM', 'accel'];
-  const body = rows.map((x) => [
-    x.workloadId, x.hostConfigId, x.guestConfig, x.scheduler, x.target, String(x.vms), String(x.okVms), fmt(x.perVmIops), fmt(x.totalIops),
-    x.p99Ns === undefined ? '—' : (x.p99Ns / 1000).toFixed(0), fmtX(x.ofBare), fmtX(x.ofBackend), fmt(x.bootS, 1), fmt(x.aioNrPerVm),
-    x.functionalOnly ? `${x.accel} (functional only)` : x.accel,
-  ]);
+  const lines = ['', `guest tier (${GUEST_SECTION_INTRO})`];
+  const head = GUEST_TABLE_HEAD;
+  const body = rows.map(guestTableCells);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => (i < 5 || i === cells.length - 1 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd();
   lines.push(`  ${line(head)}`);
   for (const row of body) lines.push(`  ${line(row)}`);
-  if (rows.some((x) => x.functionalOnly)) lines.push(`  TCG: ${TCG_NOTE}; these rows never feed the evidence rule`);
-  const seen = new Set<string>();
-  const aio = rows.filter((x) => x.aioNrMax !== undefined && x.hostConfigId.endsWith('-native'));
-  for (const x of aio) {
-    if (seen.has(`${x.vms}|${x.hostConfigId}|${x.aioNrMax}`)) continue;
-    seen.add(`${x.vms}|${x.hostConfigId}|${x.aioNrMax}`);
-    lines.push(`  fs.aio-nr with ${x.vms} VM(s) on ${x.hostConfigId}: peak ${x.aioNrMax}${x.aioNrLimit ? ` of fs.aio-max-nr ${x.aioNrLimit}` : ''} (${fmt(x.aioNrPerVm)} per VM; native charges 1024 per AioContext)`);
-  }
-  for (const x of rows) for (const f of x.failures) lines.push(`  FAILED ${x.workloadId} ${x.hostConfigId} ${x.guestConfig} ×${x.vms}: ${f}`);
+  for (const n of guestNotes(rows)) lines.push(`  ${n}`);
   return lines;
 }
