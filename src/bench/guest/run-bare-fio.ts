@@ -2,7 +2,7 @@
 // file of the same kind in the same store (no QEMU). Guest figures are ratios of it.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec, execFailure, execOk } from '../../exec.js';
+import { execFailure, execOk, start } from '../../exec.js';
 import { parseFioOutput, type FioOutput } from '../fio-json.js';
 import type { GuestWorkload } from './guest-types.js';
 import { renderFioJob } from './render-fio-job.js';
@@ -12,15 +12,19 @@ export interface BareRun {
   readonly fio: FioOutput;
 }
 
-export async function runBareFio(w: GuestWorkload, opts: { readonly storeDir: string; readonly tag: string; readonly diskMiB: number }): Promise<BareRun> {
+export async function runBareFio(w: GuestWorkload, opts: { readonly storeDir: string; readonly tag: string; readonly diskMiB: number; readonly signal?: AbortSignal }): Promise<BareRun> {
   const file = join(opts.storeDir, `kvmio-guest-${opts.tag}-bare.raw`);
   const job = join(opts.storeDir, `kvmio-guest-${opts.tag}-bare.fio`);
   try {
     await execOk(['qemu-img', 'create', '-q', '-f', 'raw', '-o', 'preallocation=falloc', file, `${opts.diskMiB}M`]);
     writeFileSync(job, renderFioJob(w));
     const argv = ['fio', '--output-format=json', job];
-    const r = await exec(argv, { env: { KVMIO_TARGET: file }, timeoutMs: (w.runtimeS + 120) * 1000 });
-    if (r.code !== 0) throw execFailure(r);
+    // Stoppable: an abort (SIGINT) must not wait for the job's runtime.
+    const h = start(argv, { env: { KVMIO_TARGET: file }, timeoutMs: (w.runtimeS + 120) * 1000 });
+    const onAbort = (): void => void h.stop('SIGTERM', 1000);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const r = await h.result.finally(() => opts.signal?.removeEventListener('abort', onAbort));
+    if (r.code !== 0 || r.timedOut || r.stopped) throw execFailure(r);
     return { argv, fio: parseFioOutput(r.stdout) };
   } finally {
     rmSync(file, { force: true });

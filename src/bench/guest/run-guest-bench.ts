@@ -53,7 +53,7 @@ const diskMiBFor = (sizeMiB: number): number => Math.max(512, sizeMiB + 256);
 const MACHINE = 'q35';
 
 /** Seconds each guest waits so that all of a point's VMs start fio together: boots under TCG on a small host take several seconds each. */
-export const startDelayFor = (vms: number, accel: AccelDecision['accel']): number => (vms <= 1 ? 0 : accel === 'tcg' ? 8 + 4 * vms : 5);
+export const startDelayFor = (vms: number, accel: AccelDecision['accel']): number => (vms <= 1 ? 0 : accel === 'tcg' ? 6 + 3 * vms : 5);
 
 export const timeoutFor = (p: GuestPoint, accel: AccelDecision['accel']): number =>
   startDelayFor(p.vms, accel) + (accel === 'tcg' ? 60 + 10 * p.vms : 30) + 2 * p.workload.runtimeS + (p.target === 'raw' ? 0 : 30);
@@ -107,7 +107,13 @@ export async function runGuestBench(matrix: GuestMatrix, opts: GuestBenchOptions
   const bareDone = new Set<string>();
   for (const p of expandGuestMatrix(matrix)) {
     if (opts.signal?.aborted) break;
-    if (opts.bare !== false && !bareDone.has(p.workload.name)) {
+    const runs: GuestRun[] = [];
+    for (let r = 0; r < matrix.repeat && !opts.signal?.aborted; r++) {
+      log(`guest ${guestConfigId(p)} ${p.workload.name} ${p.scheduler}/${p.target} × ${p.vms} VM(s), repeat ${r + 1}/${matrix.repeat} (${opts.accel.accel})`);
+      runs.push(await runPointOnce(p, `${tag}-${points.length}-${r}`, opts));
+    }
+    // The bare line after the guests of its workload: the same store, right after them.
+    if (opts.bare !== false && !bareDone.has(p.workload.name) && !opts.signal?.aborted) {
       bareDone.add(p.workload.name);
       log(`bare ${p.workload.name}: fio on the host, ${opts.storeDir}`);
       const repeats: Figures[] = [];
@@ -115,10 +121,11 @@ export async function runGuestBench(matrix: GuestMatrix, opts: GuestBenchOptions
       let argv: readonly string[] | undefined;
       for (let r = 0; r < matrix.repeat && !opts.signal?.aborted; r++) {
         try {
-          const b = await runBareFio(p.workload, { storeDir: opts.storeDir, tag: `${tag}-${r}`, diskMiB: opts.diskMiB ?? diskMiBFor(p.workload.sizeMiB) });
+          const b = await runBareFio(p.workload, { storeDir: opts.storeDir, tag: `${tag}-${r}`, diskMiB: opts.diskMiB ?? diskMiBFor(p.workload.sizeMiB), ...(opts.signal ? { signal: opts.signal } : {}) });
           argv ??= b.argv;
           repeats.push(figuresFromFio(b.fio, p.workload.rw));
         } catch (e) {
+          if (opts.signal?.aborted) return { points, notes, interrupted: true };
           error = (e as Error).message;
         }
       }
@@ -127,11 +134,6 @@ export async function runGuestBench(matrix: GuestMatrix, opts: GuestBenchOptions
         id: `guest-bare:${p.workload.name}`, tier: 'bare', runner: 'fio', transport: 'none', workload: workloadOf(p.workload),
         engine: 'libaio', repeats, ...(argv ? { argv: [...argv] } : {}), ...(summary ? { summary } : {}), ...(error ? { error } : {}),
       });
-    }
-    const runs: GuestRun[] = [];
-    for (let r = 0; r < matrix.repeat && !opts.signal?.aborted; r++) {
-      log(`guest ${guestConfigId(p)} ${p.workload.name} ${p.scheduler}/${p.target} × ${p.vms} VM(s), repeat ${r + 1}/${matrix.repeat} (${opts.accel.accel})`);
-      runs.push(await runPointOnce(p, `${tag}-${points.length}-${r}`, opts));
     }
     if (runs.length === 0 || runs.some((r) => r.interrupted)) {
       if (runs.some((r) => r.interrupted)) return { points, notes, interrupted: true };
