@@ -16,7 +16,7 @@ export interface AccelDecision {
   readonly functionalOnly: boolean;
 }
 
-export const TCG_NOTE = 'functional only, not a performance figure (TCG: the emulated CPU is the limit)';
+export { TCG_NOTE } from './guest-details.js';
 
 export interface AccelProbe {
   /** Boots the appliance under KVM with a null job; resolves with undefined on success, else why it failed. */

@@ -6,6 +6,9 @@ import { GUEST_SCHEDULERS, GUEST_TARGETS } from './guest-types.js';
 
 const nonNeg = z.number().finite().nonnegative();
 
+/** What every TCG guest figure says of itself (JSON, summary, report). */
+export const TCG_NOTE = 'functional only, not a performance figure (TCG: the emulated CPU is the limit)';
+
 export const GuestDetailsSchema = z.object({
   accel: z.enum(['kvm', 'tcg']),
   /** Why this accelerator (e.g. "the appliance did not boot under KVM on this host"). */

@@ -5,8 +5,7 @@
 // are not performance figures. Pure.
 import type { Point, Results, Summary } from '../results-schema.js';
 import { describeWorkload } from '../workloads.js';
-import { TCG_NOTE } from './choose-accel.js';
-import { GuestDetailsSchema, type GuestDetails } from './guest-details.js';
+import { GuestDetailsSchema, TCG_NOTE, type GuestDetails } from './guest-details.js';
 
 export interface GuestRow {
   readonly workloadId: string;
