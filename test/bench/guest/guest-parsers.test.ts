@@ -8,6 +8,8 @@ import { expandGuestMatrix, guestPointId, parseWorkloadId } from '../../../src/b
 import { parseGuestResult } from '../../../src/bench/guest/parse-guest-result.js';
 import { renderFioJob } from '../../../src/bench/guest/render-fio-job.js';
 import { renderGuestArgv, type GuestArgvInputs } from '../../../src/bench/guest/render-guest-argv.js';
+import { cli } from '../../helpers.js';
+import { tempDir } from '../temp.js';
 
 const FIO = JSON.stringify({
   'fio version': 'fio-3.33',
@@ -106,6 +108,23 @@ describe('guest matrix and flags', () => {
   for (const [name, flags, message] of bad) {
     it(`refuses a bad ${name} as a usage error`, () => {
       assert.throws(() => guestMatrixFromFlags(flags, { repeat: 1 }), (e: unknown) => e instanceof KvmioError && e.code === 'usage' && message.test(e.message));
+    });
+  }
+});
+
+describe('kvmio bench guest flags', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['a bad bus', ['--guest-only', '--bus', 'ide'], /^kvmio: --bus: "ide" is not valid; expected one of virtio-blk, virtio-scsi\n/],
+    ['a bad accelerator', ['--guest', '--accel', 'xen'], /--accel: "xen" is not valid; expected one of auto, kvm, tcg/],
+    ['guest flags without --guest', ['--vms', '4'], /^kvmio: --kernel, --modules, --vms and --bus belong to the guest tier; expected --guest or --guest-only with them\n/],
+  ];
+  for (const [name, args, message] of cases) {
+    it(`${name}: exit 2, one line, nothing written`, async () => {
+      const state = tempDir('kvmio-guest-flags-');
+      const r = await cli(['bench', ...args, '--state-dir', state, '--target', state]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, '');
     });
   }
 });
