@@ -13,6 +13,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { storeOf } from '../decide/choose-disk-config.js';
 import type { AioBenchEvidence, AioMeasurement, DiskBackend } from '../model/disk-types.js';
+import type { VmFacts } from '../facts/vm-disk-facts.js';
 import { parseResults, type Point, type Results } from './results-schema.js';
 import { describeWorkload } from './workloads.js';
 
@@ -119,4 +120,16 @@ export function loadAioEvidence(stateDir: string, backend: DiskBackend, opts: Ev
     if (got.evidence) return { evidence: got.evidence, file, notes };
   }
   return { notes };
+}
+
+/** VM facts with the evidence for each probed disk source (kvmio audit, kvmio vm tune). */
+export function withAioEvidence<T extends Pick<VmFacts, 'sources'>>(facts: T, stateDir: string): T & Pick<VmFacts, 'aioEvidence'> {
+  const map = new Map<string, AioBenchEvidence>();
+  if (!existsSync(benchDir(stateDir))) return facts;
+  for (const [path, src] of facts.sources) {
+    if (src.kind !== 'present' || !src.backend.ok || src.backend.value.kind === 'pci') continue;
+    const got = loadAioEvidence(stateDir, src.backend.value);
+    if (got.evidence) map.set(path, got.evidence);
+  }
+  return map.size === 0 ? facts : { ...facts, aioEvidence: map };
 }

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import { cpus, hostname, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { execFailure, start, stopAllProcesses, type ProcessHandle, type ProcessResult } from '../exec.js';
+import { execFailure, start, type ProcessHandle, type ProcessResult, type StartOptions } from '../exec.js';
 import { KvmioError } from '../errors.js';
 import { chooseDiskConfig } from '../decide/choose-disk-config.js';
 import { probeBackend, probePlatform } from '../facts/probe-disk.js';
@@ -91,7 +91,16 @@ export async function runBench(o: BenchOptions): Promise<Results> {
   const daemons = new Set<ProcessHandle>();
   const loadAvgStart = loadavg();
   const abortError = (): BenchAborted => new BenchAborted(String(o.signal?.reason ?? 'aborted'));
-  const onAbort = (): void => void stopAllProcesses(1000);
+  // Only what this run started is stopped: a library caller may have processes of its own.
+  const mine = new Set<ProcessHandle>();
+  const spawn = (argv: readonly string[], opts: StartOptions): ProcessHandle => {
+    const h = start(argv, opts);
+    mine.add(h);
+    h.result.then(() => mine.delete(h), () => mine.delete(h));
+    return h;
+  };
+  const stopMine = (signal: NodeJS.Signals, graceMs: number): Promise<unknown> => Promise.all([...mine].map((h) => h.stop(signal, graceMs)));
+  const onAbort = (): void => void stopMine('SIGTERM', 1000);
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const check = (): void => {
     if (o.signal?.aborted) throw abortError();
@@ -107,17 +116,17 @@ export async function runBench(o: BenchOptions): Promise<Results> {
     scratch.delete(p);
   };
 
-  // Runs argv to completion under a timeout; an abort stops it (stopAllProcesses) and throws.
+  // Runs argv to completion under a timeout; an abort stops it (stopMine) and throws.
   const runTool = async (argv: readonly string[], timeoutMs: number): Promise<ProcessResult> => {
     check();
-    const r = await start(argv, { timeoutMs }).result;
+    const r = await spawn(argv, { timeoutMs }).result;
     check();
     if (r.code !== 0 || r.timedOut) throw execFailure(r);
     return r;
   };
 
   try {
-    const tools = await toolVersions(runTool);
+    const tools = await toolVersions(runTool, spawn);
     const fsType = o.target.kind === 'file' ? o.target.fsType : undefined;
     const kvmio = await kvmioChoice(o, scratchPath, removeScratch, runTool);
     const fixed = o.target.kind === 'file' ? fileAnchors(fsType) : deviceAnchors();
@@ -182,7 +191,7 @@ export async function runBench(o: BenchOptions): Promise<Results> {
       const socket = join(runDir, `nbd-${++seq}.sock`);
       const sizeBytes = o.target.kind === 'file' ? o.sizeBytes : o.sizeBytes;
       const argv = qsdArgv({ image, device: o.target.kind === 'device', ...(config ? { config } : {}), socket, sizeBytes });
-      const h = start(argv, { timeoutMs: 30 * 60_000 });
+      const h = spawn(argv, { timeoutMs: 30 * 60_000 });
       daemons.add(h);
       try {
         await waitForSocket(h, socket, 15_000);
@@ -356,7 +365,7 @@ export async function runBench(o: BenchOptions): Promise<Results> {
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     await Promise.all([...daemons].map((h) => h.stop('SIGKILL', 500)));
-    await stopAllProcesses(1000);
+    await stopMine('SIGKILL', 500);
     for (const p of scratch) if (p) rmSync(p, { force: true });
     rmSync(runDir, { recursive: true, force: true });
   }
@@ -387,7 +396,7 @@ async function waitForSocket(h: ProcessHandle, socket: string, timeoutMs: number
   throw new KvmioError('failed', `${h.argv.join(' ')}: no socket ${socket} after ${timeoutMs} ms`);
 }
 
-async function toolVersions(runTool: (argv: readonly string[], t: number) => Promise<ProcessResult>): Promise<Record<string, string>> {
+async function toolVersions(runTool: (argv: readonly string[], t: number) => Promise<ProcessResult>, spawn: (argv: readonly string[], o: StartOptions) => ProcessHandle): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [name, argv] of [
     ['qemu-img', ['qemu-img', '--version']],
@@ -398,7 +407,7 @@ async function toolVersions(runTool: (argv: readonly string[], t: number) => Pro
     out[name] = (r.stdout.split('\n')[0] ?? '').trim();
   }
   // libvirt decides whether io_uring is usable (aio rule 5/6); absent is not an error.
-  const v = await start(['virsh', '--version'], { timeoutMs: 15_000 }).result.catch(() => undefined);
+  const v = await spawn(['virsh', '--version'], { timeoutMs: 15_000 }).result.catch(() => undefined);
   if (v && v.code === 0 && v.stdout.trim()) out.libvirt = v.stdout.trim();
   return out;
 }

@@ -4,6 +4,7 @@
 // bench script tracks). Pure: the CLI, the report and bench/ scripts share it.
 import { join } from 'node:path';
 import { chooseDiskConfig } from '../decide/choose-disk-config.js';
+import { CIFS_FS_TYPES } from '../decide/disk-defaults.js';
 import type { FileBackend, BlockBackend, Platform } from '../model/disk-types.js';
 import { configId, KVMIO_FILE_IMAGE } from './anchors.js';
 import { evidenceFromResults } from './evidence.js';
@@ -191,5 +192,5 @@ export function platformOf(r: Results): Platform {
   const qemu = v(r.tools['qemu-img']);
   const libvirt = v(r.tools.libvirt);
   const kernel = v(r.host.kernel);
-  return { ...(qemu ? { qemu } : {}), ...(libvirt ? { libvirt } : {}), ...(kernel ? { kernel } : {}), storeIsCifs: ['cifs', 'smb3', 'smb2', 'smbfs'].includes(r.target.fsType ?? '') };
+  return { ...(qemu ? { qemu } : {}), ...(libvirt ? { libvirt } : {}), ...(kernel ? { kernel } : {}), storeIsCifs: CIFS_FS_TYPES.includes(r.target.fsType ?? '') };
 }

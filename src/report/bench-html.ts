@@ -133,9 +133,12 @@ export function reportCharts(rep: BenchReport): Chart[] {
   return out;
 }
 
+/** Figures (12.3k, 0.95×, ±, —) are right-aligned; words stay left. */
+const NUMERIC = /^[-\d.,]+(k|×)?$|^—$/;
+
 function table(head: readonly string[], rows: readonly (readonly string[])[], cls = ''): string {
   return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
+    .map((r) => `<tr>${r.map((c) => `<td${NUMERIC.test(c) ? ' class="n"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
@@ -206,8 +209,8 @@ export function renderBenchHtml(rep: BenchReport): string {
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:">
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
-table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:13px}th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}
-th{background:#f3f3f3}td:first-child,td:nth-child(2){text-align:left}.chart{margin:.5em 0}.failed{color:#b00}
+table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:13px}th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}
+th{background:#f3f3f3}td.n{text-align:right;white-space:nowrap}.chart{margin:.5em 0}.failed{color:#b00}
 .conclusion li{margin:.3em 0}code{background:#f3f3f3;padding:0 3px}
 </style></head><body>
 <h1>kvmio bench: ${e(r.target.path)}</h1>

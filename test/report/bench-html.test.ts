@@ -4,8 +4,7 @@
 // the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -56,7 +55,7 @@ test('report HTML renders every chart in headless Chromium without console error
   assert.ok(!text.includes('<script>alert(1)</script>'), 'results text is escaped');
   assert.ok(!/(src|href)=["']https?:/.test(text), 'no external resources');
 
-  const profile = mkdtempSync(join(tmpdir(), 'kvmio-chromium-'));
+  const profile = tempDir('kvmio-chromium-'); // removed even when the launch fails
   // A fresh profile directory (playwright passes it as --user-data-dir).
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -94,6 +93,5 @@ test('report HTML renders every chart in headless Chromium without console error
     assert.deepEqual(requests, []);
   } finally {
     await browser.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 });
