@@ -20,6 +20,7 @@ TEST_PKGS=(
   openssh-server iproute2 ansible                 # fleet: sshd in a netns, playbooks
   cpio busybox-static lz4 systemd                 # guest appliance; systemd-tmpfiles
   strace                                          # tests: audit starts no process; order of sysfs writes
+  chromium                                        # tests only: the bench HTML report opened headless
 )
 case "${1:-}" in
   runtime) PKGS=("${RUNTIME_PKGS[@]}") ;;
