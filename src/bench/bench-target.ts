@@ -6,11 +6,12 @@
 import { existsSync, promises as fs, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { refused, usageError } from '../errors.js';
-import { fsTypeOf, parseMountinfo } from '../facts/probe-disk.js';
+import { fsTypeOf } from '../facts/probe-disk.js';
+import { parseMountinfo } from '../facts/parse-mounts.js';
 import { LocalSource } from '../facts/local-source.js';
 import { formatSize, bytes } from '../size.js';
-import { guardDevice } from '../provision/probe-device.js';
-import { refusalError } from '../provision/guards.js';
+import { probeDevice } from '../facts/probe-device.js';
+import { checkDeviceGuards, refusalError } from '../provision/guards.js';
 
 /** Where libvirt's default pool keeps images (virt-install, virt-manager). */
 export const DEFAULT_IMAGE_DIR = '/var/lib/libvirt/images';
@@ -45,7 +46,7 @@ export async function resolveTarget(r: TargetRequest): Promise<ResolvedTarget> {
   if (!st.isDirectory()) throw usageError(`--target: "${given}" is not a directory or a block device; expected a directory (scratch files go there) or a block device`);
   const dir = realpathSync(path);
   const mounts = parseMountinfo(await fs.readFile('/proc/self/mountinfo', 'utf8'));
-  const fsType = fsTypeOf(mounts, dir);
+  const fsType = mounts.ok ? fsTypeOf(mounts.value, dir) : undefined;
   if (fsType !== undefined && RAM_FILESYSTEMS.has(fsType) && !r.allowTmpfs) {
     throw refused(`--target ${dir}: the filesystem is ${fsType} (RAM), which measures memory, not storage; expected a directory on the disk VM images live on, or --allow-tmpfs`);
   }
@@ -70,7 +71,7 @@ async function resolveDevice(path: string, given: string, r: TargetRequest): Pro
   }
   // --destroy-data is the consent --force gives for signatures; a device in use
   // (mounted, swap, holders, root/boot, open, a libvirt domain's) is never written.
-  const { verdict } = await guardDevice(new LocalSource(), path, { force: true });
+  const verdict = checkDeviceGuards(await probeDevice(new LocalSource(), path), { force: true });
   if (!verdict.allowed) throw refusalError(verdict);
   const sizeText = await fs.readFile(`/sys/class/block/${real.slice(real.lastIndexOf('/') + 1)}/size`, 'utf8').catch(() => '');
   const sizeBytes = Number(sizeText.trim()) * 512;

@@ -5,16 +5,17 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { exec, execOk } from '../../src/exec.js';
-import { firstFreeTarget, parseDomainDisks } from '../../src/provision/attach.js';
+import { domainDisks, firstFreeTarget } from '../../src/provision/attach.js';
+import { vmFromXml } from '../vm-fixtures.js';
 import { cli, uniqueName, withLoop, withTempDir } from '../helpers.js';
 
 const virsh = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => exec(['virsh', '-q', '-c', 'qemu:///system', ...args]);
 
 describe('attach helpers', () => {
   it('reads targets, sources and iothreads from domain XML', () => {
-    const d = parseDomainDisks(
-      "<domain><iothreads>2</iothreads><devices><disk type='file'><source file='/a.raw'/><target dev='vda'/></disk><disk type='block'><source dev='/dev/sdb'/><target dev='vdb'/></disk><disk type='file' device='cdrom'><target dev='sda'/></disk></devices></domain>",
-    );
+    const d = domainDisks(vmFromXml(
+      "<domain><name>a</name><iothreads>2</iothreads><devices><disk type='file'><source file='/a.raw'/><target dev='vda'/></disk><disk type='block'><source dev='/dev/sdb'/><target dev='vdb'/></disk><disk type='file' device='cdrom'><target dev='sda'/></disk></devices></domain>",
+    ));
     assert.deepEqual(d, { targets: ['vda', 'vdb', 'sda'], sources: ['/a.raw', '/dev/sdb'], iothreads: 2 });
   });
   it('picks the first free target name', () => {
@@ -38,7 +39,7 @@ describe('kvmio disk create --attach (real libvirtd)', () => {
       );
       await execOk(['virsh', '-q', '-c', 'qemu:///system', 'define', xml]);
       try {
-        const r = await cli(['disk', 'create', 'd1', '--size', '8M', '--on', dir, '--attach', dom, '--yes']);
+        const r = await cli(['disk', 'create', 'd1', '--size', '8M', '--on', dir, '--attach', dom, '--yes', '--state-dir', join(dir, 'state')]);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, new RegExp(`attached to ${dom} as vdb`));
         const blocks = (await virsh('domblklist', '--details', '--inactive', dom)).stdout;
@@ -50,13 +51,13 @@ describe('kvmio disk create --attach (real libvirtd)', () => {
         writeFileSync(saveFile, saved);
         assert.equal((await exec(['virt-xml-validate', saveFile])).code, 0);
 
-        const clash = await cli(['disk', 'create', 'd2', '--size', '8M', '--on', dir, '--attach', dom, '--target-dev', 'vdb', '--yes']);
+        const clash = await cli(['disk', 'create', 'd2', '--size', '8M', '--on', dir, '--attach', dom, '--target-dev', 'vdb', '--yes', '--state-dir', join(dir, 'state')]);
         assert.equal(clash.code, 1);
         assert.match(clash.stderr, new RegExp(`${dom}: refused by guard attach.target-clash: target vdb is already used`));
         assert.equal(existsSync(join(dir, 'd2.raw')), false, 'refused before anything was written');
 
         await withLoop(dir, 16, async (dev) => {
-          const b = await cli(['disk', 'create', 'scratch', '--on', dev, '--attach', dom, '--yes']);
+          const b = await cli(['disk', 'create', 'scratch', '--on', dev, '--attach', dom, '--yes', '--state-dir', join(dir, 'state')]);
           assert.equal(b.code, 0, b.stderr);
           assert.match((await virsh('domblklist', '--details', '--inactive', dom)).stdout, new RegExp(`block\\s+disk\\s+vdc\\s+${dev}`));
           const again = await cli(['disk', 'create', 'other', '--on', dev]);
