@@ -52,7 +52,7 @@ const ROWS: readonly Row[] = [
   { argv: ['disk', 'xml', '--help'], code: 0, stdout: /--cache <mode>[\s\S]*\(choices:\s+"none", / },
   { argv: ['completion', '--help'], code: 0, stdout: /^ {2}shell +the shell \(choices: "bash", "zsh"\)$/m },
   // runs
-  { argv: ['audit', '--from', DL360], code: 0, stdout: /27 checks: 0 fail, 3 warn, 0 skip, 24 pass\n$/ },
+  { argv: ['audit', '--from', DL360], code: 0, stdout: /28 checks: 0 fail, 3 warn, 0 skip, 25 pass\n$/ },
   { argv: ['completion', 'bash'], code: 0, stdout: /^# bash completion for kvmio[\s\S]*complete -o filenames -F _kvmio kvmio\n$/ },
   { argv: ['completion', 'zsh'], code: 0, stdout: /^#compdef kvmio\n/ },
   { argv: ['man'], code: 0, stdout: /^\.TH KVMIO 1 / },
