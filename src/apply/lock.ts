@@ -69,6 +69,7 @@ const notALock = (path: string, what: string): KvmioError =>
 function commandLineOf(pid: number): string {
   try {
     const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    // eslint-disable-next-line no-control-regex -- control characters are what is replaced
     return raw.split('\0').filter((w) => w !== '').join(' ').replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 300) || '(no command line)';
   } catch {
     return '(command line unreadable)';
