@@ -1,0 +1,125 @@
+// The remote probe script against this machine, under dash and busybox sh: its stream,
+// parsed locally, must answer every read the host probe makes exactly as the machine
+// does (a read the script does not send fails this test), and audit to the same
+// findings as `kvmio collect` of the same machine.
+import assert from 'node:assert/strict';
+import { lstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { exec } from '../../src/exec.js';
+import { DumpSource } from '../../src/facts/dump-source.js';
+import { LocalSource } from '../../src/facts/local-source.js';
+import { probeHost } from '../../src/facts/probe-host.js';
+import { RecordingSource } from '../../src/facts/recording-source.js';
+import { REMOTE_PROBE_SH } from '../../src/facts/remote-probe-script.js';
+import { parseProbeStream, writeProbeDump } from '../../src/facts/remote-stream.js';
+import type { CommandSpec, OpenMode, Read, Source } from '../../src/facts/source.js';
+import { auditHost } from '../../src/decide/audit-host.js';
+import { REPO, withTempDir } from '../helpers.js';
+
+/** Values that change between two reads a moment apart. */
+const VOLATILE = new Set(['/proc/cpuinfo', '/proc/sys/fs/aio-nr']);
+
+/** Answers from `truth`, and notes every read `other` answers differently. */
+class ComparingSource implements Source {
+  readonly label = 'local';
+  readonly mismatches: string[] = [];
+  reads = 0;
+  constructor(private readonly truth: Source, private readonly other: Source) {}
+  private async both<T>(what: string, path: string, f: (s: Source) => Promise<Read<T>>): Promise<Read<T>> {
+    this.reads++;
+    const [a, b] = await Promise.all([f(this.truth), f(this.other)]);
+    if (a.ok !== b.ok) this.mismatches.push(`${what} ${path}: machine ${a.ok ? 'ok' : a.reason}, stream ${b.ok ? 'ok' : b.reason}`);
+    else if (a.ok && b.ok && !VOLATILE.has(path) && JSON.stringify(a.value) !== JSON.stringify(b.value)) {
+      this.mismatches.push(`${what} ${path}: machine ${JSON.stringify(a.value).slice(0, 60)}, stream ${JSON.stringify(b.value).slice(0, 60)}`);
+    }
+    return a;
+  }
+  readonly read = new Set<string>();
+  /** Names a listing lacks: a dump holds only the plain files the probe read (RecordingSource too). */
+  readonly unlisted: string[] = [];
+  readText(p: string) {
+    this.read.add(p);
+    return this.both('readText', p, (s) => s.readText(p));
+  }
+  async listDir(p: string) {
+    this.reads++;
+    const [a, b] = await Promise.all([this.truth.listDir(p), this.other.listDir(p)]);
+    if (a.ok !== b.ok) this.mismatches.push(`listDir ${p}: machine ${a.ok ? 'ok' : a.reason}, stream ${b.ok ? 'ok' : b.reason}`);
+    else if (a.ok && b.ok) {
+      for (const n of b.value) if (!a.value.includes(n)) this.mismatches.push(`listDir ${p}: stream has ${n}, machine does not`);
+      for (const n of a.value) if (!b.value.includes(n)) this.unlisted.push(`${p}/${n}`);
+    }
+    return a;
+  }
+  /** The names missing from listings must be plain files the probe never read. */
+  checkUnlisted(): void {
+    for (const path of this.unlisted) {
+      if (this.read.has(path) || !lstatSync(path).isFile()) this.mismatches.push(`listDir: ${path} missing from the stream's listing`);
+    }
+  }
+  readLink(p: string) { return this.both('readLink', p, (s) => s.readLink(p)); }
+  run(c: CommandSpec) { return this.both('run', c.name, (s) => s.run(c)); }
+  tryOpen(p: string, m: OpenMode) { return this.both(`tryOpen ${m}`, p, (s) => s.tryOpen(p, m)); }
+}
+
+async function streamDump(shell: readonly string[], dir: string): Promise<DumpSource> {
+  const r = await exec([...shell, '-s'], { input: REMOTE_PROBE_SH, timeoutMs: 30_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '', 'the script writes nothing to stderr');
+  const tree = parseProbeStream(r.stdout);
+  assert.ok(tree.complete);
+  await writeProbeDump(dir, tree, { redact: false, origin: 'test' });
+  return new DumpSource(dir);
+}
+
+describe('remote probe script', () => {
+  it('is embedded unchanged (run node scripts/embed-remote-probe.mjs after editing remote-probe.sh)', () => {
+    assert.equal(REMOTE_PROBE_SH, readFileSync(join(REPO, 'src', 'facts', 'remote-probe.sh'), 'utf8'));
+  });
+
+  for (const shell of [['dash'], ['busybox', 'sh']]) {
+    it(`under ${shell.join(' ')}: sends every read the host probe makes, with the machine's values`, async () => {
+      await withTempDir(async (dir) => {
+        const cmp = new ComparingSource(new LocalSource(), await streamDump(shell, dir));
+        await probeHost(cmp);
+        cmp.checkUnlisted();
+        assert.ok(cmp.reads > 50, `the probe made ${cmp.reads} reads`);
+        assert.deepEqual(cmp.mismatches, []);
+      });
+    });
+  }
+
+  it('audits to the same findings as kvmio collect of the same machine', async () => {
+    await withTempDir(async (dir) => {
+      const rec = new RecordingSource(new LocalSource());
+      await probeHost(rec);
+      await rec.save(join(dir, 'local'), { redact: false });
+      const remote = await streamDump(['dash'], join(dir, 'stream'));
+      const local = auditHost(await probeHost(new DumpSource(join(dir, 'local'))));
+      const viaStream = auditHost(await probeHost(remote));
+      assert.ok(local.length > 5);
+      assert.deepEqual(viaStream, local);
+    });
+  });
+
+  it('parses framing: no final newline, empty files, banner lines before the start, cut-off streams', () => {
+    const t = parseProbeStream('Welcome!\nkvmio-probe/1\nF /a\n|x\n|y\n-\nF /b\nF /c\n|\nD /d\n|d sub\n|f file\nE /e EACCES\nO rw:/dev/kvm ok\nkvmio-probe-end\n');
+    assert.deepEqual(t.entries.get('/a'), { kind: 'file', text: 'x\ny' });
+    assert.deepEqual(t.entries.get('/b'), { kind: 'file', text: '' });
+    assert.deepEqual(t.entries.get('/c'), { kind: 'file', text: '\n' });
+    assert.deepEqual(t.entries.get('/d/sub'), { kind: 'dir' });
+    assert.equal(t.entries.has('/d/file'), false);
+    assert.deepEqual(t.errors, { '/e': 'EACCES' });
+    assert.deepEqual(t.opens, { 'rw:/dev/kvm': 'ok' });
+    assert.ok(t.complete);
+    assert.equal(parseProbeStream('kvmio-probe/1\nF /a\n|x\n').complete, false);
+    assert.throws(() => parseProbeStream('hello\n'), /no "kvmio-probe\/1" line/);
+    assert.throws(() => parseProbeStream('kvmio-probe/1\nQ what\n'), /line 2: unknown record/);
+  });
+
+  it('resolves paths through the links sent before them', () => {
+    const t = parseProbeStream('kvmio-probe/1\nL /sys/class/block/vda\n|../../devices/x/vda\nF /sys/class/block/vda/size\n|10\nkvmio-probe-end\n');
+    assert.deepEqual(t.entries.get('/sys/devices/x/vda/size'), { kind: 'file', text: '10\n' });
+  });
+});
