@@ -129,6 +129,90 @@ conf() {
   done
 }
 
+# The temporary directory for command outputs (removed on exit).
+T=
+tmpdir() {
+  [ -z "$T" ] || return 0
+  T=${TMPDIR:-/tmp}/kvmio-probe.$$
+  mkdir -m 700 -- "$T" 2>/dev/null || { T=; return 1; }
+  trap 'rm -rf -- "$T"' EXIT
+  trap 'exit 1' HUP INT TERM
+}
+
+# run NAME ARGV...: "C NAME RC" + stdout (left in $T/o), "X NAME" + stderr; "U NAME WHY"
+# when ARGV[0] is not installed (commands.ts catalogues the argv, dump-format.ts the names).
+run() {
+  _name=$1
+  shift
+  if ! command -v "$1" >/dev/null 2>&1; then printf 'U %s %s: not found\n' "$_name" "$1"; : >"$T/o"; return 127; fi
+  "$@" >"$T/o" 2>"$T/e" </dev/null
+  _rc=$?
+  printf 'C %s %s\n' "$_name" "$_rc"
+  body <"$T/o"
+  if [ -s "$T/e" ]; then printf 'X %s\n' "$_name"; body <"$T/e"; fi
+  return $_rc
+}
+
+# enc VALUE: the value's bytes as hex in 128-character components joined by "/" (dumpName).
+enc() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n' | fold -w 128 | paste -s -d / -; }
+
+# unxml TEXT: XML attribute entities decoded, in dump-format.ts's order.
+unxml() {
+  _x=$1
+  for _ent in "&apos;='" '&quot;="' '&lt;=<' '&gt;=>' '&amp;=&'; do
+    _from=${_ent%%=*}
+    _to=${_ent#*=}
+    _out=
+    while :; do
+      case $_x in
+        *"$_from"*) _out=$_out${_x%%"$_from"*}$_to; _x=${_x#*"$_from"} ;;
+        *) break ;;
+      esac
+    done
+    _x=$_out$_x
+  done
+  printf '%s' "$_x"
+}
+
+# attr LINE NAME: the value of NAME='…' in one line of virsh's XML (empty when absent).
+attr() {
+  case $1 in *" $2='"*) ;; *) return 0 ;; esac
+  _v=${1#*" $2='"}
+  unxml "${_v%%"'"*}"
+}
+
+# disks: the local paths (one per line) and pool/volume pairs ("POOL<TAB>VOL") named by
+# the <disk> elements of the XML in $T/o, except cdrom and floppy, outside backingStore.
+disks() {
+  _in=
+  _depth=0
+  while IFS= read -r _line; do
+    case $_line in
+      *"<disk "*)
+        _in=1
+        _depth=0
+        case $_line in *"device='cdrom'"* | *"device='floppy'"*) _in= ;; esac
+        ;;
+      *"</disk>"*) _in= ;;
+      *"<backingStore"*"/>"*) ;;
+      *"<backingStore"*) _depth=$((_depth + 1)) ;;
+      *"</backingStore>"*) _depth=$((_depth - 1)) ;;
+      *"<source "*)
+        [ -n "$_in" ] && [ "$_depth" -eq 0 ] || continue
+        _in=
+        _f=$(attr "$_line" file)
+        [ -n "$_f" ] || _f=$(attr "$_line" dev)
+        if [ -n "$_f" ]; then printf 'P%s\n' "$_f"
+        else
+          _pool=$(attr "$_line" pool)
+          _vol=$(attr "$_line" volume)
+          [ -n "$_pool" ] && [ -n "$_vol" ] && printf 'V%s\t%s\n' "$_pool" "$_vol"
+        fi
+        ;;
+    esac
+  done <"$T/o"
+}
+
 printf 'kvmio-probe/1\n'
 
 # host (probe-host.ts)
@@ -188,5 +272,99 @@ for _d in /sys/bus/pci/devices/*; do
   rlink "$_d/driver"
   rlink "$_d/iommu_group"
 done
+
+# VMs (dump-format.ts "VM facts", in its order): libvirt domains, their disks' sources
+if command -v virsh >/dev/null 2>&1 && tmpdir; then
+  URI=${LIBVIRT_DEFAULT_URI:-qemu:///system}
+  _all=
+  _running=
+  if run virsh-list virsh -q -c "$URI" list --all --name; then
+    while IFS= read -r _n; do
+      _n=${_n#"${_n%%[![:space:]]*}"}
+      _n=${_n%"${_n##*[![:space:]]}"}
+      [ -n "$_n" ] && _all=$_all$_n$NL
+    done <"$T/o"
+  fi
+  if run virsh-list-running virsh -q -c "$URI" list --state-running --state-paused --name; then
+    while IFS= read -r _n; do
+      _n=${_n#"${_n%%[![:space:]]*}"}
+      _n=${_n%"${_n##*[![:space:]]}"}
+      [ -n "$_n" ] && _running=$_running$_n$NL
+    done <"$T/o"
+  fi
+  _refs=
+  _ifs=$IFS
+  IFS=$NL
+  set -f
+  for _n in $_all; do
+    IFS=$_ifs
+    run "virsh-dumpxml-inactive/$(enc "$_n")" virsh -q -c "$URI" dumpxml --inactive -- "$_n" && _refs=$_refs$(disks)$NL
+    IFS=$NL
+  done
+  for _n in $_running; do
+    IFS=$_ifs
+    run "virsh-dumpxml/$(enc "$_n")" virsh -q -c "$URI" dumpxml -- "$_n" && _refs=$_refs$(disks)$NL
+    IFS=$NL
+  done
+  # pool volumes to paths, then each distinct path once
+  _paths=$NL
+  for _r in $_refs; do
+    IFS=$_ifs
+    case $_r in
+      P*) _p=${_r#P} ;;
+      V*)
+        _r=${_r#V}
+        _pool=${_r%%"	"*}
+        _vol=${_r#*"	"}
+        _p=
+        if run "virsh-vol-path/$(enc "$_pool")/$(enc "$_vol")" virsh -q -c "$URI" vol-path --pool "$_pool" -- "$_vol"; then
+          IFS= read -r _p <"$T/o" || :
+        fi
+        ;;
+      *) _p= ;;
+    esac
+    IFS=$NL
+    [ -n "$_p" ] || continue
+    case $_paths in *"$NL$_p$NL"*) continue ;; esac
+    _paths=$_paths$_p$NL
+  done
+  for _p in $_paths; do
+    IFS=$_ifs
+    _e=$(enc "$_p")
+    if run "stat/$_e" stat -L -c '%F|%s|%b|%B|%t:%T' -- "$_p"; then
+      IFS= read -r _st <"$T/o" || :
+      # O_DIRECT open: dd opens with iflag=direct and copies nothing; its message names the errno
+      if dd if="$_p" of=/dev/null bs=4096 count=0 iflag=direct 2>"$T/e"; then printf 'O direct:%s ok\n' "$_p"
+      else
+        case $(cat "$T/e") in
+          *"Invalid argument"*) printf 'O direct:%s EINVAL\n' "$_p" ;;
+          *"Permission denied"*) printf 'O direct:%s EACCES\n' "$_p" ;;
+          *"No such file"*) printf 'O direct:%s ENOENT\n' "$_p" ;;
+          *"Operation not supported"*) printf 'O direct:%s EOPNOTSUPP\n' "$_p" ;;
+        esac
+      fi
+      case $_st in
+        "regular file|"*) run "qemu-img-info/$_e" qemu-img info -U --output=json -- "$_p" ;;
+        "block special file|"*)
+          _mm=${_st##*|}
+          _dev=$((0x${_mm%%:*})):$((0x${_mm#*:}))
+          rlink "/sys/dev/block/$_dev"
+          rfile "/sys/dev/block/$_dev/partition"
+          rfile "/sys/dev/block/$_dev/dm/uuid"
+          _uuid=
+          [ -r "/sys/dev/block/$_dev/dm/uuid" ] && IFS= read -r _uuid <"/sys/dev/block/$_dev/dm/uuid"
+          case $_uuid in LVM-*) run "lvs/$_e" lvs --reportformat json -o vg_name,lv_name,segtype,lv_path -- "$_p" ;; esac
+          ;;
+      esac
+    fi
+    IFS=$NL
+  done
+  IFS=$_ifs
+  set +f
+  if [ -n "$_all" ]; then
+    run qemu-system-x86_64--version qemu-system-x86_64 --version
+    run virsh--version virsh --version
+  fi
+fi
 
 printf 'kvmio-probe-end\n'

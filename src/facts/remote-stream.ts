@@ -44,7 +44,8 @@ export interface ProbeTree {
   readonly complete: boolean;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._@+:=-]*$/;
+/** A dump command name: a word, then "/"-separated hex components (dump-format.ts dumpName). */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*(\/[0-9a-f]{1,128})*$/;
 
 /** Header and body of each record; malformed input is an error naming the line. */
 function* records(text: string): Generator<{ line: number; head: string; body: string | undefined }> {
@@ -195,6 +196,7 @@ export async function writeProbeDump(dir: string, tree: ProbeTree, opts: WriteDu
   const cmdDir = join(dir, 'cmd');
   await fs.mkdir(cmdDir, { recursive: true });
   for (const [name, c] of tree.commands) {
+    if (name.includes('/')) await mkdir(dirname(join(cmdDir, name)));
     if (c.unavailable !== undefined || c.code === undefined) {
       await fs.writeFile(join(cmdDir, `${name}.unavailable`), `${c.unavailable ?? 'no output'}\n`);
       continue;

@@ -3,10 +3,11 @@
 // does (a read the script does not send fails this test), and audit to the same
 // findings as `kvmio collect` of the same machine.
 import assert from 'node:assert/strict';
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { exec } from '../../src/exec.js';
+import { exec, execOk } from '../../src/exec.js';
+import { VM_COMMANDS } from '../../src/facts/commands.js';
 import { DumpSource } from '../../src/facts/dump-source.js';
 import { LocalSource } from '../../src/facts/local-source.js';
 import { probeHost } from '../../src/facts/probe-host.js';
@@ -15,7 +16,7 @@ import { REMOTE_PROBE_SH } from '../../src/facts/remote-probe-script.js';
 import { parseProbeStream, writeProbeDump } from '../../src/facts/remote-stream.js';
 import type { CommandSpec, OpenMode, Read, Source } from '../../src/facts/source.js';
 import { auditHost } from '../../src/decide/audit-host.js';
-import { REPO, withTempDir } from '../helpers.js';
+import { REPO, uniqueName, withTempDir } from '../helpers.js';
 
 /** Values that change between two reads a moment apart. */
 const VOLATILE = new Set(['/proc/cpuinfo', '/proc/sys/fs/aio-nr']);
@@ -123,3 +124,48 @@ describe('remote probe script', () => {
     assert.deepEqual(t.entries.get('/sys/devices/x/vda/size'), { kind: 'file', text: '10\n' });
   });
 });
+
+describe('remote probe script: VM facts (dump-format.ts layout)', () => {
+  it('records a libvirt domain\'s XML and its images under the names and argv commands.ts catalogues', async () => {
+    await withTempDir(async (dir) => {
+      const name = uniqueName("kvmio-fleet-it's");
+      const qcow = join(dir, "disk 'one'.qcow2");
+      const raw = join(dir, 'two.img');
+      await execOk(['qemu-img', 'create', '-q', '-f', 'qcow2', qcow, '64M']);
+      await execOk(['qemu-img', 'create', '-q', '-f', 'raw', raw, '16M']);
+      const xml = `<domain type='qemu'><name>${escapeXml(name)}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${escapeXml(qcow)}'/><target dev='vda' bus='virtio'/></disk>
+<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${escapeXml(raw)}'/><target dev='vdb' bus='virtio'/></disk>
+<disk type='file' device='cdrom'><source file='${escapeXml(join(dir, 'absent.iso'))}'/><target dev='sda' bus='sata'/><readonly/></disk></devices></domain>`;
+      writeFileSync(join(dir, 'dom.xml'), xml);
+      await execOk(['virsh', '-q', '-c', 'qemu:///system', 'define', join(dir, 'dom.xml')]);
+      try {
+        const dump = await streamDump(['busybox', 'sh'], join(dir, 'dump'));
+        const uri = 'qemu:///system';
+        const local = new LocalSource();
+        const expected = [
+          VM_COMMANDS.domainList(uri), VM_COMMANDS.runningList(uri), VM_COMMANDS.savedXml(uri, name),
+          VM_COMMANDS.stat(qcow), VM_COMMANDS.imageInfo(qcow), VM_COMMANDS.stat(raw), VM_COMMANDS.imageInfo(raw),
+          VM_COMMANDS.qemuVersion(), VM_COMMANDS.virshVersion(),
+        ];
+        for (const spec of expected) {
+          const [a, b] = await Promise.all([local.run(spec), dump.run(spec)]);
+          assert.ok(a.ok && b.ok, `${spec.name}: ${a.ok ? '' : a.reason} ${b.ok ? '' : b.reason}`);
+          if (spec.name === 'virsh-list' || spec.name === 'virsh-list-running') {
+            // other tests may define domains meanwhile: ours must be there
+            if (spec.name === 'virsh-list') assert.ok(b.value.stdout.split('\n').includes(name));
+            continue;
+          }
+          assert.equal(b.value.code, a.value.code, spec.name);
+          assert.equal(b.value.stdout, a.value.stdout, spec.name);
+        }
+        assert.equal((await dump.run(VM_COMMANDS.stat(join(dir, 'absent.iso')))).ok, false, 'a cdrom is not inspected');
+        for (const p of [qcow, raw]) assert.deepEqual(await dump.tryOpen(p, 'direct'), await local.tryOpen(p, 'direct'));
+      } finally {
+        await exec(['virsh', '-q', '-c', 'qemu:///system', 'undefine', name]);
+      }
+    });
+  });
+});
+
+const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
