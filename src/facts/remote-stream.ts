@@ -49,8 +49,10 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*(\/[0-9a-f]{1,128})*$/;
 
 /** Header and body of each record; malformed input is an error naming the line. */
 function* records(text: string): Generator<{ line: number; head: string; body: string | undefined }> {
-  const lines = text.split('\n');
+  let lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
+  // through a terminal (ssh -tt, Ansible's default) every line ends in CR: take them off
+  if (!lines.includes(STREAM_START) && lines.includes(`${STREAM_START}\r`)) lines = lines.map((l) => l.replace(/\r$/, ''));
   let i = lines.indexOf(STREAM_START);
   if (i < 0) throw new Error(`no "${STREAM_START}" line in the probe's output (is it the kvmio probe script?)`);
   i++;

@@ -11,6 +11,7 @@ import { register as diskCreate } from './disk-create.js';
 import { register as vg } from './vg.js';
 import { register as vm } from './vm.js';
 import { register as passthrough } from './passthrough.js';
+import { register as exportCmd } from './export.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
@@ -25,4 +26,5 @@ export const COMMANDS: readonly Register[] = [
   vg,
   vm,
   passthrough,
+  exportCmd,
 ];
