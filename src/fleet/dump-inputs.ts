@@ -3,13 +3,12 @@
 // `export ansible --collect` playbook fetches, *.kvmio-probe), and directories of either
 // (one entry per host). Each becomes one host, named after its file or directory.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { usageError } from '../errors.js';
 import { DumpSource } from '../facts/dump-source.js';
 import { DUMP_META } from '../facts/dump-format.js';
-import { parseProbeStream, writeProbeDump } from '../facts/remote-stream.js';
+import { parseProbeStream } from '../facts/remote-stream.js';
+import { RemoteSource } from '../facts/remote-source.js';
 import type { AuditFn, HostResult } from './run-fleet.js';
 import { mapLimit } from './map-limit.js';
 
@@ -59,16 +58,12 @@ export async function auditDumps(inputs: readonly DumpInput[], audit: AuditFn, p
   return mapLimit(inputs, parallel, async (i): Promise<HostResult> => {
     const started = Date.now();
     if (i.kind === 'dump') return { host: i.host, findings: await audit(new DumpSource(i.path), i.host), durationMs: Date.now() - started };
-    const dir = await mkdtemp(join(tmpdir(), 'kvmio-from-'));
     try {
       const tree = parseProbeStream(readFileSync(i.path, 'utf8'));
       if (!tree.complete) return { host: i.host, findings: [], failure: { kind: 'bad-output', message: `${i.path}: the probe output was cut off (no end marker)` }, durationMs: 0 };
-      await writeProbeDump(dir, tree, { redact: false, origin: `file:${i.path}` });
-      return { host: i.host, findings: await audit(new DumpSource(dir), i.host), durationMs: Date.now() - started };
+      return { host: i.host, findings: await audit(new RemoteSource(`file:${i.path}`, tree), i.host), durationMs: Date.now() - started };
     } catch (e) {
       return { host: i.host, findings: [], failure: { kind: 'bad-output', message: `${i.path}: ${e instanceof Error ? e.message : String(e)}` }, durationMs: 0 };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
     }
   });
 }

@@ -1,12 +1,10 @@
 // Probes and audits many hosts: each host's remote probe runs over the user's ssh
-// (facts/remote-ssh.ts), its stream becomes a dump (a temporary one for an audit, DIR/HOST
-// for a collect), and the audit the CLI passes in runs on that dump exactly as on a
+// (facts/remote-ssh.ts), its stream becomes a dump (kept in memory for an audit, written to
+// DIR/HOST for a collect), and the audit the CLI passes in runs on that dump exactly as on a
 // local one. A host that fails is a result with the reason, never an exception: the
 // others still report.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DumpSource } from '../facts/dump-source.js';
+import { RemoteSource } from '../facts/remote-source.js';
 import { runRemoteProbe, type RemoteFailure, type SshOptions, type SshTarget } from '../facts/remote-ssh.js';
 import { writeProbeDump } from '../facts/remote-stream.js';
 import type { Source } from '../facts/source.js';
@@ -54,16 +52,16 @@ export async function probeFleet(targets: readonly SshTarget[], opts: FleetOptio
 async function probeOne(t: SshTarget, opts: FleetOptions): Promise<HostResult> {
   const probe = await runRemoteProbe(t, opts.ssh);
   if (!probe.ok) return { host: t.name, findings: [], failure: probe.failure, durationMs: probe.durationMs };
-  const keep = opts.outputDir !== undefined;
-  const dir = keep ? join(opts.outputDir as string, hostDirName(t.name)) : await mkdtemp(join(tmpdir(), 'kvmio-fleet-'));
+  const origin = `ssh:${t.user !== undefined ? `${t.user}@` : ''}${t.host}${t.port !== undefined ? `:${t.port}` : ''}`;
   try {
-    const origin = `ssh:${t.user !== undefined ? `${t.user}@` : ''}${t.host}${t.port !== undefined ? `:${t.port}` : ''}`;
-    await writeProbeDump(dir, probe.tree, { redact: opts.redact === true, origin, secrets: [t.name, t.host] });
-    const findings = opts.audit ? await opts.audit(new DumpSource(dir), t.name) : [];
-    return { host: t.name, findings, durationMs: probe.durationMs, ...(keep ? { dumpDir: dir } : {}) };
+    let dumpDir: string | undefined;
+    if (opts.outputDir !== undefined) {
+      dumpDir = join(opts.outputDir, hostDirName(t.name));
+      await writeProbeDump(dumpDir, probe.tree, { redact: opts.redact === true, origin, secrets: [t.name, t.host] });
+    }
+    const findings = opts.audit ? await opts.audit(new RemoteSource(origin, probe.tree), t.name) : [];
+    return { host: t.name, findings, durationMs: probe.durationMs, ...(dumpDir !== undefined ? { dumpDir } : {}) };
   } catch (e) {
     return { host: t.name, findings: [], failure: { kind: 'bad-output', message: e instanceof Error ? e.message : String(e) }, durationMs: probe.durationMs };
-  } finally {
-    if (!keep) await rm(dir, { recursive: true, force: true });
   }
 }
