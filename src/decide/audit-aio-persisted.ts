@@ -2,9 +2,10 @@
 // systemd-sysctl's order wins) vs the live value; later-sorting files that override.
 import type { HostFacts, SysctlSetting } from '../facts/host-facts.js';
 import type { Finding } from '../model/finding.js';
+import { AIO_MAX_NR_KEY } from '../model/host-files.js';
 import { AIO_MAX_NR_DEFAULT, REF, SYSCTL_FILE } from './host-defaults.js';
 
-const KEY = 'fs.aio-max-nr';
+const KEY = AIO_MAX_NR_KEY;
 const normKey = (k: string): string => k.trim().replace(/^-/, '').replace(/\//g, '.');
 const where = (s: SysctlSetting): string => `${s.file}:${s.line}`;
 
