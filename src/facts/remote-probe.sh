@@ -68,8 +68,8 @@ rfile() {
   if [ ! -r "$1" ]; then printf 'E %s EACCES\n' "$1"; return 0; fi
   printf 'F %s\n' "$1"
   case $1 in
-    # read byte by byte (as sh's read does), a sysctl answers only at offset 0
-    # (kernel/sysctl.c: a read with *ppos != 0 returns nothing): one cat reads it whole
+    # read byte by byte (as sh's read does), a numeric sysctl answers only at offset 0
+    # (kernel/sysctl.c __do_proc_doulongvec_minmax: nothing when *ppos != 0): one cat
     /proc/sys/*) command cat -- "$1" 2>/dev/null | body ;;
     *) body < "$1" 2>/dev/null ;;
   esac
