@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { exec, execOk, type ExecResult } from '../src/exec.js';
 import { REPO } from './helpers.js';
 
-export type LabHostKind = 'ok' | 'unreachable' | 'changed-key' | 'refused-key';
+export type LabHostKind = 'ok' | 'unreachable' | 'changed-key' | 'refused-key' | 'no-sh';
 
 export interface LabHost {
   readonly kind: LabHostKind;
@@ -100,7 +100,9 @@ export async function withSshLab<T>(kinds: readonly LabHostKind[], fn: (lab: Ssh
         `ListenAddress ${address}`, 'Port 22', `HostKey ${hostKey}`, `PidFile ${pidFile}`, 'UsePAM no',
         `AuthorizedKeysFile ${join(dir, kind === 'refused-key' ? 'other_authorized_keys' : 'authorized_keys')}`,
         'StrictModes no', 'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no',
-        'UseDNS no', 'LogLevel INFO', 'MaxStartups 100:30:200', 'Subsystem sftp /usr/lib/openssh/sftp-server', '',
+        'UseDNS no', 'LogLevel INFO', 'MaxStartups 100:30:200', 'Subsystem sftp /usr/lib/openssh/sftp-server',
+        // a host without sh: the login shell cannot find the interpreter kvmio asks for
+        ...(kind === 'no-sh' ? ['ForceCommand /nonexistent-kvmio/sh -s'] : []), '',
       ].join('\n'));
       await execOk(['ip', 'netns', 'exec', ns, '/usr/sbin/sshd', '-f', config, '-E', join(dir, `sshd${i}.log`)]);
       pids.push(await waitForPid(pidFile));

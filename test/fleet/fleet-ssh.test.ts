@@ -19,8 +19,8 @@ interface JsonReport {
 const hostArgs = (lab: SshLab): string[] => lab.hosts.flatMap((h) => ['--host', `root@${h.address}`]);
 
 describe('fleet over ssh (network namespaces)', { timeout: 300_000 }, () => {
-  it('audits reachable hosts and reports the unreachable, changed-key and refused-key ones, each as such', async () => {
-    await withSshLab(['ok', 'ok', 'ok', 'unreachable', 'changed-key', 'refused-key'], async (lab) => {
+  it('audits reachable hosts and reports the unreachable, changed-key, refused-key and no-sh ones, each as such', async () => {
+    await withSshLab(['ok', 'ok', 'ok', 'unreachable', 'changed-key', 'refused-key', 'no-sh'], async (lab) => {
       const knownBefore = readFileSync(lab.knownHosts, 'utf8');
       const r = await lab.kvmio(['audit', ...hostArgs(lab), '--ssh-config', lab.sshConfig, '--timeout', '30', '--json']);
       assert.equal(r.code, 1, r.stderr);
@@ -29,7 +29,7 @@ describe('fleet over ssh (network namespaces)', { timeout: 300_000 }, () => {
       for (const h of lab.hosts) {
         const got = byHost.get(`root@${h.address}`);
         assert.ok(got, `no result for ${h.address}`);
-        const expected = { ok: undefined, unreachable: 'unreachable', 'changed-key': 'host-key-changed', 'refused-key': 'auth-refused' }[h.kind];
+        const expected = { ok: undefined, unreachable: 'unreachable', 'changed-key': 'host-key-changed', 'refused-key': 'auth-refused', 'no-sh': 'no-sh' }[h.kind];
         assert.equal(got.error?.kind, expected, `${h.kind} ${h.address}: ${JSON.stringify(got)}`);
         const findings = rep.findings.filter((f) => f.host === `root@${h.address}`);
         if (h.kind === 'ok') assert.ok(findings.length > 5, `findings for ${h.address}`);

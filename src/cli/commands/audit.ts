@@ -59,7 +59,7 @@ where different, live definitions) and --domain-xml files, and inspects each loc
 disk source (qemu-img info -U, findmnt, an O_DIRECT open). It changes nothing.`)
     .action(async (opts: Omit<AuditOptions, 'from'> & AuditFlags & { from?: string[] }) => {
       if (await fleetAudit(opts, ctx)) return;
-      await audit({ ...opts, from: opts.from?.[0] }, ctx);
+      await audit({ ...opts, from: opts.from?.[0], json: opts.json === true || opts.format === 'json' }, ctx);
     });
 }
 
