@@ -193,14 +193,14 @@ async function report(results: readonly HostResult[], format: Format, flags: Aud
   if (format === 'prometheus') text = (await import('../report/prometheus.js')).renderPrometheus(results, at);
   else if (format === 'junit') text = (await import('../report/junit.js')).renderJunit(results, at);
   else if (format === 'json') {
-    const { countFindings } = await import('../report/findings-text.js');
+    const { countFindings, findingJson } = await import('../report/findings-text.js');
     const ok = results.filter((r) => !r.failure);
     const all = ok.flatMap((r) => r.findings);
     text = JSON.stringify({
       hosts: results.map((r) => ({
         host: r.host, ok: !r.failure, ...(r.failure ? { error: r.failure } : { status: worst(r.findings), counts: countFindings(r.findings) }), durationMs: r.durationMs,
       })),
-      findings: results.flatMap((r) => r.findings.map((f) => ({ host: r.host, ...f }))),
+      findings: results.flatMap((r) => r.findings.map((f) => ({ host: r.host, ...findingJson(f) }))),
       counts: countFindings(all),
       status: results.some((r) => r.failure) ? 'fail' : worst(all),
     }, null, 2) + '\n';

@@ -104,6 +104,11 @@ export class RecordingSource implements Source {
     return r;
   }
 
+  /** Records that a command was not run and why (libvirtd not running), so a dump audit says the same. */
+  noteUnavailable(cmd: CommandSpec, reason: string): void {
+    this.commands.set(cmd.name, { ok: false, reason });
+  }
+
   /** Adds a value (e.g. the host name) that `--redact` must hide. */
   addSensitive(value: string): void {
     if (value.trim().length >= 4) this.sensitive.add(value.trim());

@@ -3,6 +3,7 @@
 // <failure>, SKIP a <skipped>, WARN passes with the message in <system-out>; a host that
 // could not be probed is one <testcase name="probe"> with an <error>.
 import type { Finding } from '../model/finding.js';
+import { renderFix } from '../render/shell-quote.js';
 
 export interface JunitHost {
   readonly host: string;
@@ -16,7 +17,7 @@ export interface JunitHost {
 export const xmlEscape = (s: string): string => s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 const detail = (f: Finding): string =>
-  [f.observed !== undefined ? `observed: ${f.observed}` : '', f.expected !== undefined ? `expected: ${f.expected}` : '', `why: ${f.why}`, f.fix ? `fix: ${f.fix}` : '', f.ref ? `ref: ${f.ref}` : '']
+  [f.observed !== undefined ? `observed: ${f.observed}` : '', f.expected !== undefined ? `expected: ${f.expected}` : '', `why: ${f.why}`, f.fix ? `fix: ${renderFix(f.fix)}` : '', f.ref ? `ref: ${f.ref}` : '']
     .filter((l) => l !== '').join('\n');
 
 export function renderJunit(hosts: readonly JunitHost[], at: Date): string {

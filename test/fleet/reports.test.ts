@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { exec } from '../../src/exec.js';
-import type { Finding } from '../../src/model/finding.js';
+import { fixText, type Finding } from '../../src/model/finding.js';
 import { renderFleetTable } from '../../src/report/fleet-table.js';
 import { renderJunit } from '../../src/report/junit.js';
 import { renderPrometheus } from '../../src/report/prometheus.js';
@@ -14,7 +14,7 @@ import { withTempDir } from '../helpers.js';
 const f = (id: string, object: string, status: Finding['status'], extra: Partial<Finding> = {}): Finding => ({ id, object, status, why: `${id} matters`, ...extra });
 
 const HOSTS = [
-  { host: 'hv1', durationMs: 1200, findings: [f('sched.host-ssd', 'sda', 'fail', { observed: 'bfq', expected: 'mq-deadline', fix: "echo mq-deadline > /sys/block/sda/queue/scheduler" }), f('sched.host-ssd', 'sdb', 'fail'), f('sched.host-ssd', 'sdc', 'pass'), f('aio.max-nr', 'host', 'warn'), f('kvm.device', 'host', 'pass')] },
+  { host: 'hv1', durationMs: 1200, findings: [f('sched.host-ssd', 'sda', 'fail', { observed: 'bfq', expected: 'mq-deadline', fix: fixText`echo mq-deadline > ${'/sys/block/sda/queue/scheduler'}` }), f('sched.host-ssd', 'sdb', 'fail'), f('sched.host-ssd', 'sdc', 'pass'), f('aio.max-nr', 'host', 'warn'), f('kvm.device', 'host', 'pass')] },
   { host: 'hv2 "quoted"\\', durationMs: 900, findings: [f('sched.host-ssd', 'nvme0n1', 'pass'), f('aio.max-nr', 'host', 'pass'), f('kvm.device', 'host', 'skip', { observed: '<no /dev/kvm> & more' })] },
   { host: 'hv3', durationMs: 30_000, findings: [], failure: { kind: 'host-key-changed', message: 'host key changed since it was recorded in known_hosts; not accepted' } },
 ];
@@ -58,7 +58,7 @@ describe('fleet reports', () => {
     const xml = renderJunit(HOSTS, new Date('2026-12-01T12:00:00Z'));
     assert.match(xml, /<testsuites name="kvmio audit" tests="9" failures="2" errors="1">/);
     assert.match(xml, /<testsuite name="hv1" tests="5" failures="2" errors="0" skipped="0" time="1\.200"/);
-    assert.match(xml, /<testcase classname="kvmio\.sched\.host-ssd" name="sda"><failure message="bfq">observed: bfq\nexpected: mq-deadline/);
+    assert.match(xml, /<testcase classname="kvmio\.sched\.host-ssd" name="sda"><failure message="bfq">observed: bfq\nexpected: mq-deadline\nwhy: sched\.host-ssd matters\nfix: echo mq-deadline &gt; \/sys\/block\/sda\/queue\/scheduler/);
     assert.match(xml, /<testsuite name="hv2 &quot;quoted&quot;\\"/);
     assert.match(xml, /<skipped message="&lt;no \/dev\/kvm&gt; &amp; more"\/>/);
     assert.match(xml, /<error type="host-key-changed" message="host key changed/);
