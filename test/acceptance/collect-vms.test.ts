@@ -46,7 +46,7 @@ describe('kvmio collect + audit --from: VM disks offline', () => {
         }
         const ours = (fs: FindingJson[]): FindingJson[] =>
           fs.filter((f) => f.subject?.kind === 'vm' && names.includes(f.subject.vm.name)).map((f) => {
-            const { subject: _s, ...rest } = f; // the subject carries the URI the audit used
+            const { subject: _s, action: _a, ...rest } = f; // subject and action carry the URI the audit used
             return rest;
           });
         const live = await cli(['audit', '--only', 'vm', '--json']);

@@ -40,7 +40,7 @@ async function runSandboxed(dir: string, fixes: readonly string[]): Promise<stri
 const ran = (log: readonly string[], cmd: string): string[] => log.filter((l) => l === cmd || l.startsWith(`${cmd} `));
 
 describe('hostile values in fixes cannot run anything', () => {
-  it('VM findings (libvirt domain "x;touch /tmp/p", hostile paths), host findings (cmdline \'$(id)\', a sysctl.d file named with ;), --domain-xml FILE', async () => {
+  it('VM findings (libvirt domain "x;touch /tmp/p", hostile paths), host findings (cmdline \'$(id)\'), --domain-xml FILE', async () => {
     await withTempDir(async (dir) => {
       const marker = join(dir, 'p');
       const evil = `x;touch ${marker}`;
@@ -75,12 +75,10 @@ describe('hostile values in fixes cannot run anything', () => {
       const dump = join(dir, 'dump');
       cpSync(fixture('hosts', 'nvme-bfq'), dump, { recursive: true });
       writeFileSync(join(dump, 'fs/proc/cmdline'), `BOOT_IMAGE=/vmlinuz-6.8.0-49-generic root=/dev/mapper/ubuntu--vg-root ro elevator='$(id)' iommu=pt\n`);
-      writeFileSync(join(dump, `fs/etc/sysctl.d/70-x;touch ${marker.replace(/\//g, '_')}'$(id)'.conf`), 'fs.aio-max-nr = 12;touch\n');
       const audit = await cli(['audit', '--from', dump, '--json']);
       assert.ok(audit.code === 0 || audit.code === 1, audit.stderr);
       const hostFixes = (JSON.parse(audit.stdout) as { findings: { id: string; fix?: string }[] }).findings.flatMap((f) => (f.fix ? [f.fix] : []));
       assert.ok(hostFixes.some((f) => f.includes('elevator=')), hostFixes.join('\n'));
-      assert.ok(hostFixes.some((f) => f.includes('70-x;touch')), hostFixes.join('\n'));
 
       // --domain-xml: the file's path is interpolated.
       const file = join(dir, `d;id;'$(id)'.xml`);
