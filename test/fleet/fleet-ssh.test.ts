@@ -29,7 +29,7 @@ describe('fleet over ssh (network namespaces)', { timeout: 300_000 }, () => {
       for (const h of lab.hosts) {
         const got = byHost.get(`root@${h.address}`);
         assert.ok(got, `no result for ${h.address}`);
-        const expected = { ok: undefined, unreachable: 'unreachable', 'changed-key': 'host-key-changed', 'refused-key': 'auth-refused', 'no-sh': 'no-sh' }[h.kind];
+        const expected = { ok: undefined, unreachable: 'unreachable', 'changed-key': 'host-key-changed', 'refused-key': 'auth-refused', 'no-sh': 'no-sh', hangs: 'timeout' }[h.kind];
         assert.equal(got.error?.kind, expected, `${h.kind} ${h.address}: ${JSON.stringify(got)}`);
         const findings = rep.findings.filter((f) => f.host === `root@${h.address}`);
         if (h.kind === 'ok') assert.ok(findings.length > 5, `findings for ${h.address}`);
@@ -46,6 +46,17 @@ describe('fleet over ssh (network namespaces)', { timeout: 300_000 }, () => {
       assert.match(text.stdout, /^host\s+result\s+\S/m);
       assert.match(text.stdout, new RegExp(`root@${lab.hosts[3]?.address.replace(/\./g, '\\.')}\\s+ERROR unreachable`));
       assert.match(text.stdout, /3 hosts: 2 audited, 1 failed/);
+    });
+  });
+
+  it('--timeout: a host that never answers is reported as timeout, the others still audited', async () => {
+    await withSshLab(['ok', 'hangs'], async (lab) => {
+      const started = Date.now();
+      const r = await lab.kvmio(['audit', ...hostArgs(lab), '--ssh-config', lab.sshConfig, '--timeout', '15', '--json']);
+      assert.equal(r.code, 1, r.stderr);
+      const rep = JSON.parse(r.stdout) as JsonReport;
+      assert.deepEqual(rep.hosts.map((h) => [h.ok, h.error?.kind]), [[true, undefined], [false, 'timeout']]);
+      assert.ok(Date.now() - started < 90_000, 'the hung host did not hold the run');
     });
   });
 
