@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { exec, execOk, type ExecResult } from '../src/exec.js';
 import { REPO } from './helpers.js';
 
-export type LabHostKind = 'ok' | 'unreachable' | 'changed-key' | 'refused-key' | 'no-sh';
+export type LabHostKind = 'ok' | 'unreachable' | 'changed-key' | 'refused-key' | 'no-sh' | 'hangs';
 
 export interface LabHost {
   readonly kind: LabHostKind;
@@ -102,7 +102,9 @@ export async function withSshLab<T>(kinds: readonly LabHostKind[], fn: (lab: Ssh
         'StrictModes no', 'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no',
         'UseDNS no', 'LogLevel INFO', 'MaxStartups 100:30:200', 'Subsystem sftp /usr/lib/openssh/sftp-server',
         // a host without sh: the login shell cannot find the interpreter kvmio asks for
-        ...(kind === 'no-sh' ? ['ForceCommand /nonexistent-kvmio/sh -s'] : []), '',
+        ...(kind === 'no-sh' ? ['ForceCommand /nonexistent-kvmio/sh -s'] : []),
+        // a host that accepts the session and never answers (a hung NFS mount, a stuck virsh)
+        ...(kind === 'hangs' ? ['ForceCommand exec sleep 120'] : []), '',
       ].join('\n'));
       await execOk(['ip', 'netns', 'exec', ns, '/usr/sbin/sshd', '-f', config, '-E', join(dir, `sshd${i}.log`)]);
       pids.push(await waitForPid(pidFile));
