@@ -10,6 +10,8 @@ export interface VmAuditRequest {
   readonly domainXml: readonly string[];
   /** Only these libvirt domains (default: all). */
   readonly domains?: readonly string[];
+  /** Where kvmio bench saved results (default /var/lib/kvmio). */
+  readonly stateDir?: string;
 }
 
 export async function auditVms(req: VmAuditRequest): Promise<{ findings: Finding[]; warnings: readonly string[] }> {
@@ -21,10 +23,12 @@ export async function auditVms(req: VmAuditRequest): Promise<{ findings: Finding
     if (down) return { findings: [{ id: 'vm.libvirt', object: 'host', status: 'skip', why: `libvirt domains not read: ${down}` }], warnings: [] };
   }
   const [{ probeVmFacts }, { auditVmDisks }] = await Promise.all([import('../facts/probe-vm-disks.js'), import('../decide/audit-vm-disks.js')]);
-  const facts = await probeVmFacts(req.source, {
+  const { withAioEvidence } = await import('../bench/evidence.js');
+  // Saved kvmio bench results (aio rule 2), read from the default state directory.
+  const facts = withAioEvidence(await probeVmFacts(req.source, {
     libvirt: req.libvirt,
     domainXml: req.domainXml,
     ...(req.domains && req.domains.length > 0 ? { only: req.domains } : {}),
-  });
+  }), req.stateDir ?? '/var/lib/kvmio');
   return { findings: auditVmDisks(facts), warnings: facts.warnings };
 }

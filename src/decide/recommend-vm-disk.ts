@@ -46,7 +46,7 @@ export function backendOf(disk: DomainDisk, src: SourceFacts): Read<Backend> {
 }
 
 /** What the table wants for this disk, or why it cannot say. */
-export function recommendVmDisk(vm: DomainModel, disk: DomainDisk, facts: Pick<VmFacts, 'sources' | 'volumes'>, platform: Platform): Read<DiskDeviceConfig> {
+export function recommendVmDisk(vm: DomainModel, disk: DomainDisk, facts: Pick<VmFacts, 'sources' | 'volumes' | 'aioEvidence'>, platform: Platform): Read<DiskDeviceConfig> {
   const path = localPath(disk, facts);
   if (!path.ok) return path;
   const src = facts.sources.get(path.value);
@@ -58,6 +58,8 @@ export function recommendVmDisk(vm: DomainModel, disk: DomainDisk, facts: Pick<V
     ...(bus ? { bus } : {}),
     ...(disk.shareable ? { shareable: true } : {}),
     ...(disk.readonly ? { readOnly: true } : {}),
+    // aio rule 2: saved bench results for this disk's store and format, when any.
+    ...(facts.aioEvidence?.get(path.value) ? { bench: facts.aioEvidence.get(path.value) } : {}),
   };
   try {
     const cfg = chooseDiskConfig(backend.value, intent, platform);

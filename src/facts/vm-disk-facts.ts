@@ -1,6 +1,6 @@
 // What kvmio knows about the VMs it audits: each domain definition (saved, live, or an
 // XML file), and for every local disk source what the host says about it.
-import type { Backend, Platform } from '../model/disk-types.js';
+import type { AioBenchEvidence, Backend, Platform } from '../model/disk-types.js';
 import type { Size } from '../size.js';
 import type { DomainModel } from './parse-domain.js';
 import type { Read } from './source.js';
@@ -50,4 +50,6 @@ export interface VmFacts {
   readonly platform: Platform;
   readonly aioNr: Read<number>;
   readonly aioMaxNr: Read<number>;
+  /** Saved kvmio bench results for aio rule 2, by local path (src/bench/evidence.ts withAioEvidence). */
+  readonly aioEvidence?: ReadonlyMap<string, AioBenchEvidence>;
 }

@@ -123,7 +123,9 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
   if (!model.ok) throw usageError(`${label}: ${model.reason}; expected libvirt domain XML`);
   const src = new LocalSource();
   // Probe this domain's sources only (volumes through libvirt when a domain is named).
-  const facts = await probe.probeVmFacts(src, domain === undefined ? { libvirt: false, domainXml: [opts.domainXml as string] } : { only: [domain] });
+  const { withAioEvidence } = await import('../../bench/evidence.js');
+  // Saved kvmio bench results feed aio rule 2, as in kvmio audit.
+  const facts = withAioEvidence(await probe.probeVmFacts(src, domain === undefined ? { libvirt: false, domainXml: [opts.domainXml as string] } : { only: [domain] }), '/var/lib/kvmio');
   const plan = planVmTune(model.value, facts, { bus: opts.bus === true });
   const before = edit.normalizeDomainXml(xml);
   const after = planIsEmpty(plan) ? before : edit.applyTunePlan(xml, plan);
