@@ -3,6 +3,12 @@
 // host without libvirtd yields SKIP findings rather than errors.
 import { exec } from '../exec.js';
 import { missing, ok, type Read } from './source.js';
+import { existsSync } from 'node:fs';
+import { LIBVIRT_START_HINT, LIBVIRTD_PATHS } from '../model/libvirt-hint.js';
+
+/** virsh could not reach the daemon (virsh: "failed to connect to the hypervisor") and libvirtd is installed: say how to start it. */
+const startHint = (stderr: string): string =>
+  /failed to connect to the hypervisor/i.test(stderr) && LIBVIRTD_PATHS.some((p) => existsSync(p)) ? `; ${LIBVIRT_START_HINT}` : '';
 
 export const libvirtUri = (env: Readonly<Record<string, string | undefined>> = process.env): string =>
   env.LIBVIRT_DEFAULT_URI ?? 'qemu:///system';
@@ -12,7 +18,7 @@ export async function virsh(args: readonly string[], opts: { uri?: string; timeo
   const argv = ['virsh', '-q', '-c', opts.uri ?? libvirtUri(), ...args];
   try {
     const r = await exec(argv, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.input === undefined ? {} : { input: opts.input }) });
-    if (r.code !== 0) return missing(`${argv.join(' ')}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+    if (r.code !== 0) return missing(`${argv.join(' ')}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}${startHint(r.stderr)}`);
     return ok(r.stdout);
   } catch (e) {
     return missing(e instanceof Error ? e.message : String(e));

@@ -5,6 +5,7 @@ import type { Ctx } from '../context.js';
 import { group } from '../group.js';
 import { collect } from '../options.js';
 import { refused, usageError } from '../../errors.js';
+import { LIBVIRT_START_HINT } from '../../model/libvirt-hint.js';
 
 interface VmAuditOptions {
   readonly domainXml: string[];
@@ -89,7 +90,7 @@ async function vmAudit(domains: string[], opts: VmAuditOptions, ctx: Ctx): Promi
 async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx): Promise<void> {
   if ((domain === undefined) === (opts.domainXml === undefined)) throw usageError('vm tune: give a DOMAIN or --domain-xml FILE (one of them)');
   if (opts.domainXml !== undefined && opts.yes) throw usageError(`vm tune --domain-xml ${opts.domainXml} --yes: files are not applied; expected no --yes (define the result with virsh define)`);
-  const [{ readFile }, { parseDomainXml }, { domainXml, virsh }, { LocalSource }, probe, { planVmTune, planIsEmpty }, edit, { unifiedDiff }] = await Promise.all([
+  const [{ readFile }, { parseDomainXml }, { domainXml, virsh, libvirtUri }, { LocalSource }, probe, { planVmTune, planIsEmpty }, edit, { unifiedDiff }] = await Promise.all([
     import('node:fs/promises'),
     import('../../facts/parse-domain.js'),
     import('../../facts/libvirt.js'),
@@ -105,7 +106,13 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
   const label = domain ?? (opts.domainXml as string);
   if (domain !== undefined) {
     const r = await domainXml(domain, { inactive: true });
-    if (!r.ok) throw usageError(`vm tune ${domain}: cannot read the domain: ${r.reason}`, 'expected a defined domain: virsh list --all --name');
+    if (!r.ok) {
+      // libvirt unreachable is not "no such domain" (virsh: "failed to connect to the hypervisor").
+      const { libvirtDown } = await import('../../facts/libvirt-socket.js');
+      const down = libvirtDown(libvirtUri()) ?? (/failed to connect/i.test(r.reason) ? `libvirt unreachable: ${r.reason}` : undefined);
+      if (down !== undefined) throw refused(`vm tune ${domain}: cannot read the domain: ${down}`, down.includes(LIBVIRT_START_HINT) ? undefined : LIBVIRT_START_HINT);
+      throw usageError(`vm tune ${domain}: cannot read the domain: ${r.reason}`, 'expected a defined domain: virsh list --all --name');
+    }
     xml = r.value;
     const info = await virsh(['dominfo', '--', domain]);
     running = info.ok && /^State:\s+(running|paused)/m.test(info.value);
