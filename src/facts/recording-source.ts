@@ -140,6 +140,8 @@ export class RecordingSource implements Source {
     const cmdDir = join(dir, 'cmd');
     await fs.mkdir(cmdDir, { recursive: true });
     for (const [name, r] of this.commands) {
+      // Per-object names hold "/" (dump-format.ts dumpName): their directories first.
+      await fs.mkdir(dirname(join(cmdDir, name)), { recursive: true });
       if (!r.ok) {
         await fs.writeFile(join(cmdDir, `${name}.unavailable`), `${r.reason}\n`);
         continue;
