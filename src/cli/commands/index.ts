@@ -12,6 +12,7 @@ import { register as diskCreate } from './disk-create.js';
 import { register as vg } from './vg.js';
 import { register as vm } from './vm.js';
 import { register as passthrough } from './passthrough.js';
+import { register as plan } from './plan.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
@@ -27,4 +28,5 @@ export const COMMANDS: readonly Register[] = [
   vg,
   vm,
   passthrough,
+  plan,
 ];
