@@ -84,4 +84,20 @@ or failed change, 2 the file is not a valid plan.`);
         ctx.print(`${file}: ok against ${opts.from ?? 'this host'} (${parsed.plan.volumeGroups.length} volume groups, ${parsed.plan.pools.length} pools, ${parsed.plan.vms.length} VMs)`);
       }
     });
+
+  plan.command('show <file>')
+    .description('what the plan would change on this host, in order, and what already matches (changes nothing)')
+    .option('--from <dir>', 'show against a dump written by kvmio collect instead of this host')
+    .option('--json', 'print the changes as JSON')
+    .action(async (file: string, opts: PlanOpts) => {
+      const parsed = await loadPlan(file, ctx);
+      if (!parsed) return;
+      const facts = await loadFacts(parsed, opts, ctx);
+      if (await reportProblems(parsed, facts, file, opts.from, ctx, opts.json === true)) return;
+      const { planChanges } = await import('../../plan/plan-changes.js');
+      const { formatChanges } = await import('../../report/plan-text.js');
+      const changes = planChanges(parsed.plan, facts);
+      if (opts.json === true) ctx.json({ file, changes: changes.map(({ hostAction: _a, ...c }) => c) });
+      else ctx.print(formatChanges(changes, { file, against: opts.from ?? 'this host' }));
+    });
 }
