@@ -13,6 +13,7 @@ import { register as vg } from './vg.js';
 import { register as vm } from './vm.js';
 import { register as passthrough } from './passthrough.js';
 import { register as plan } from './plan.js';
+import { register as pool } from './pool.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
@@ -29,4 +30,5 @@ export const COMMANDS: readonly Register[] = [
   vm,
   passthrough,
   plan,
+  pool,
 ];
