@@ -29,6 +29,8 @@ export interface PlanChange {
   readonly argv?: readonly (readonly string[])[];
   /** XML, a diff, or a file's content. */
   readonly text?: string;
+  /** Domains: the complete planned XML (text is a diff for an existing one). */
+  readonly xml?: string;
   /** Host settings: the engine actions `kvmio fix` would take. */
   readonly hostAction?: HostAction;
 }
@@ -62,7 +64,12 @@ export function planAioDemand(plan: Plan, facts: PlanFacts): AioDemand {
   return { contexts, explain: `the plan's ${vms} VM${vms === 1 ? '' : 's'} with native-AIO disks = ${contexts} AIO contexts (main loop + one per iothread serving native disks)` };
 }
 
-export function planChanges(plan: Plan, facts: PlanFacts): PlanChange[] {
+export interface ChangeOptions {
+  /** libvirt domain type for new VMs: kvm (default), or qemu (TCG) where KVM cannot run guests. */
+  readonly domainType?: 'kvm' | 'qemu';
+}
+
+export function planChanges(plan: Plan, facts: PlanFacts, opts: ChangeOptions = {}): PlanChange[] {
   const out: PlanChange[] = [];
   const pvs = facts.pt.pvs.ok ? facts.pt.pvs.value : [];
   const vgs = facts.vgs.ok ? facts.vgs.value : [];
@@ -153,7 +160,7 @@ export function planChanges(plan: Plan, facts: PlanFacts): PlanChange[] {
 
   // --- domains -------------------------------------------------------------------------------------------
   for (const vm of plan.vms) {
-    const xml = renderPlannedDomain({ name: vm.name, memoryMiB: Math.round(sizeOf(vm.memory).bytes / MIB), vcpus: vm.vcpus, firmware: firmwareOf(vm), type: 'kvm', disks: vmConfigs(plan, facts, vm) });
+    const xml = renderPlannedDomain({ name: vm.name, memoryMiB: Math.round(sizeOf(vm.memory).bytes / MIB), vcpus: vm.vcpus, firmware: firmwareOf(vm), type: opts.domainType ?? 'kvm', disks: vmConfigs(plan, facts, vm) });
     const saved = facts.domainXml[vm.name];
     if (!domains.has(vm.name)) {
       out.push({ section: 'domains', status: 'create', object: vm.name, summary: `define ${vm.name} (${firmwareOf(vm) === 'uefi' ? 'UEFI' : 'BIOS'}, q35, ${vm.disks.length} disk${vm.disks.length === 1 ? '' : 's'})`, text: xml, argv: [['virsh', 'define', `${vm.name}.xml`]] });
@@ -163,7 +170,7 @@ export function planChanges(plan: Plan, facts: PlanFacts): PlanChange[] {
       const diff = unifiedDiff(saved, xml, { from: `${vm.name} (saved)`, to: `${vm.name} (plan)` });
       out.push(diff === ''
         ? { section: 'domains', status: 'ok', object: vm.name, summary: `${vm.name} matches the plan` }
-        : { section: 'domains', status: 'change', object: vm.name, summary: `${vm.name} exists and differs (plan apply leaves existing domains alone: kvmio vm tune edits their disks in place)`, text: diff });
+        : { section: 'domains', status: 'change', object: vm.name, summary: `${vm.name} exists and differs (plan apply leaves existing domains alone: kvmio vm tune edits their disks in place)`, text: diff, xml });
     }
   }
   return out;

@@ -5,12 +5,16 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { group } from '../group.js';
+import { oneOf } from '../options.js';
+import { resolveHostState } from '../host-state.js';
 import { KvmioError } from '../../errors.js';
 import type { ParsedPlan } from '../../plan/parse-plan.js';
 import type { PlanFacts } from '../../plan/plan-facts.js';
 
 interface PlanOpts {
   readonly from?: string;
+  readonly domainType?: 'kvm' | 'qemu';
+  readonly root?: string;
   readonly json?: boolean;
   readonly yes?: boolean;
   readonly stateDir?: string;
@@ -89,6 +93,7 @@ or failed change, 2 the file is not a valid plan.`);
     .description('what the plan would change on this host, in order, and what already matches (changes nothing)')
     .option('--from <dir>', 'show against a dump written by kvmio collect instead of this host')
     .option('--json', 'print the changes as JSON')
+    .option('--domain-type <type>', 'libvirt domain type of new VMs: kvm (default) or qemu (TCG)', oneOf('--domain-type', ['kvm', 'qemu'] as const))
     .action(async (file: string, opts: PlanOpts) => {
       const parsed = await loadPlan(file, ctx);
       if (!parsed) return;
@@ -96,8 +101,56 @@ or failed change, 2 the file is not a valid plan.`);
       if (await reportProblems(parsed, facts, file, opts.from, ctx, opts.json === true)) return;
       const { planChanges } = await import('../../plan/plan-changes.js');
       const { formatChanges } = await import('../../report/plan-text.js');
-      const changes = planChanges(parsed.plan, facts);
+      const changes = planChanges(parsed.plan, facts, opts.domainType ? { domainType: opts.domainType } : {});
       if (opts.json === true) ctx.json({ file, changes: changes.map(({ hostAction: _a, ...c }) => c) });
       else ctx.print(formatChanges(changes, { file, against: opts.from ?? 'this host' }));
+    });
+
+  plan.command('apply <file>')
+    .description('make the host match the plan through the journal (dry run unless --yes); kvmio rollback undoes it')
+    .option('--yes', 'apply the changes (default: only print them)')
+    .option('--domain-type <type>', 'libvirt domain type of new VMs: kvm (default) or qemu (TCG)', oneOf('--domain-type', ['kvm', 'qemu'] as const))
+    .option('--root <dir>', 'write every host file under DIR (sysfs values stay live)')
+    .option('--state-dir <dir>', 'journal and lock directory (default /var/lib/kvmio, under --root when given)')
+    .option('--wait', 'wait for another kvmio run holding the lock instead of refusing')
+    .option('--json', 'print the outcomes as JSON')
+    .addHelpText('after', `
+The plan is checked first (as plan check): any problem and nothing is done. Then, in
+order: host settings (as kvmio fix), PVs/VGs/thin pools, libvirt pools, volumes through
+the pools, and virsh define of each new domain. A second apply changes nothing.
+Existing domains are left to kvmio vm tune, VFIO binds to kvmio passthrough bind.`)
+    .action(async (file: string, opts: PlanOpts) => {
+      const parsed = await loadPlan(file, ctx);
+      if (!parsed) return;
+      const facts = await loadFacts(parsed, {}, ctx);
+      if (await reportProblems(parsed, facts, file, undefined, ctx, opts.json === true)) return;
+      const [{ planChanges }, { planApplyActions }, engine, { POOL_HANDLERS }] = await Promise.all([
+        import('../../plan/plan-changes.js'), import('../../plan/plan-apply-actions.js'), import('../../apply/engine.js'), import('../../apply/pool-handler.js'),
+      ]);
+      const changes = planChanges(parsed.plan, facts, opts.domainType ? { domainType: opts.domainType } : {});
+      const { xmlCovers } = await import('../../apply/canonical-xml.js');
+      const covers = (d: string, xml: string): boolean => facts.domainXml[d] !== undefined && xmlCovers(xml, facts.domainXml[d] ?? '') === undefined;
+      const { actions, leftOut, matching } = planApplyActions(parsed.plan, facts, changes, ctx.env.LIBVIRT_DEFAULT_URI, covers);
+      const { root, stateDir } = resolveHostState(opts, ctx.cwd);
+      const yes = opts.yes === true;
+      const outcomes = yes
+        ? await engine.applyActions(actions, { stateDir, root, handlers: POOL_HANDLERS, wait: opts.wait === true, purpose: 'plan apply --yes' })
+        : await engine.previewActions(actions, { root, handlers: POOL_HANDLERS });
+      if (opts.json === true) {
+        ctx.json({ mode: yes ? 'apply' : 'dry-run', file, outcomes: outcomes.map((o) => ({ kind: o.action.kind, id: o.action.id, object: o.action.object, status: o.status, change: o.change, ...(o.error ? { error: o.error } : {}) })), leftOut });
+      } else {
+        ctx.print(yes ? `kvmio plan apply ${file}: applying (journal ${stateDir}/journal.jsonl)` : `kvmio plan apply ${file}: dry run, nothing is changed (add --yes to apply)`);
+        for (const o of outcomes) {
+          ctx.print(`${o.status.padEnd(13)} ${o.action.id} ${o.action.object}`);
+          if (o.status !== 'unchanged' && o.change.trim() !== '') ctx.print(o.change.trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));
+          if (o.error) ctx.print(`  ${o.error}`);
+        }
+        for (const c of changes.filter((x) => x.status === 'ok')) ctx.print(`unchanged     ${c.summary}`);
+        for (const m of matching) ctx.print(`unchanged     plan.domain ${m} (its saved definition holds the planned XML)`);
+        for (const l of leftOut) ctx.print(`left out: ${l}`);
+        const n = outcomes.filter((o) => o.status === 'changed' || o.status === 'would-change').length;
+        ctx.print(`${n} change${n === 1 ? '' : 's'}${yes ? ' made' : ' to make'}, ${outcomes.filter((o) => o.status === 'unchanged').length + matching.length + changes.filter((c) => c.status === 'ok').length} already as planned${yes && n > 0 ? '; kvmio rollback --yes undoes them' : ''}`);
+      }
+      ctx.exitCode = outcomes.some((o) => o.status === 'refused' || o.status === 'failed' || o.status === 'not-run') ? 1 : 0;
     });
 }
