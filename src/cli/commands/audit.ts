@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { collect } from '../options.js';
+import { addFleetAuditOptions, fleetAudit, FLEET_HELP, type AuditFlags } from '../fleet.js';
 import { usageError } from '../../errors.js';
 import { AUDITORS } from '../auditors.js';
 import { matchesOnly, worst } from '../../model/finding.js';
@@ -32,15 +33,15 @@ export const AUDIT_JSON_SHAPE = `JSON (--json): {
 }`;
 
 export function register(program: Command, ctx: Ctx): void {
-  program
-    .command('audit')
+  addFleetAuditOptions(program.command('audit'))
     .description('Audit this host (or a dump): schedulers, AIO limit, boot parameters, IOMMU, /dev/kvm')
-    .option('--from <dir>', 'audit a dump written by "kvmio collect -o DIR" instead of this machine')
+    .option('--from <dir>', 'audit a dump written by "kvmio collect -o DIR" instead of this machine (repeatable: dumps, .kvmio-probe files or directories of them, side by side)', (v: string, p: string[] = []) => [...p, v])
     .option('--json', 'print findings and a facts summary as JSON')
     .option('--only <id>', 'only checks with this id or dotted prefix (repeatable, or comma-separated)', collect)
     .option('--device <name>', 'only findings about this block device, e.g. sda or /dev/sda (repeatable)', collect)
     .option('--domain-xml <file...>', 'also audit the disks of these libvirt domain XML files (virsh dumpxml output)', (v: string, p: string[] = []) => [...p, v])
     .option('-v, --verbose', 'show why and the reference for passing checks too')
+    .addHelpText('after', FLEET_HELP)
     .addHelpText('after', () => `
 Exit codes:
   0  no check failed (WARN and SKIP do not fail)
@@ -56,8 +57,9 @@ Read-only: it reads /sys, /proc and /etc and opens /dev/kvm to test it. VM disks
 reads libvirt's domains through virsh (this machine only, not with --from; saved and,
 where different, live definitions) and --domain-xml files, and inspects each local
 disk source (qemu-img info -U, findmnt, an O_DIRECT open). It changes nothing.`)
-    .action(async (opts: AuditOptions) => {
-      await audit(opts, ctx);
+    .action(async (opts: Omit<AuditOptions, 'from'> & AuditFlags & { from?: string[] }) => {
+      if (await fleetAudit(opts, ctx)) return;
+      await audit({ ...opts, from: opts.from?.[0], json: opts.json === true || opts.format === 'json' }, ctx);
     });
 }
 
@@ -86,7 +88,7 @@ async function audit(given: AuditOptions, ctx: Ctx): Promise<void> {
   // Every module the action needs starts loading at once (serial dynamic imports were a
   // measurable part of the wall time); the auditors' rules load while the probe runs.
   const preloads = AUDITORS.map((a) => a.preload?.().catch(() => undefined)); // run() reports a load error
-  const [{ probeHost }, { sortFindings }, { summarizeHost, renderHostSummaryText }, { countFindings, renderFindingsText }, source] = await Promise.all([
+  const [{ probeHost }, { sortFindings }, { summarizeHost, renderHostSummaryText }, { countFindings, renderFindingsText, findingsJson }, source] = await Promise.all([
     import('../../facts/probe-host.js'), import('../../decide/sort-findings.js'), import('../../report/host-summary.js'),
     import('../../report/findings-text.js'), openSource(opts.from),
   ]);
@@ -106,7 +108,7 @@ async function audit(given: AuditOptions, ctx: Ctx): Promise<void> {
   const findings = sortFindings(all.filter((f) => matchesOnly(f.id, opts.only) && (devices.length === 0 || devices.includes(f.object))));
   const summary = summarizeHost(facts);
   if (opts.json === true) {
-    ctx.json({ facts: summary, findings, counts: countFindings(findings), status: worst(findings) });
+    ctx.json({ facts: summary, findings: findingsJson(findings), counts: countFindings(findings), status: worst(findings) });
   } else {
     ctx.print(`${renderHostSummaryText(summary)}\n${renderFindingsText(findings, { verbose: opts.verbose === true })}`);
   }
