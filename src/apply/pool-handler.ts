@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '../exec.js';
-import { libvirtUri } from '../facts/libvirt.js';
+import { libvirtUri } from '../facts/commands.js';
 import type { PoolCreate, VolumeCreate } from '../model/pool-action.js';
 import { argvText } from '../render/argv-text.js';
 import type { ActionHandler, HandlerMap } from './handlers.js';

@@ -6,7 +6,7 @@ import { LocalSource } from './local-source.js';
 import { loadPassthrough } from './probe-passthrough.js';
 import { passthroughCommands } from './probe-passthrough.js';
 import { parseLvs, parseVgs, readReport, type LvInfo, type VgInfo } from './parse-lvm.js';
-import { libvirtUri } from './libvirt.js';
+import { libvirtUri } from './commands.js';
 import { missing, ok, type CommandSpec, type Read, type Source } from './source.js';
 import type { HostFacts } from './host-facts.js';
 import type { PassthroughFacts } from './passthrough-facts.js';

@@ -154,3 +154,30 @@ Existing domains are left to kvmio vm tune, VFIO binds to kvmio passthrough bind
       ctx.exitCode = outcomes.some((o) => o.status === 'refused' || o.status === 'failed' || o.status === 'not-run') ? 1 : 0;
     });
 }
+
+/** The collections the playbook may use, when the controller has them (else command tasks). */
+async function installedCollections(env: Readonly<Record<string, string | undefined>>): Promise<{ general: boolean; libvirt: boolean }> {
+  const { existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const roots = [...(env.ANSIBLE_COLLECTIONS_PATH ?? '').split(':').filter((x) => x !== ''), join(env.HOME ?? '/root', '.ansible', 'collections'), '/usr/share/ansible/collections', '/usr/lib/python3/dist-packages'];
+  const has = (c: string): boolean => roots.some((r) => existsSync(join(r, 'ansible_collections', 'community', c)));
+  return { general: has('general'), libvirt: has('libvirt') };
+}
+
+/** `kvmio export ansible PLAN -o DIR`: the plan as a playbook (render/ansible-plan.ts). */
+export async function exportAnsiblePlan(file: string, dir: string, ctx: Ctx, version: string): Promise<void> {
+  const parsed = await loadPlan(file, ctx);
+  if (!parsed) return;
+  const { checkOutputDir } = await import('./collect.js');
+  checkOutputDir(dir);
+  const [{ renderPlanPlaybook, PLAN_PLAYBOOK }, { recommendedAioMaxNr }, { planVmDomains, planAioDemandStatic }, fs, { join, basename }] = await Promise.all([
+    import('../../render/ansible-plan.js'), import('../../decide/recommend-aio.js'), import('../../plan/plan-static.js'), import('node:fs'), import('node:path'),
+  ]);
+  const plan = parsed.plan;
+  const aioMaxNr = typeof plan.host.aioMaxNr === 'number' ? plan.host.aioMaxNr : recommendedAioMaxNr(planAioDemandStatic(plan), 0).target;
+  const text = renderPlanPlaybook(plan, { version, planFile: basename(file), ...(await installedCollections(ctx.env)), aioMaxNr, domains: planVmDomains(plan) });
+  fs.mkdirSync(dir, { recursive: true });
+  const out = join(dir, PLAN_PLAYBOOK);
+  fs.writeFileSync(out, text, { mode: 0o644 });
+  ctx.print(`wrote ${out}\nrun: ansible-playbook -i INVENTORY ${out} --check --diff`);
+}

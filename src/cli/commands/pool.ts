@@ -92,7 +92,7 @@ export async function diskCreateInPool(name: string, o: PoolDiskOpts, ctx: Ctx):
   const size = parseSize(o.size, '--size');
   const { probePools } = await import('../../facts/probe-passthrough.js');
   const { LocalSource } = await import('../../facts/local-source.js');
-  const { libvirtUri } = await import('../../facts/libvirt.js');
+  const { libvirtUri } = await import('../../facts/commands.js');
   const pools = await probePools(new LocalSource(), libvirtUri(ctx.env));
   if (!pools.ok) throw new KvmioError('refused', `--pool ${o.pool}: libvirt pools unreadable (${pools.reason})`);
   const pool = pools.value.find((p) => p.name === o.pool);
