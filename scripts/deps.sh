@@ -10,6 +10,7 @@ PKGS=(
   cpio busybox-static lz4 systemd                 # guest appliance; systemd-tmpfiles
   strace                                          # tests: audit starts no process; order of sysfs writes
   prometheus                                      # tests: promtool check metrics (audit --format prometheus)
+  chromium                                        # tests only: the bench HTML report opened headless
 )
 missing=()
 for p in "${PKGS[@]}"; do

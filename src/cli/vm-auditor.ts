@@ -12,6 +12,8 @@ export interface VmAuditRequest {
   /** Only these libvirt domains (default: all). */
   readonly domains?: readonly string[];
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where kvmio bench saved results (default /var/lib/kvmio). */
+  readonly stateDir?: string;
 }
 
 export async function auditVms(req: VmAuditRequest): Promise<{ findings: Finding[]; warnings: readonly string[] }> {
@@ -28,6 +30,8 @@ export async function auditVms(req: VmAuditRequest): Promise<{ findings: Finding
     }
   }
   const { vmFacts } = await import('./vm-facts.js');
-  const [{ auditVmDisks }, facts] = await Promise.all([import('../decide/audit-vm-disks.js'), vmFacts(req, uri)]);
+  const { withAioEvidence } = await import('../bench/evidence.js');
+  // Saved kvmio bench results (aio rule 2), read from the default state directory.
+  const [{ auditVmDisks }, facts] = await Promise.all([import('../decide/audit-vm-disks.js'), vmFacts(req, uri).then((f) => withAioEvidence(f, req.stateDir ?? '/var/lib/kvmio'))]);
   return { findings: auditVmDisks(facts), warnings: facts.warnings };
 }

@@ -240,13 +240,21 @@ export interface DiskCreateResult {
   readonly disk: CreatedDisk;
   readonly info?: ImageInfo;
   readonly attached: boolean;
+  /** Journal runs that made it (kvmio rollback --run ID undoes one). */
+  readonly runs: readonly string[];
 }
 
 /** Runs the plan through the engine (one run), checks the image against the plan, then attaches (a second run, if asked). */
 export async function applyDiskCreate(plan: DiskCreatePlan, engine: EngineOptions): Promise<DiskCreateResult> {
   const src = plan.request.source ?? new LocalSource();
+  const runs: string[] = [];
+  const note = (outcomes: readonly Outcome[]): void => {
+    for (const o of outcomes) if (o.run !== undefined && !runs.includes(o.run)) runs.push(o.run);
+  };
   if (plan.actions.length > 0) {
-    const err = outcomeError(await applyActions(plan.actions, { ...engine, purpose: 'disk create --yes' }));
+    const outcomes = await applyActions(plan.actions, { ...engine, purpose: 'disk create --yes' });
+    note(outcomes);
+    const err = outcomeError(outcomes);
     if (err) throw err;
   }
   let disk = plan.disk;
@@ -273,10 +281,12 @@ export async function applyDiskCreate(plan: DiskCreatePlan, engine: EngineOption
   if (plan.attachSteps.length > 0 && plan.request.attach !== undefined) {
     // The element attached is the one verified above, not the dry-run's guess.
     const steps = plan.attachSteps.map((s) => (s.kind === 'exec' && s.file !== undefined ? { ...s, file: { ...s.file, content: disk.diskElement } } : s));
-    const e = outcomeError(await applyActions([attachAction(plan.request.attach, steps, plan.path, plan.request.env)], { ...engine, purpose: 'disk create --attach --yes' }));
+    const outcomes = await applyActions([attachAction(plan.request.attach, steps, plan.path, plan.request.env)], { ...engine, purpose: 'disk create --attach --yes' });
+    note(outcomes);
+    const e = outcomeError(outcomes);
     if (e) throw e;
   }
-  return { disk, ...(info ? { info } : {}), attached: plan.attachSteps.length > 0 };
+  return { disk, ...(info ? { info } : {}), attached: plan.attachSteps.length > 0, runs };
 }
 
 /** What qemu-img must report for the image the plan asked for (decide and verify share the plan). */

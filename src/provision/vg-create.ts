@@ -91,7 +91,9 @@ export async function prepareVgCreate(req: VgCreateRequest): Promise<VgCreatePla
 }
 
 /** Runs the plan through the engine: one journaled run that kvmio rollback undoes. */
-export async function applyVgCreate(plan: VgCreatePlan, engine: EngineOptions): Promise<void> {
-  const err = outcomeError(await applyActions(plan.actions, { ...engine, purpose: 'vg create --yes' }));
+export async function applyVgCreate(plan: VgCreatePlan, engine: EngineOptions): Promise<string | undefined> {
+  const outcomes = await applyActions(plan.actions, { ...engine, purpose: 'vg create --yes' });
+  const err = outcomeError(outcomes);
   if (err) throw err;
+  return outcomes.find((o) => o.run !== undefined)?.run;
 }

@@ -29,6 +29,7 @@ describe('disk create --yes on a directory, then kvmio rollback', () => {
       const runs = JSON.parse((await cli(['journal', '--json', ...state])).stdout) as { runs: { run: string; purpose: string; changed: number; objects: string[] }[] };
       assert.equal(runs.runs.length, 1);
       assert.deepEqual([runs.runs[0]?.purpose, runs.runs[0]?.changed, runs.runs[0]?.objects], ['disk create --yes', 1, [join(images, 'd.raw')]]);
+      assert.ok(r.stdout.includes(`journaled as run ${runs.runs[0]?.run}: "kvmio rollback --run ${runs.runs[0]?.run}" shows how to undo it`), r.stdout);
       assert.deepEqual(JSON.parse((await cli(['rollback', '--list', '--json', ...state])).stdout), runs);
       const dry = await cli(['rollback', ...state]);
       assert.equal(dry.code, 0);

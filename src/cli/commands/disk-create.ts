@@ -139,7 +139,7 @@ export function register(program: Command, ctx: Ctx): void {
       const fault = faultHook(ctx.env);
       const r = await applyDiskCreate(plan, { stateDir, wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
       if (o.json) {
-        ctx.json({ applied: true, name, target: plan.target, path: plan.path, steps: steps.map(renderStep), warnings, notes: plan.notes, info: r.info ?? null, attached: r.attached ? o.attach : null, xml: r.disk.diskElement });
+        ctx.json({ applied: true, name, target: plan.target, path: plan.path, steps: steps.map(renderStep), warnings, notes: plan.notes, info: r.info ?? null, attached: r.attached ? o.attach : null, xml: r.disk.diskElement, runs: r.runs });
         return;
       }
       const lines = [plan.target.kind === 'device' ? `disk ${name}: ${plan.path} handed over as is (nothing written to it)` : `disk ${name}: created ${plan.path}`];
@@ -147,6 +147,7 @@ export function register(program: Command, ctx: Ctx): void {
       for (const n of plan.notes) lines.push(`note: ${n}`);
       if (r.attached) lines.push(`attached to ${o.attach} as ${r.disk.config.target.value} (persistent definition; takes effect at its next start)`);
       lines.push('disk XML:', r.disk.fragment.trimEnd());
+      for (const run of r.runs) lines.push(`journaled as run ${run}: "kvmio rollback --run ${run}" shows how to undo it`);
       ctx.print(lines.join('\n'));
     });
 }
