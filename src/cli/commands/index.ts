@@ -12,11 +12,11 @@ import { register as diskCreate } from './disk-create.js';
 import { register as vg } from './vg.js';
 import { register as vm } from './vm.js';
 import { register as passthrough } from './passthrough.js';
-import { register as plan } from './plan.js';
-import { register as pool } from './pool.js';
-import { register as exportCmd } from './export.js';
 import { register as bench } from './bench.js';
 import { register as report } from './report.js';
+import { register as exportCmd } from './export.js';
+import { register as plan } from './plan.js';
+import { register as pool } from './pool.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
@@ -32,9 +32,9 @@ export const COMMANDS: readonly Register[] = [
   vg,
   vm,
   passthrough,
-  plan,
-  pool,
-  exportCmd,
   bench,
   report,
+  exportCmd,
+  plan,
+  pool,
 ];
