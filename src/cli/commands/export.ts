@@ -19,14 +19,17 @@ export function register(program: Command, ctx: Ctx): void {
   exp
     .command('ansible')
     .description('write an Ansible playbook: --collect runs the kvmio probe on every inventory host and fetches the dumps')
+    .argument('[plan]', 'a kvmio plan file: write a playbook that converges the hosts on it (kvmio-plan.yml)')
     .option('--collect', 'a playbook that runs the probe script on every host (script module: no Python on the hosts) and saves DUMPS/HOST.kvmio-probe')
     .requiredOption('-o, --output <dir>', 'directory to write the playbook and the script to (new or empty)')
     .option('--json', 'print what was written as JSON')
     .addHelpText('after', `
 Then: ansible-playbook -i INVENTORY DIR/kvmio-collect.yml && kvmio audit --from DIR/dumps
 Exit codes: 0 written, 1 write failed, 2 usage error (no --collect, DIR not empty).`)
-    .action(async (opts: ExportAnsibleOptions) => {
-      if (!opts.collect) throw usageError('export ansible: nothing to export; expected --collect');
+    .action(async (planFile: string | undefined, opts: ExportAnsibleOptions) => {
+      if (planFile !== undefined && opts.collect) throw usageError('export ansible: expected a PLAN or --collect, not both');
+      if (planFile !== undefined) return (await import('./plan.js')).exportAnsiblePlan(planFile, resolve(ctx.cwd, opts.output), ctx, VERSION);
+      if (!opts.collect) throw usageError('export ansible: nothing to export; expected PLAN or --collect');
       const dir = resolve(ctx.cwd, opts.output);
       checkOutputDir(dir);
       const [{ renderCollectPlaybook, COLLECT_PLAYBOOK, PROBE_SCRIPT_FILE }, { REMOTE_PROBE_SH }, { mkdirSync }] = await Promise.all([

@@ -15,6 +15,8 @@ import { register as passthrough } from './passthrough.js';
 import { register as bench } from './bench.js';
 import { register as report } from './report.js';
 import { register as exportCmd } from './export.js';
+import { register as plan } from './plan.js';
+import { register as pool } from './pool.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
@@ -33,4 +35,6 @@ export const COMMANDS: readonly Register[] = [
   bench,
   report,
   exportCmd,
+  plan,
+  pool,
 ];

@@ -35,7 +35,8 @@ async function verify(opts: VerifyOptions, ctx: Ctx): Promise<void> {
     else ctx.print(`nothing to verify: no change applied by kvmio is journaled in ${stateDir}`);
     return;
   }
-  const drift = await engine.verifyJournal({ stateDir });
+  const { POOL_HANDLERS } = await import('../../apply/pool-handler.js');
+  const drift = await engine.verifyJournal({ stateDir, handlers: POOL_HANDLERS });
   const logical = (p: string): string => (root !== '/' && p.startsWith(`${root}/`) ? p.slice(root.length) : p);
   const files = targets.flatMap((t) => {
     const a = t.applied as { kind: string; path?: string; content?: string };
