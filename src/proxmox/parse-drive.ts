@@ -94,6 +94,8 @@ export function parseDrive(text: string): Read<DriveString> {
   for (const [i, raw] of items.value.entries()) {
     if (raw === '') return missing(`"${s}": an empty item (two commas, or a trailing comma)`);
     const eq = raw.indexOf('=');
+    if (/\s/.test(raw.replace(/^[^=]*=/, '').slice(0, 1)) || /\s$/.test(raw) || /^\s/.test(raw)) return missing(`"${s}": whitespace around "${raw.trim()}"`);
+    if (unquote(raw).includes('"')) return missing(`"${s}": a stray double quote in "${raw}" (quotes may only wrap a whole value)`);
     if (eq < 0) {
       // Only the first item may omit its key (the default key `file`).
       if (i !== 0) return missing(`"${s}": "${raw}" has no "=value" (only the volume may stand alone, first)`);
@@ -143,7 +145,9 @@ const printValue = (v: string): string => (v.includes(',') ? `"${v}"` : v);
 
 /** The drive string again: file first, options in their order (what `qm set` receives). */
 export function printDrive(d: DriveString): string {
-  return [printValue(d.file), ...d.options.map(([k, v]) => `${k}=${printValue(v)}`)].join(',');
+  // A volume holding "=" would read back as an option: name it then.
+  const file = d.file.includes('=') ? `file=${printValue(d.file)}` : printValue(d.file);
+  return [file, ...d.options.map(([k, v]) => `${k}=${printValue(v)}`)].join(',');
 }
 
 /**

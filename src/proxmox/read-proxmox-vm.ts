@@ -129,7 +129,13 @@ export function proxmoxVmFromConfig(conf: VmConfig, input: Omit<ReadProxmoxVmInp
       continue;
     }
     const drive = parsed.value;
-    for (const p of checkDriveOptions(dk.iface, drive)) problems.push({ key, message: `${key}: ${p} (Proxmox rejects this drive string)` });
+    // parse_vm_config validates each value against the schema and drops a key that fails
+    // ("unable to parse value of 'scsi1'"): the VM starts without that disk.
+    const rejected = checkDriveOptions(dk.iface, drive);
+    if (rejected.length > 0) {
+      problems.push({ key, message: `${key}: ${rejected.join('; ')}: Proxmox rejects the drive string and starts the VM without this disk` });
+      continue;
+    }
     const cdrom = isCdrom(drive);
     const resolved = resolveVolume(drive.file, input.storage, { cdrom });
     drives.push({ key, iface: dk.iface, index: dk.index, text, drive, resolved });
