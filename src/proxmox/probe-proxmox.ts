@@ -4,6 +4,7 @@
 // /etc/pve/storage.cfg and `pveversion`. A host without /etc/pve/qemu-server is not a
 // Proxmox host: nothing is read and nothing reported. Reads only; never throws.
 import type { Version } from '../model/version.js';
+import { usageError } from '../errors.js';
 import { missing, ok, type Read, type Source } from '../facts/source.js';
 import { parseStorageCfg, type StorageCfg } from './parse-storage-cfg.js';
 import { readProxmoxVm, type ProxmoxVm } from './read-proxmox-vm.js';
@@ -101,4 +102,26 @@ export async function probeProxmox(src: Source): Promise<ProxmoxFacts> {
     }
   }
   return { present: true, vms, storage, version, unreadable };
+}
+
+/**
+ * `--proxmox-conf FILE…`: config files audited as they are (never running), resolved
+ * against STORAGE_FILE (default this host's /etc/pve/storage.cfg; without one, volumes
+ * stay unresolved and their checks SKIP). A file that cannot be read, or whose name
+ * carries no VMID, is a usage error: the user named it.
+ */
+export async function probeProxmoxFiles(src: Source, files: readonly string[], storageFile?: string): Promise<ProxmoxFacts> {
+  const sfile = storageFile ?? PVE_STORAGE_CFG;
+  const st = await src.readText(sfile);
+  if (!st.ok && storageFile !== undefined) throw usageError(`--proxmox-storage ${storageFile}: cannot read it (${st.reason}); expected a Proxmox storage.cfg`);
+  const storage = st.ok ? ok(parseStorageCfg(st.value)) : missing(`${sfile}: ${st.reason}`);
+  const vms: ProxmoxVm[] = [];
+  for (const file of files) {
+    const vmid = vmidOfFile(file);
+    if (vmid === undefined) throw usageError(`--proxmox-conf ${file}: the file name carries no VMID; expected VMID.conf (e.g. 101.conf), as in /etc/pve/qemu-server`);
+    const text = await src.readText(file);
+    if (!text.ok) throw usageError(`--proxmox-conf ${file}: cannot read it (${text.reason}); expected a Proxmox VM config`);
+    vms.push(readProxmoxVm({ vmid, file, text: text.value, storage: storage.ok ? storage.value : undefined }));
+  }
+  return { present: true, vms, storage, version: missing('config files: no pveversion'), unreadable: [] };
 }
