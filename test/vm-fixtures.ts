@@ -84,13 +84,16 @@ export function fixtureFacts(defs: readonly VmDefinition[], factsOf: string): Vm
   };
 }
 
-/** Compares `actual` with the golden file; UPDATE_GOLDEN=1 rewrites it. */
+/**
+ * Compares `actual` with the golden file. Only UPDATE_GOLDEN=1 writes it; a missing or
+ * different golden fails, with or without CI, so a test cannot pass by creating its own.
+ */
 export function assertGolden(path: string, actual: string): void {
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
-    if (process.env.UPDATE_GOLDEN !== '1' && process.env.CI) assert.fail(`golden file missing: ${path}`);
+  if (process.env.UPDATE_GOLDEN === '1') {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, actual);
     return;
   }
+  if (!existsSync(path)) assert.fail(`golden file missing: ${path} (UPDATE_GOLDEN=1 writes it; review it before committing)`);
   assert.equal(actual, readFileSync(path, 'utf8'), `differs from ${path} (UPDATE_GOLDEN=1 rewrites it)`);
 }

@@ -1,6 +1,7 @@
 // bind/unbind: guards, plan, and (with --yes) the journaled engine. A bind that fails
 // part-way is rolled back at once, so a group is never left half on vfio-pci; the
 // journal keeps the original drivers for `unbind` and for rollback.
+import { renderFix } from '../render/shell-quote.js';
 import { KvmioError, usageError } from '../errors.js';
 import { exec } from '../exec.js';
 import { assessNamed, type CheckResult } from '../decide/passthrough-check.js';
@@ -83,7 +84,7 @@ export async function applyPassthrough(
   if (direction === 'bind') {
     const blocking = blocksBinding(check.readiness);
     const reasons = [
-      ...blocking.map((b) => `${b.id}: ${b.observed ?? ''}${b.fix ? ` (fix: ${b.fix})` : ''}`),
+      ...blocking.map((b) => `${b.id}: ${b.observed ?? ''}${b.fix ? ` (fix: ${renderFix(b.fix)})` : ''}`),
       ...(a.verdict.status === 'refused' ? a.verdict.refusals.map((r) => r.message) : []),
     ];
     if (reasons.length > 0) {

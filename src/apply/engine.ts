@@ -5,15 +5,20 @@
 //        locate (--root) → snapshot → skip if already done → guard (check) →
 //        journal `before` (fsync) → apply (atomic) → verify → journal `done`
 //   rollbackJournal(opts)          → under the lock, restore every target to its first
-//        journaled state, newest first, verify, then archive the journal
+//        journaled state, newest first, verify, then archive the journal; with `run`,
+//        only what that run changed (then the run is marked rolled back)
 //   verifyJournal(opts)            → compare each journaled target with what kvmio set
 //
-// Crash safety: the old state is on disk before anything changes, so a run killed at
-// any point can be rerun (already-done actions are skipped) and rolled back exactly.
-// Handlers per action kind live in handlers.ts; pass extra kinds in `handlers`.
+// Every applyActions call is one run (an id in each journal record). Crash safety: the
+// old state is on disk before anything changes, so a run killed at any point can be
+// rerun (already-done actions are skipped; a target an earlier run began but did not
+// finish counts as kvmio's own) and rolled back exactly. Handlers that create things
+// (images, LVs, VGs) journal the state right after the change, and refuse a rollback
+// when the target changed since (docs/engine.md). Handlers per action kind live in
+// handlers.ts; pass extra kinds in `handlers` (e.g. apply/proxmox-handler.ts).
 import { KvmioError } from '../errors.js';
-import { BUILTIN_HANDLERS, type ActionHandler, type HandlerMap } from './handlers.js';
-import { archiveJournal, journalTargets, readJournal, JournalWriter, type EngineAction } from './journal.js';
+import { BUILTIN_HANDLERS, type ActionHandler, type CheckContext, type HandlerMap } from './handlers.js';
+import { archiveJournal, journalTargets, readJournal, rolledBackRuns, JournalWriter, type EngineAction, type JournalRecord } from './journal.js';
 import { acquireLock } from './lock.js';
 
 export interface EngineOptions {
@@ -51,14 +56,15 @@ function handlerFor(handlers: HandlerMap, action: EngineAction): ActionHandler {
 const handlersOf = (opts: EngineOptions): HandlerMap => ({ ...BUILTIN_HANDLERS, ...opts.handlers });
 
 /** Dry run: what each action would do, without the lock, without writing anything. */
-export async function previewActions(actions: readonly EngineAction[], opts: Omit<EngineOptions, 'stateDir'> = {}): Promise<Outcome[]> {
+export async function previewActions(actions: readonly EngineAction[], opts: Omit<EngineOptions, 'stateDir'> & { readonly stateDir?: string } = {}): Promise<Outcome[]> {
   const handlers = handlersOf({ stateDir: '', ...opts });
+  const records = opts.stateDir === undefined ? [] : readJournal(opts.stateDir);
   const out: Outcome[] = [];
   for (const raw of actions) {
     const h = handlerFor(handlers, raw);
     const a = h.locate(raw, opts.root ?? '/');
     const cur = await h.snapshot(a);
-    const refusal = h.isDone(a, cur) ? undefined : h.check(a, cur);
+    const refusal = h.isDone(a, cur) ? undefined : h.check(a, cur, ctxOf(records, h.key(a)));
     out.push({
       action: a,
       status: h.isDone(a, cur) ? 'unchanged' : refusal ? 'refused' : 'would-change',
@@ -67,6 +73,14 @@ export async function previewActions(actions: readonly EngineAction[], opts: Omi
     });
   }
   return out;
+}
+
+/** What the journal (runs not rolled back) says about KEY: begun by kvmio, and finished. */
+function ctxOf(records: readonly JournalRecord[], key: string): CheckContext {
+  const gone = rolledBackRuns(records);
+  const live = records.filter((r) => !gone.has(r.run));
+  const seqs = new Set(live.filter((r) => r.event === 'before' && r.key === key).map((r) => (r as { seq: number }).seq));
+  return { journaled: seqs.size > 0, completed: live.some((r) => r.event === 'done' && seqs.has(r.seq)) };
 }
 
 function faultCounter(limit: number | undefined): () => void {
@@ -90,6 +104,7 @@ export async function applyActions(actions: readonly EngineAction[], opts: Engin
   let journal: JournalWriter | undefined;
   let stopped: string | undefined;
   try {
+    const records = readJournal(opts.stateDir);
     for (const raw of actions) {
       if (stopped) {
         emit({ action: raw, status: 'not-run', change: '', error: `not run: ${stopped}` });
@@ -98,24 +113,34 @@ export async function applyActions(actions: readonly EngineAction[], opts: Engin
       const h = handlerFor(handlers, raw);
       const a = h.locate(raw, opts.root ?? '/');
       const cur = await h.snapshot(a);
+      const ctx = ctxOf(records, h.key(a));
       if (h.isDone(a, cur)) {
+        if (ctx.journaled && !ctx.completed && h.keepsAfter) {
+          // An earlier run was killed after the change but before `done`: record the
+          // state now, so rollback can tell later writes from kvmio's own.
+          journal ??= new JournalWriter(opts.stateDir, opts.purpose ?? 'fix --yes');
+          journal.done(journal.before(h.key(a), a, cur), cur);
+          step();
+        }
         emit({ action: a, status: 'unchanged', change: '' });
         continue;
       }
       const change = h.describe(a, cur);
-      const refusal = h.check(a, cur);
+      const refusal = h.check(a, cur, ctx);
       if (refusal) {
         emit({ action: a, status: 'refused', change, error: refusal });
         stopped = `${a.id} ${a.object} was refused`;
         continue;
       }
-      journal ??= new JournalWriter(opts.stateDir);
+      journal ??= new JournalWriter(opts.stateDir, opts.purpose ?? 'fix --yes');
       const seq = journal.before(h.key(a), a, cur);
       step();
+      let after: unknown;
       try {
         await h.apply(a);
         step();
-        const drift = h.verify(a, await h.snapshot(a));
+        after = await h.snapshot(a);
+        const drift = h.verify(a, after);
         if (drift) throw new Error(`after writing, ${drift}`);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
@@ -124,7 +149,7 @@ export async function applyActions(actions: readonly EngineAction[], opts: Engin
         stopped = `${a.id} ${a.object} failed`;
         continue;
       }
-      journal.done(seq);
+      journal.done(seq, h.keepsAfter ? after : undefined);
       step();
       emit({ action: a, status: 'changed', change });
     }
@@ -137,18 +162,32 @@ export async function applyActions(actions: readonly EngineAction[], opts: Engin
 
 export interface RestoreOutcome {
   readonly action: EngineAction;
-  readonly status: 'would-restore' | 'restored' | 'unchanged' | 'failed';
+  /** The run whose change this undoes (the one that journaled the original state). */
+  readonly run: string;
+  readonly status: 'would-restore' | 'restored' | 'unchanged' | 'refused' | 'failed';
   readonly change: string;
   readonly error?: string;
 }
 
-/** Restores every journaled target to its original state, newest first. Dry run unless `yes`. */
-export async function rollbackJournal(opts: EngineOptions & { readonly yes: boolean }): Promise<{ outcomes: RestoreOutcome[]; archived?: string }> {
+export interface RollbackOptions extends EngineOptions {
+  readonly yes: boolean;
+  /** Undo only this run (an id from `kvmio journal`). */
+  readonly run?: string;
+}
+
+/** Restores every journaled target (or those of one run) to its state before kvmio, newest first. Dry run unless `yes`. */
+export async function rollbackJournal(opts: RollbackOptions): Promise<{ outcomes: RestoreOutcome[]; archived?: string; rolledBack?: string }> {
   const handlers = handlersOf(opts);
   const lock = opts.yes ? await acquireLock(opts.stateDir, { purpose: 'rollback --yes', wait: opts.wait ?? false }) : undefined;
   const step = faultCounter(opts.faultAfterStep);
   try {
-    const targets = journalTargets(readJournal(opts.stateDir)).reverse();
+    const records = readJournal(opts.stateDir);
+    const gone = rolledBackRuns(records);
+    if (opts.run !== undefined && !records.some((r) => r.run === opts.run)) {
+      throw new KvmioError('usage', `--run: "${opts.run}" is not a run in ${opts.stateDir}; expected an id from "kvmio journal"`);
+    }
+    if (opts.run !== undefined && gone.has(opts.run)) return { outcomes: [] };
+    const targets = journalTargets(records, opts.run === undefined ? {} : { run: opts.run }).reverse();
     const outcomes: RestoreOutcome[] = [];
     for (const t of targets) {
       const h = handlerFor(handlers, t.firstAction);
@@ -156,30 +195,52 @@ export async function rollbackJournal(opts: EngineOptions & { readonly yes: bool
       const cur = await h.snapshot(a);
       const diff = h.compare(t.original, cur);
       const change = h.describeRestore(a, t.original, cur);
+      const later = opts.run === undefined ? undefined : laterRun(records, gone, t.key, t.firstSeq, opts.run);
+      const refusal = later !== undefined ? `run ${later} changed it after run ${opts.run}; roll that run back first (kvmio rollback --run ${later} --yes)` : diff === undefined ? undefined : h.refuseRestore?.(a, t.original, cur, t.after);
+      if (refusal !== undefined) {
+        outcomes.push({ action: a, run: t.run, status: 'refused', change, error: refusal });
+        continue;
+      }
       if (diff === undefined && !opts.yes) {
-        outcomes.push({ action: a, status: 'unchanged', change: '' });
+        outcomes.push({ action: a, run: t.run, status: 'unchanged', change: '' });
         continue;
       }
       if (!opts.yes) {
-        outcomes.push({ action: a, status: 'would-restore', change });
+        outcomes.push({ action: a, run: t.run, status: 'would-restore', change });
         continue;
       }
       try {
         await h.restore(a, t.original);
         const left = h.compare(t.original, await h.snapshot(a));
         if (left) throw new Error(`after restoring, ${left}`);
-        outcomes.push({ action: a, status: diff === undefined ? 'unchanged' : 'restored', change: diff === undefined ? '' : change });
+        outcomes.push({ action: a, run: t.run, status: diff === undefined ? 'unchanged' : 'restored', change: diff === undefined ? '' : change });
         step();
       } catch (e) {
-        outcomes.push({ action: a, status: 'failed', change, error: e instanceof Error ? e.message : String(e) });
+        outcomes.push({ action: a, run: t.run, status: 'failed', change, error: e instanceof Error ? e.message : String(e) });
       }
     }
-    // Keep the journal until everything is back, so a failed or interrupted rollback can be rerun.
-    const archived = opts.yes && targets.length > 0 && outcomes.every((o) => o.status !== 'failed') ? archiveJournal(opts.stateDir, 'rolled-back') : undefined;
+    // Keep the journal until everything is back, so a failed, refused or interrupted rollback can be rerun.
+    const complete = opts.yes && targets.length > 0 && outcomes.every((o) => o.status !== 'failed' && o.status !== 'refused');
+    if (complete && opts.run !== undefined) {
+      const w = new JournalWriter(opts.stateDir);
+      try {
+        w.rolledBack(opts.run);
+      } finally {
+        w.close();
+      }
+      return { outcomes, rolledBack: opts.run };
+    }
+    const archived = complete ? archiveJournal(opts.stateDir, 'rolled-back') : undefined;
     return archived ? { outcomes, archived } : { outcomes };
   } finally {
     lock?.release();
   }
+}
+
+/** A run still in force, other than RUN, that changed KEY after seq FROM. */
+function laterRun(records: readonly JournalRecord[], gone: ReadonlySet<string>, key: string, from: number, run: string): string | undefined {
+  const r = records.find((x) => x.event === 'before' && x.key === key && x.seq > from && x.run !== run && !gone.has(x.run));
+  return r?.run;
 }
 
 export interface DriftOutcome {

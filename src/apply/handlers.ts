@@ -1,6 +1,8 @@
 // How the engine snapshots, applies, verifies and restores each kind of action. New
-// kinds (e.g. VFIO driver binding) add a handler and pass it to the engine; the journal
-// stores the handler's JSON snapshot, so rollback needs only the handler for that kind.
+// kinds add a handler (its own file in apply/) and either register it in
+// BUILTIN_HANDLERS or pass it to the engine in `handlers` (apply/proxmox-handler.ts for
+// `qm set`); the journal stores the handler's JSON snapshot, so rollback needs only the
+// handler for that kind. docs/engine.md describes the contract.
 import { existsSync, lstatSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FileWrite, SysfsWrite } from '../model/action.js';
@@ -8,8 +10,19 @@ import { fileDiff } from '../render/unified-diff.js';
 import { missingDirs, removeEmptyDirs, removeFileDurable, writeFileAtomic } from './atomic-file.js';
 import type { EngineAction } from './journal.js';
 import { vfioHandler } from './vfio-handler.js';
+import { domainDefineHandler, domainEditHandler } from './libvirt-define-handler.js';
+import { imageCreateHandler } from './image-create-handler.js';
+import { lvCreateHandler, pvCreateHandler, vgCreateHandler } from './lvm-handlers.js';
 
 type Awaitable<T> = T | Promise<T>;
+
+/** What the journal says about an action's target before it runs. */
+export interface CheckContext {
+  /** An earlier run (not rolled back) journaled this target: kvmio began changing it. */
+  readonly journaled: boolean;
+  /** ... and one such change finished (`done`). */
+  readonly completed: boolean;
+}
 
 export interface ActionHandler<A extends EngineAction = EngineAction, S = unknown> {
   /** Redirect paths (files under --root); the result is what gets journaled. */
@@ -21,7 +34,7 @@ export interface ActionHandler<A extends EngineAction = EngineAction, S = unknow
   /** The target already holds what the action would set. */
   isDone(action: A, current: S): boolean;
   /** Why the action must not run (a guard), or undefined. */
-  check(action: A, current: S): string | undefined;
+  check(action: A, current: S, ctx?: CheckContext): string | undefined;
   /** Human text: "sysfs /sys/…: mq-deadline → none", or a unified diff. */
   describe(action: A, current: S): string;
   apply(action: A): Awaitable<void>;
@@ -32,6 +45,14 @@ export interface ActionHandler<A extends EngineAction = EngineAction, S = unknow
   /** Undefined when `current` equals `old`, else what differs. */
   compare(old: S, current: S): string | undefined;
   describeRestore(action: A, old: S, current: S): string;
+  /** Journal the state right after the change (`done.after`) for refuseRestore. */
+  readonly keepsAfter?: boolean;
+  /**
+   * Why rollback must not touch the target although it differs from `old` (e.g. an image
+   * kvmio created was written to since: `after` is the state journaled right after the
+   * change, undefined when the run was killed before it was recorded).
+   */
+  refuseRestore?(action: A, old: S, current: S, after: S | undefined): string | undefined;
 }
 
 // ---- sysfs / procfs values -------------------------------------------------------
@@ -139,4 +160,10 @@ export const BUILTIN_HANDLERS: HandlerMap = {
   file: fileHandler as ActionHandler,
   // passthrough bind/unbind share the journal, so `kvmio rollback` must know them too
   vfio: vfioHandler as ActionHandler,
+  'libvirt-define': domainDefineHandler as ActionHandler,
+  'libvirt-edit': domainEditHandler as ActionHandler,
+  'image-create': imageCreateHandler as ActionHandler,
+  'lvm-lv-create': lvCreateHandler as ActionHandler,
+  'lvm-pv-create': pvCreateHandler as ActionHandler,
+  'lvm-vg-create': vgCreateHandler as ActionHandler,
 };

@@ -12,7 +12,7 @@ import { VM_CHECKS } from '../decide/vm-checks.js';
 export interface AuditInput {
   readonly source: Source;
   readonly facts: HostFacts;
-  /** True for the local machine (auditors may query libvirt), false for a dump. */
+  /** True for the local machine, false for a dump. */
   readonly local: boolean;
   /** Domain XML files to audit (`--domain-xml`), besides libvirt's domains. */
   readonly domainXml?: readonly string[];
@@ -39,7 +39,11 @@ export const AUDITORS: readonly Auditor[] = [
   {
     name: 'vm-disks',
     checks: VM_CHECKS,
-    run: async ({ source, local, domainXml }) =>
-      (await (await import('./vm-auditor.js')).auditVms({ source, libvirt: local, domainXml: domainXml ?? [] })).findings,
+    // libvirt's domains: virsh here, or what `kvmio collect` recorded (a dump made before
+    // VM facts has no virsh-list: then libvirt is not judged, as before).
+    run: async ({ source, local, domainXml }) => {
+      const libvirt = local || !(source instanceof (await import('../facts/dump-source.js')).DumpSource) || source.hasCommand('virsh-list');
+      return (await (await import('./vm-auditor.js')).auditVms({ source, libvirt, domainXml: domainXml ?? [] })).findings;
+    },
   },
 ];

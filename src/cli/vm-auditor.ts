@@ -1,30 +1,33 @@
 // The VM-disk auditor plugged into `kvmio audit` (and `kvmio vm audit`): libvirt domains
-// when auditing this machine, plus any --domain-xml files; findings per VM disk.
+// read through the Source (this machine's virsh, or a dump's recorded answers), plus any
+// --domain-xml files; findings per VM disk.
 import type { Finding } from '../model/finding.js';
 import type { Source } from '../facts/source.js';
 
 export interface VmAuditRequest {
   readonly source: Source;
-  /** Read libvirt (the local machine only). */
+  /** Read libvirt's domains (through `source`). */
   readonly libvirt: boolean;
   readonly domainXml: readonly string[];
   /** Only these libvirt domains (default: all). */
   readonly domains?: readonly string[];
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export async function auditVms(req: VmAuditRequest): Promise<{ findings: Finding[]; warnings: readonly string[] }> {
-  // Nothing to read: answer before loading the XML and decision modules (audit startup time).
+  const { libvirtUri } = await import('../facts/commands.js');
+  const uri = libvirtUri(req.env ?? process.env);
+  // On this machine without a daemon socket, answer before starting virsh or loading the
+  // XML and decision modules (audit startup time: bench/audit-time.ts). A dump says itself.
   if (req.domainXml.length === 0) {
     if (!req.libvirt) return { findings: [], warnings: [] };
-    const [{ libvirtDown }, { libvirtUri }] = await Promise.all([import('../facts/libvirt-socket.js'), import('../facts/libvirt.js')]);
-    const down = libvirtDown(libvirtUri());
-    if (down) return { findings: [{ id: 'vm.libvirt', object: 'host', status: 'skip', why: `libvirt domains not read: ${down}` }], warnings: [] };
+    if (req.source.label === 'local') {
+      const { libvirtDown } = await import('../facts/libvirt-socket.js');
+      const down = libvirtDown(uri);
+      if (down) return { findings: [{ id: 'vm.libvirt', subject: { kind: 'host' }, object: 'host', status: 'skip', why: `libvirt domains not read: ${down}` }], warnings: [] };
+    }
   }
-  const [{ probeVmFacts }, { auditVmDisks }] = await Promise.all([import('../facts/probe-vm-disks.js'), import('../decide/audit-vm-disks.js')]);
-  const facts = await probeVmFacts(req.source, {
-    libvirt: req.libvirt,
-    domainXml: req.domainXml,
-    ...(req.domains && req.domains.length > 0 ? { only: req.domains } : {}),
-  });
+  const { vmFacts } = await import('./vm-facts.js');
+  const [{ auditVmDisks }, facts] = await Promise.all([import('../decide/audit-vm-disks.js'), vmFacts(req, uri)]);
   return { findings: auditVmDisks(facts), warnings: facts.warnings };
 }

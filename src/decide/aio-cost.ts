@@ -1,4 +1,5 @@
-// What a VM charges against fs.aio-max-nr, from its domain definition.
+// What a VM charges against fs.aio-max-nr, from its definition (the neutral model: any
+// manager). `kvmio fix` (AIO demand) and the aio.vm-headroom check both size from aioCharge.
 //
 // QEMU's linux-aio opens one Linux AIO context per AioContext that does native I/O, each
 // with io_setup(1024) (block/linux-aio.c MAX_EVENTS), and the kernel charges the requested
@@ -19,7 +20,7 @@
 //   libvirt-started (virsh start, io='native' cache='none'):
 //     1 disk → 1024, 1 disk with iothread → 2048, 2 disks → 1024.
 // test/decide/aio-cost.test.ts re-measures one case with real QEMU.
-import type { DomainDisk, DomainModel } from '../facts/parse-domain.js';
+import type { Vm, VmDisk } from '../model/vm.js';
 
 /** io_setup nr_events per AIO context in QEMU's linux-aio (MAX_EVENTS). */
 export const AIO_EVENTS_PER_CONTEXT = 1024;
@@ -33,20 +34,41 @@ export interface AioCharge {
   readonly aioNr: number;
 }
 
-/** The iothread that runs a disk's I/O: its own (virtio-blk) or its virtio-scsi controller's. */
-export function diskIothread(vm: DomainModel, disk: DomainDisk): number | undefined {
-  if (disk.driver.iothread !== undefined) return disk.driver.iothread;
-  if (disk.target.bus === 'scsi') {
-    const ctl = vm.controllers.find((c) => c.type === 'scsi' && (c.index ?? 0) === (disk.controllerIndex ?? 0));
-    if (ctl?.model === 'virtio-scsi') return ctl.iothread;
-  }
+/** The iothread that runs a disk's I/O: its own (virtio-blk), its first vq-mapped one, or its virtio-scsi controller's. */
+export function diskIothread(vm: Vm, disk: VmDisk): number | undefined {
+  if (disk.iothread !== undefined) return disk.iothread;
+  const mapped = disk.iothreadQueues?.[0]?.iothread;
+  if (mapped !== undefined) return mapped;
+  if (disk.bus === 'virtio-scsi') return vm.controllers.find((c) => c.key === disk.controller)?.iothread;
   return undefined;
 }
 
-export function aioCharge(vm: DomainModel): AioCharge {
-  const native = vm.disks.filter((d) => d.driver.io === 'native' && d.source.kind !== 'none');
+/** The iothreads serving a disk (several with iothread-vq-mapping). */
+const diskIothreads = (vm: Vm, disk: VmDisk): number[] => {
+  const mapped = disk.iothreadQueues?.map((q) => q.iothread) ?? [];
+  if (mapped.length > 0) return mapped;
+  const t = diskIothread(vm, disk);
+  return t === undefined ? [] : [t];
+};
+
+export function aioCharge(vm: Vm): AioCharge {
+  const native = vm.disks.filter((d) => d.aio.value === 'native' && d.source.kind !== 'none');
   if (native.length === 0) return { nativeDisks: 0, contexts: 0, aioNr: 0 };
-  const iothreads = new Set(native.map((d) => diskIothread(vm, d)).filter((t): t is number => t !== undefined));
+  const iothreads = new Set(native.flatMap((d) => diskIothreads(vm, d)));
   const contexts = 1 + iothreads.size;
   return { nativeDisks: native.length, contexts, aioNr: contexts * AIO_EVENTS_PER_CONTEXT };
+}
+
+/** One definition per VM for sizing: the saved one (what the next start uses), else the live one, else a file; running if any says so. */
+export function chargeableVms(vms: readonly Vm[]): Vm[] {
+  const byName = new Map<string, Vm>();
+  const key = (v: Vm): string => `${v.ref.manager.kind === 'libvirt-xml' ? 'libvirt' : v.ref.manager.kind}\0${v.ref.name}`;
+  const rank = (v: Vm): number => (v.ref.manager.kind === 'libvirt' && v.ref.manager.origin === 'live' ? 1 : v.ref.manager.kind === 'libvirt-xml' ? 2 : 0);
+  for (const v of vms) {
+    const prev = byName.get(key(v));
+    const running = v.running || (prev?.running ?? false);
+    if (!prev || rank(v) < rank(prev)) byName.set(key(v), { ...v, running });
+    else if (running !== prev.running) byName.set(key(v), { ...prev, running });
+  }
+  return [...byName.values()];
 }

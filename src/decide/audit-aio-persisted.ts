@@ -1,7 +1,9 @@
 // aio.persisted: the fs.aio-max-nr that sysctl.d will set at boot (last setting in
 // systemd-sysctl's order wins) vs the live value; later-sorting files that override.
 import type { HostFacts, SysctlSetting } from '../facts/host-facts.js';
-import type { Finding } from '../model/finding.js';
+import { fixText, type Finding, type Fix } from '../model/finding.js';
+import { fixAnd } from '../model/finding.js';
+import { fixWords, sedReplacement } from './fix-words.js';
 import { AIO_MAX_NR_DEFAULT, REF, SYSCTL_FILE } from './host-defaults.js';
 
 const KEY = 'fs.aio-max-nr';
@@ -9,9 +11,9 @@ const normKey = (k: string): string => k.trim().replace(/^-/, '').replace(/\//g,
 const where = (s: SysctlSetting): string => `${s.file}:${s.line}`;
 
 /** One sed per file, all its lines at once (line numbers refer to the input, so deletions do not shift them). */
-function deleteLines(settings: readonly SysctlSetting[]): string {
+function deleteLines(settings: readonly SysctlSetting[]): Fix {
   const files = [...new Set(settings.map((s) => s.file))];
-  return files.map((f) => `sed -i ${settings.filter((s) => s.file === f).map((s) => `-e '${s.line}d'`).join(' ')} ${f}`).join(' && ');
+  return files.map((f) => fixWords(['sed', '-i', ...settings.filter((s) => s.file === f).flatMap((s) => ['-e', `${s.line}d`]), f])).reduce((a, b) => fixAnd(a, b));
 }
 
 export function auditAioPersisted(facts: HostFacts): Finding[] {
@@ -28,13 +30,13 @@ export function auditAioPersisted(facts: HostFacts): Finding[] {
   const observed = `live ${live}, boot ${bootText}`;
   const losers = settings.filter((s) => s !== winner && Number(s.value.trim()) !== bootValue);
   if (winner && !Number.isFinite(bootValue)) {
-    return [{ ...obj, status: 'warn', observed, expected: 'a number', why: `${where(winner)} sets "${winner.value}", which sysctl rejects`, fix: `sed -i '${winner.line}d' ${winner.file}` }];
+    return [{ ...obj, status: 'warn', observed, expected: 'a number', why: `${where(winner)} sets "${winner.value}", which sysctl rejects`, fix: fixWords(['sed', '-i', `${winner.line}d`, winner.file]) }];
   }
   if (live !== bootValue) {
     const target = Math.max(live, bootValue);
     const fix = winner
-      ? `sed -i '${winner.line}s/.*/${KEY} = ${target}/' ${winner.file}${target === bootValue ? ` && sysctl -w ${KEY}=${target}` : ''}`
-      : `printf '${KEY} = ${target}\\n' > ${SYSCTL_FILE}`;
+      ? (target === bootValue ? fixAnd(fixWords(['sed', '-i', `${winner.line}s/.*/${sedReplacement(`${KEY} = ${target}`)}/`, winner.file]), fixWords(['sysctl', '-w', `${KEY}=${target}`])) : fixWords(['sed', '-i', `${winner.line}s/.*/${sedReplacement(`${KEY} = ${target}`)}/`, winner.file]))
+      : fixText`printf ${`${KEY} = ${target}\\n`} > ${SYSCTL_FILE}`;
     const why = live > bootValue
       ? `raised at runtime but not persisted: the next boot sets ${bootValue}${losers.length > 0 ? `; ${where(winner as SysctlSetting)} sorts later and overrides ${losers.map(where).join(', ')}` : ''}`
       : `live value is below what boot sets; a reboot (or sysctl --system) restores ${bootValue}`;

@@ -1,19 +1,20 @@
 // aio.max-nr: headroom between fs.aio-nr (in use) and fs.aio-max-nr (the limit). Past
 // the limit io_setup fails with EAGAIN and QEMU cannot start native-AIO disks.
 import type { HostFacts } from '../facts/host-facts.js';
-import type { Finding } from '../model/finding.js';
+import { fixAnd, fixText, type Finding, type Fix } from '../model/finding.js';
+import { fixWords, sedReplacement } from './fix-words.js';
 import {
   AIO_FAIL_FRACTION, AIO_HEADROOM_VMS, AIO_HEADROOM_WARN, AIO_MAX_NR_RECOMMENDED, AIO_PER_CONTEXT, AIO_PER_VM_ONE_IOTHREAD, REF, SYSCTL_FILE,
 } from './host-defaults.js';
 
 /** Sets the live value and persists it where it wins at boot: the last file that sets it already, else kvmio's own file. */
-export function aioFix(value: number, facts: HostFacts): string {
+export function aioFix(value: number, facts: HostFacts): Fix {
   const settings = facts.sysctl.ok ? facts.sysctl.value.filter((x) => x.key.trim().replace(/\//g, '.') === 'fs.aio-max-nr') : [];
   const winner = settings[settings.length - 1];
   const persist = winner
-    ? `sed -i '${winner.line}s/.*/fs.aio-max-nr = ${value}/' ${winner.file}`
-    : `printf 'fs.aio-max-nr = ${value}\\n' > ${SYSCTL_FILE}`;
-  return `sysctl -w fs.aio-max-nr=${value} && ${persist}`;
+    ? fixWords(['sed', '-i', `${winner.line}s/.*/${sedReplacement(`fs.aio-max-nr = ${value}`)}/`, winner.file])
+    : fixText`printf ${`fs.aio-max-nr = ${value}\\n`} > ${SYSCTL_FILE}`;
+  return fixAnd(fixWords(['sysctl', '-w', `fs.aio-max-nr=${value}`]), persist);
 }
 
 export function auditAio(facts: HostFacts): Finding[] {

@@ -1,6 +1,7 @@
 // boot.elevator: `elevator=` on the kernel command line does nothing since Linux 5.5.
 import type { HostFacts } from '../facts/host-facts.js';
-import type { Finding } from '../model/finding.js';
+import { fixText, type Finding } from '../model/finding.js';
+import { sedRegex } from './fix-words.js';
 import { REF } from './host-defaults.js';
 import { atLeast, parseVersion, version } from './version.js';
 import { LEGACY_SCHEDULERS } from './choose-scheduler.js';
@@ -26,6 +27,6 @@ export function auditBootElevator(facts: HostFacts): Finding[] {
     observed: `elevator=${value}`,
     expected: '(not set)',
     why: `no effect since Linux 5.5 (kernel ${release ?? '?'} logs "Kernel parameter elevator= does not have any effect anymore. Please use sysfs to set IO scheduler for individual devices.")${legacyNote}: set schedulers per disk instead`,
-    fix: `sed -i -E 's/[[:space:]]*elevator=${value}//' /etc/default/grub && update-grub   # then persist per disk (sched.persisted)`,
+    fix: fixText`sed -i -E ${`s/[[:space:]]*elevator=${sedRegex(value)}//`} /etc/default/grub && update-grub   # then persist per disk (sched.persisted)`,
   }];
 }

@@ -18,6 +18,9 @@ const RULES: readonly ((facts: HostFacts) => Finding[])[] = [
   auditAio, auditAioPersisted, auditIommu, auditKvm, auditTuned,
 ];
 
+/** Host rules name their object "host" or a block device (sda, nvme0n1): the subject says which. */
+const withSubject = (f: Finding): Finding => (f.subject ? f : { ...f, subject: f.object === 'host' ? { kind: 'host' } : { kind: 'block', device: f.object } });
+
 export function auditHost(facts: HostFacts): Finding[] {
-  return sortFindings(RULES.flatMap((rule) => rule(facts)));
+  return sortFindings(RULES.flatMap((rule) => rule(facts)).map(withSubject));
 }

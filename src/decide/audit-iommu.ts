@@ -1,6 +1,7 @@
 // iommu.*: readiness for VFIO passthrough of storage controllers (seed §3: VFIO needs
 // the IOMMU on in firmware and intel_iommu=on on Intel). Relevant only on a KVM host
 // with PCI storage controllers; otherwise PASS with the reason.
+import { fixLiteral } from './fix-words.js';
 import type { HostFacts, PciDevice } from '../facts/host-facts.js';
 import type { Finding } from '../model/finding.js';
 import { REF } from './host-defaults.js';
@@ -42,13 +43,14 @@ export function auditIommu(facts: HostFacts): Finding[] {
   const cmd = facts.cmdline.ok ? facts.cmdline.value : undefined;
   const on = units.length > 0;
   const grub = (param: string): string =>
+    // param is kvmio's own constant (intel_iommu=on, iommu=pt), never host text
     `sed -i -E 's/^(GRUB_CMDLINE_LINUX="[^"]*)"/\\1 ${param}"/' /etc/default/grub && update-grub && reboot`;
   const out: Finding[] = [];
 
   const enableFix = maker === 'amd' ? 'enable AMD-Vi/IOMMU in firmware setup; remove amd_iommu=off if present' : maker === 'intel' ? `enable VT-d in firmware setup; ${grub('intel_iommu=on')}` : 'enable VT-d/AMD-Vi in firmware setup (and intel_iommu=on on Intel)';
   out.push(on
     ? { id: 'iommu.enabled', object: 'host', status: 'pass', observed: `${units.length} IOMMU unit(s): ${units.join(', ')}`, expected: 'IOMMU on', why: `VFIO can isolate the storage controllers (${names})`, ref: REF.iommu }
-    : { id: 'iommu.enabled', object: 'host', status: 'warn', observed: 'no /sys/class/iommu units', expected: 'IOMMU on', why: `storage controllers ${names} cannot be passed through with VFIO without an IOMMU (seed §3; virt-host-validate checks the same)`, fix: enableFix, ref: REF.iommu });
+    : { id: 'iommu.enabled', object: 'host', status: 'warn', observed: 'no /sys/class/iommu units', expected: 'IOMMU on', why: `storage controllers ${names} cannot be passed through with VFIO without an IOMMU (seed §3; virt-host-validate checks the same)`, fix: fixLiteral(enableFix), ref: REF.iommu });
 
   if (maker !== 'intel') {
     out.push({ id: 'iommu.intel-cmdline', object: 'host', status: 'pass', observed: `CPU maker ${maker}`, expected: 'intel_iommu=on on Intel only', why: maker === 'amd' ? 'AMD IOMMU is on by default when firmware enables it' : 'CPU maker unknown: intel_iommu= matters only on Intel', ref: REF.iommu });
@@ -57,7 +59,7 @@ export function auditIommu(facts: HostFacts): Finding[] {
   } else if (cmd.intelIommu === 'on' || (cmd.intelIommu === undefined && on)) {
     out.push({ id: 'iommu.intel-cmdline', object: 'host', status: 'pass', observed: cmd.intelIommu ? `intel_iommu=${cmd.intelIommu}` : '(default on in this kernel build)', expected: 'intel_iommu=on', why: 'the Intel IOMMU is on', ref: REF.iommu });
   } else {
-    out.push({ id: 'iommu.intel-cmdline', object: 'host', status: 'warn', observed: cmd.intelIommu ? `intel_iommu=${cmd.intelIommu}` : '(not set)', expected: 'intel_iommu=on', why: 'Intel: most distribution kernels leave VT-d off unless intel_iommu=on is given (seed §3)', fix: grub('intel_iommu=on'), ref: REF.iommu });
+    out.push({ id: 'iommu.intel-cmdline', object: 'host', status: 'warn', observed: cmd.intelIommu ? `intel_iommu=${cmd.intelIommu}` : '(not set)', expected: 'intel_iommu=on', why: 'Intel: most distribution kernels leave VT-d off unless intel_iommu=on is given (seed §3)', fix: fixLiteral(grub('intel_iommu=on')), ref: REF.iommu });
   }
 
   if (!cmd) {
@@ -67,7 +69,7 @@ export function auditIommu(facts: HostFacts): Finding[] {
   } else if (!on && maker !== 'intel') {
     out.push({ id: 'iommu.passthrough-mode', object: 'host', status: 'pass', observed: '(not set)', expected: 'iommu=pt once the IOMMU is on', why: 'IOMMU off: iommu=pt has nothing to do yet', ref: REF.iommu });
   } else {
-    out.push({ id: 'iommu.passthrough-mode', object: 'host', status: 'warn', observed: cmd.iommu ? `iommu=${cmd.iommu}` : '(not set)', expected: 'iommu=pt', why: 'with the IOMMU on, iommu=pt lets host-owned disks and NICs skip DMA translation (less CPU per I/O) while VFIO devices stay isolated', fix: grub('iommu=pt'), ref: REF.iommu });
+    out.push({ id: 'iommu.passthrough-mode', object: 'host', status: 'warn', observed: cmd.iommu ? `iommu=${cmd.iommu}` : '(not set)', expected: 'iommu=pt', why: 'with the IOMMU on, iommu=pt lets host-owned disks and NICs skip DMA translation (less CPU per I/O) while VFIO devices stay isolated', fix: fixLiteral(grub('iommu=pt')), ref: REF.iommu });
   }
   return out;
 }

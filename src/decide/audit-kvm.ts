@@ -1,5 +1,6 @@
 // kvm.device: can this host run accelerated VMs? Decided by /dev/kvm opening
 // read-write, not by vmx/svm CPU flags (nested and PVM hosts have KVM without them).
+import { fixLiteral } from './fix-words.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { Finding } from '../model/finding.js';
 import { REF } from './host-defaults.js';
@@ -21,6 +22,6 @@ export function auditKvm(facts: HostFacts): Finding[] {
     why: absent
       ? 'no /dev/kvm: VMs would run under TCG emulation (10-100x slower); enable VT-x/AMD-V in firmware and load kvm_intel or kvm_amd'
       : 'KVM exists but this user cannot open it read-write: QEMU falls back to TCG or fails with -accel kvm',
-    fix: absent ? 'modprobe kvm_intel || modprobe kvm_amd' : 'chmod 0660 /dev/kvm && chgrp kvm /dev/kvm   # or add the user to the kvm group',
+    fix: fixLiteral(absent ? 'modprobe kvm_intel || modprobe kvm_amd' : 'chmod 0660 /dev/kvm && chgrp kvm /dev/kvm   # or add the user to the kvm group'),
   }];
 }

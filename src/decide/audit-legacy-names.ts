@@ -1,6 +1,7 @@
 // sched.legacy-name: udev/tmpfiles lines that still name the pre-5.0 schedulers. The
 // kernel rejects "noop" and "cfq" with EINVAL (the line silently does nothing);
 // "deadline" survives only as mq-deadline's alias.
+import { fixWords, sedRegex, sedReplacement } from './fix-words.js';
 import type { HostFacts, SchedulerRule } from '../facts/host-facts.js';
 import type { Finding } from '../model/finding.js';
 import { REF } from './host-defaults.js';
@@ -31,7 +32,7 @@ export function auditLegacyNames(facts: HostFacts): Finding[] {
       why: alias
         ? 'legacy name: Linux 5.0 removed the legacy "deadline"; it still works only as mq-deadline\'s alias, so say mq-deadline'
         : `legacy name: Linux 5.0 removed "${r.scheduler}"; writing it fails with EINVAL, so this line does nothing at boot (its blk-mq counterpart is ${modern})`,
-      fix: `sed -i '${r.line}s/\\b${r.scheduler}\\b/${modern}/' ${r.file}`,
+      fix: fixWords(['sed', '-i', `${r.line}s/\\b${sedRegex(r.scheduler)}\\b/${sedReplacement(modern)}/`, r.file]),
       ref: REF.legacyRemoved,
     };
   });

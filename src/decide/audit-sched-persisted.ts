@@ -1,11 +1,12 @@
 // sched.persisted: what udev rules and tmpfiles.d lines will set at boot (or hot-plug)
 // vs the scheduler each device should run; rules for devices that no longer exist.
 import type { BlockDevice, HostFacts, SchedulerRule } from '../facts/host-facts.js';
-import type { Finding } from '../model/finding.js';
+import { fixAnd, fixText, type Finding } from '../model/finding.js';
 import { REF, TMPFILES_SCHED_FILE, UDEV_SCHED_FILE } from './host-defaults.js';
 import { LEGACY_SCHEDULERS, chooseScheduler, kernelDefaultScheduler } from './choose-scheduler.js';
 import { ruleObject, ruleWhere } from './audit-legacy-names.js';
-import { ruleApplies, shellQuote, udevSchedulerRule } from './udev-match.js';
+import { ruleApplies, udevSchedulerRule } from './udev-match.js';
+import { fixWords, sedRegex, sedReplacement } from './fix-words.js';
 
 const ID = 'sched.persisted';
 const REFS = `${REF.udevSched}; ${REF.tmpfiles}`;
@@ -42,7 +43,7 @@ export function auditSchedPersisted(facts: HostFacts): Finding[] {
       observed: `${r.kind} ${ruleWhere(r)} sets ${r.scheduler} on ${obj}, which does not exist`,
       expected: 'rules only for existing disks, matched by wwid/serial',
       why: `stale: kernel names are not stable (a disk added or removed renames the others), so this ${r.kind} line now misses, or will hit the wrong disk later`,
-      fix: `sed -i '${r.line}d' ${r.file}`,
+      fix: fixWords(['sed', '-i', `${r.line}d`, r.file]),
       ref: REFS,
     });
   }
@@ -64,8 +65,8 @@ function auditDevice(dev: BlockDevice, rules: readonly SchedulerRule[], facts: H
   // Without udev (FACTS.md: this machine has none) a udev rule would never run: tmpfiles.d by kernel name is the fallback.
   const noUdev = facts.udevPresent?.ok === true && !facts.udevPresent.value;
   const persistFix = noUdev
-    ? `printf '%s\\n' ${shellQuote(`w /sys/block/${dev.name}/queue/scheduler - - - - ${choice.expected}`)} >> ${TMPFILES_SCHED_FILE}`
-    : `printf '%s\\n' ${shellQuote(udevSchedulerRule(dev, choice.expected))} >> ${UDEV_SCHED_FILE}`;
+    ? fixText`printf '%s\\n' ${`w /sys/block/${dev.name}/queue/scheduler - - - - ${choice.expected}`} >> ${TMPFILES_SCHED_FILE}`
+    : fixText`printf '%s\\n' ${udevSchedulerRule(dev, choice.expected)} >> ${UDEV_SCHED_FILE}`;
   const how = noUdev ? `a tmpfiles.d line (udev is not installed here; it runs once at boot by kernel name)` : 'a udev rule matched by stable identity';
   const obj = { id: ID, object: dev.name, ref: REFS };
 
@@ -94,7 +95,7 @@ function auditDevice(dev: BlockDevice, rules: readonly SchedulerRule[], facts: H
       observed: `udev ${ruleWhere(lastUdev.r)} sets ${lastUdev.r.scheduler}, tmpfiles ${ruleWhere(lastTmp.r)} sets ${lastTmp.r.scheduler}`,
       expected: `one rule setting ${choice.expected}`,
       why: 'two mechanisms set different schedulers and their order at boot is not guaranteed (udev coldplug vs systemd-tmpfiles-setup)',
-      fix: `sed -i '${lastTmp.r.line}d' ${lastTmp.r.file}${wanted.includes(effectiveName(lastUdev.r.scheduler) ?? '') ? '' : ` && ${persistFix}`}`,
+      fix: wanted.includes(effectiveName(lastUdev.r.scheduler) ?? '') ? fixWords(['sed', '-i', `${lastTmp.r.line}d`, lastTmp.r.file]) : fixAnd(fixWords(['sed', '-i', `${lastTmp.r.line}d`, lastTmp.r.file]), persistFix),
     };
   }
   const r = winner.r;
@@ -104,7 +105,7 @@ function auditDevice(dev: BlockDevice, rules: readonly SchedulerRule[], facts: H
     return {
       ...obj, status: 'warn', observed, expected,
       why: `"${r.scheduler}" no longer exists (Linux 5.0): the write fails with EINVAL and boot keeps the kernel default`,
-      fix: `sed -i '${r.line}s/\\b${r.scheduler}\\b/${choice.expected}/' ${r.file}`,
+      fix: fixWords(['sed', '-i', `${r.line}s/\\b${sedRegex(r.scheduler)}\\b/${sedReplacement(choice.expected)}/`, r.file]),
     };
   }
   if (r.kind === 'tmpfiles' && !noUdev) notes.push('tmpfiles.d matches by kernel name and runs once at boot: hot-plugged or renamed disks are missed; a udev rule by wwid/serial is sturdier');
@@ -118,6 +119,6 @@ function auditDevice(dev: BlockDevice, rules: readonly SchedulerRule[], facts: H
   return {
     ...obj, status: 'warn', observed, expected,
     why: `at boot this rule sets ${eff}, not ${choice.expected} (${choice.why})${noteText}`,
-    fix: `sed -i '${r.line}s/\\b${r.scheduler}\\b/${choice.expected}/' ${r.file}`,
+    fix: fixWords(['sed', '-i', `${r.line}s/\\b${sedRegex(r.scheduler)}\\b/${sedReplacement(choice.expected)}/`, r.file]),
   };
 }

@@ -1,12 +1,14 @@
 // sched.* (live): the scheduler each block device runs now vs the one its role and media
 // want (choose-scheduler.ts). Partitions use their disk's queue and get no finding.
+import { fixAnd, fixText, type Fix } from '../model/finding.js';
+import { fixWords } from './fix-words.js';
 import type { BlockDevice, HostFacts } from '../facts/host-facts.js';
 import type { Finding } from '../model/finding.js';
 import { chooseScheduler } from './choose-scheduler.js';
 
-export const schedulerFix = (dev: string, sched: string, available: readonly string[]): string => {
-  const load = sched !== 'none' && available.length > 0 && !available.includes(sched) ? `modprobe ${sched} && ` : '';
-  return `${load}echo ${sched} > /sys/block/${dev}/queue/scheduler`;
+export const schedulerFix = (dev: string, sched: string, available: readonly string[]): Fix => {
+  const echo = fixText`echo ${sched} > ${`/sys/block/${dev}/queue/scheduler`}`;
+  return sched !== 'none' && available.length > 0 && !available.includes(sched) ? fixAnd(fixWords(['modprobe', sched]), echo) : echo;
 };
 
 export function auditSchedulers(facts: HostFacts): Finding[] {

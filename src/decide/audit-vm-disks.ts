@@ -1,15 +1,18 @@
 // Findings for every disk of every VM definition (saved, live where it differs, XML
-// files), against the decision table (chooseDiskConfig via recommendVmDisk), plus the
-// host's fs.aio-max-nr headroom for native-AIO disks. Pure: facts in, findings out.
+// files, other managers' configs), against the decision table (chooseDiskConfig via
+// recommendVmDisk), plus the host's fs.aio-max-nr headroom for native-AIO disks. Pure,
+// over the neutral model only: facts in, findings out; fixes name the VM, and the
+// renderer spells the command for its manager.
 import { formatSize, type Size } from '../size.js';
-import type { Finding, Status } from '../model/finding.js';
-import { aioCharge, diskIothread } from './aio-cost.js';
+import { fixAnd, fixText, withAction, type Finding, type Fix, type Status, type Subject } from '../model/finding.js';
+import type { Vm, VmDisk } from '../model/vm.js';
+import { aioCharge, chargeableVms, diskIothread } from './aio-cost.js';
 import { isDirectCache, type CacheMode } from '../model/disk-types.js';
 import { REFS } from './disk-defaults.js';
-import { localPath, recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
-import { diskLabel, type DomainDisk } from '../facts/parse-domain.js';
-import type { ImageInfo, SourceFacts, VmDefinition, VmFacts } from '../facts/vm-disk-facts.js';
+import { controllerOf, localPath, recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
+import type { ImageInfo, SourceFacts, VmFacts } from '../facts/vm-disk-facts.js';
 import type { Read } from '../facts/source.js';
+import { fixWords } from './fix-words.js';
 
 /** QEMU's default qcow2 L2 cache ceiling on Linux (block/qcow2.h DEFAULT_L2_CACHE_MAX_SIZE). */
 export const L2_CACHE_MAX = { bytes: 32 * 1024 ** 2 } as const satisfies Size;
@@ -25,31 +28,38 @@ const REF_AIO_NR = 'fs/aio.c ioctx_alloc (io_setup charges nr_events to fs.aio-n
 
 const finding = (f: Finding): Finding => f;
 
-/** The label of a definition in findings: "web", "web[live]", or the file's name. */
-export function definitionName(def: VmDefinition): string {
-  return def.origin === 'live' ? `${def.model.name}[live]` : def.model.name;
+/** The label of a definition in findings: "web", or "web[live]" for a running definition that differs from the saved one. */
+export function definitionName(vm: Vm): string {
+  return vm.ref.manager.kind === 'libvirt' && vm.ref.manager.origin === 'live' ? `${vm.ref.name}[live]` : vm.ref.name;
 }
 
-/** Effective cache: libvirt leaves it to QEMU when unset, and QEMU's default is writeback. */
-const cacheOf = (d: DomainDisk): { mode: CacheMode | string; text: string } =>
-  d.driver.cache === undefined ? { mode: 'writeback', text: 'unset (QEMU default: writeback)' } : { mode: d.driver.cache, text: d.driver.cache };
-const ioOf = (d: DomainDisk): { mode: string; text: string } =>
-  d.driver.io === undefined ? { mode: 'threads', text: 'unset (QEMU default: threads)' } : { mode: d.driver.io, text: d.driver.io };
+/** A VM disk's label in findings: "vm:web/vda", "vm:web[live]/vda". */
+export const diskObject = (vm: Vm, disk: VmDisk): string => `vm:${definitionName(vm)}/${disk.label}`;
+
+const vmSubject = (vm: Vm, disk?: VmDisk): Subject => ({ kind: 'vm', vm: vm.ref, ...(disk ? { disk: disk.label } : {}) });
+
+/** "kvmio vm tune …" for this VM's manager, as the action kvmio can run. */
+const tune = (vm: Vm, before = '', after = '', bus = false): Fix => withAction(fixText([before, after], { vmTune: vm.ref, ...(bus ? { bus } : {}) }), { kind: 'vm-tune', vm: vm.ref, ...(bus ? { bus } : {}) });
+
+/** Effective values as the adapter gave them: "none", or "unset (QEMU default: writeback)". */
+const effectiveText = (e: VmDisk['cache']): string => (e.origin === 'default' ? `unset (${e.note ?? 'default'}: ${e.value})` : e.value);
+const cacheOf = (d: VmDisk): { mode: CacheMode | string; text: string } => ({ mode: d.cache.value, text: effectiveText(d.cache) });
+const ioOf = (d: VmDisk): { mode: string; text: string } => ({ mode: d.aio.value, text: effectiveText(d.aio) });
 
 const isDirect = (c: string): boolean => isDirectCache(c as CacheMode);
 
-function sourceOf(disk: DomainDisk, facts: VmFacts): { path: Read<string>; src: SourceFacts | undefined } {
-  const path = localPath(disk, facts);
+function sourceOf(disk: VmDisk, facts: VmFacts): { path: Read<string>; src: SourceFacts | undefined } {
+  const path = localPath(disk);
   return { path, src: path.ok ? facts.sources.get(path.value) : undefined };
 }
 
 const imageOf = (src: SourceFacts | undefined): ImageInfo | undefined => (src?.kind === 'present' && src.image.ok ? src.image.value : undefined);
 
-export function auditVmDisk(def: VmDefinition, disk: DomainDisk, facts: VmFacts): Finding[] {
-  const vm = def.model;
-  const object = diskLabel(definitionName(def), disk);
+export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
+  const object = diskObject(vm, disk);
+  const subject = vmSubject(vm, disk);
   const out: Finding[] = [];
-  const push = (f: Omit<Finding, 'object'>): void => void out.push(finding({ object, ...f }));
+  const push = (f: Omit<Finding, 'object'>): void => void out.push(finding({ subject, object, ...f }));
 
   if (disk.device === 'cdrom' || disk.device === 'floppy') {
     push({ id: 'vm.device', status: 'skip', observed: disk.device, why: `a ${disk.device}: read-only removable media, the disk checks do not apply` });
@@ -59,38 +69,35 @@ export function auditVmDisk(def: VmDefinition, disk: DomainDisk, facts: VmFacts)
   const { path, src } = sourceOf(disk, facts);
   // Source: does it exist (SKIP with the reason, never a crash).
   if (!path.ok) {
-    push({ id: 'vm.source-missing', status: 'skip', observed: disk.source.kind === 'none' ? 'no <source>' : disk.source.kind, why: path.reason });
+    push({ id: 'vm.source-missing', status: 'skip', observed: disk.source.kind === 'none' ? 'no source' : disk.source.kind, why: path.reason });
   } else if (src === undefined) {
     push({ id: 'vm.source-missing', status: 'skip', observed: path.value, why: 'the source was not probed' });
   } else if (src.kind === 'missing') {
-    push({ id: 'vm.source-missing', status: 'skip', observed: path.value, why: `source does not exist or cannot be read: ${src.reason}; checks that need the image are skipped`, fix: `restore ${path.value}, or point the disk at the right source (virsh edit ${vm.name})` });
+    push({ id: 'vm.source-missing', status: 'skip', observed: path.value, why: `source does not exist or cannot be read: ${src.reason}; checks that need the image are skipped`, fix: fixText`restore ${path.value}, or point the disk at the right source (${{ vmEdit: vm.ref }})` });
   } else {
     push({ id: 'vm.source-missing', status: 'pass', observed: path.value, why: 'the source exists' });
   }
 
-  const rec = recommendVmDisk(vm, disk, facts, facts.platform);
+  const rec = recommendVmDisk(disk, facts, facts.platform);
   const cache = cacheOf(disk);
   const io = ioOf(disk);
 
   // Bus: emulated controllers where virtio fits.
-  const bus = disk.target.bus;
-  const vbus = virtioBus(vm, disk);
+  const bus = disk.busName;
+  const vbus = virtioBus(disk);
   if (bus === undefined) {
-    push({ id: 'vm.bus-emulated', status: 'skip', why: 'the disk has no <target bus>' });
+    push({ id: 'vm.bus-emulated', status: 'skip', why: 'the disk names no bus' });
   } else if (vbus) {
     push({ id: 'vm.bus-emulated', status: 'pass', observed: vbus, why: 'paravirtual bus', ref: REF_BUS });
-  } else if (EMULATED_BUSES.includes(bus) || bus === 'scsi') {
-    const observed =
-      bus === 'scsi'
-        ? `scsi on ${vm.controllers.find((c) => c.type === 'scsi' && (c.index ?? 0) === (disk.controllerIndex ?? 0))?.model ?? 'an unset controller model (libvirt picks lsilogic)'}`
-        : bus;
+  } else if (EMULATED_BUSES.includes(disk.bus) || disk.bus === 'scsi-emulated') {
+    const observed = disk.bus === 'scsi-emulated' ? `${bus} on ${controllerOf(vm, disk)?.model ?? 'an unset controller model (the manager picks an emulated HBA)'}` : bus;
     push({
       id: 'vm.bus-emulated',
       status: 'warn',
       observed,
       expected: 'virtio (virtio-blk) or scsi on a virtio-scsi controller',
       why: 'QEMU emulates a real controller here: every request traps into device emulation; virtio is the paravirtual path (the guest needs virtio drivers: Linux has them, Windows needs virtio-win)',
-      fix: `kvmio vm tune ${vm.name} --bus --yes (guest device names change: ${disk.target.dev ?? '?'} becomes vdX; mount by UUID/LABEL first)`,
+      fix: fixAnd(tune(vm, '', '', true), fixText` (guest device names change: ${disk.label} becomes vdX; mount by UUID/LABEL first)`, ''),
       ref: REF_BUS,
     });
   } else {
@@ -108,7 +115,7 @@ export function auditVmDisk(def: VmDefinition, disk: DomainDisk, facts: VmFacts)
             observed: `io=native cache=${cache.text}`,
             expected: 'cache=none or directsync with io=native',
             why: 'QEMU refuses aio=native without cache.direct=on ("aio=native was specified, but it requires cache.direct=on"); libvirt refuses to define it',
-            fix: `set cache='none' (or io='threads'): kvmio vm tune ${vm.name} --yes`,
+            fix: tune(vm, "set cache='none' (or io='threads'): "),
             ref: REFS.aioExplicit,
           },
     );
@@ -128,20 +135,20 @@ export function auditVmDisk(def: VmDefinition, disk: DomainDisk, facts: VmFacts)
         observed: `io=native, ${image.format} actual ${formatSize(image.actualSize)} of virtual ${formatSize(image.virtualSize)}`,
         expected: sparse ? 'io=io_uring or threads on a sparse file, or a fully allocated image' : 'a fully allocated image',
         why: sparse ? 'native AIO blocks the whole VM while the host filesystem allocates blocks of a sparse file' : 'fully allocated: native AIO never waits for allocation',
-        ...(sparse ? { fix: `kvmio vm tune ${vm.name} --yes (or preallocate: qemu-img convert -O ${image.format} -o preallocation=falloc)` } : {}),
+        ...(sparse ? { fix: fixAnd(tune(vm), fixText` (or preallocate: qemu-img convert -O ${image.format} -o preallocation=falloc)`, '') } : {}),
         ref: REFS.aioSparse,
       });
     }
   }
 
   // Cache and aio as the table says.
-  if (disk.readonly) {
+  if (disk.readOnly) {
     push({ id: 'vm.cache', status: 'skip', observed: cache.text, why: 'read-only disk: cache mode does not risk data' });
   } else if (!rec.ok) {
     // Without a local store the table cannot decide, but unsafe is wrong anywhere.
     push(
       cache.mode === 'unsafe'
-        ? { id: 'vm.cache', status: 'fail', observed: cache.text, expected: 'none (or writethrough without O_DIRECT)', why: 'cache=unsafe ignores guest flushes: a host crash loses data the guest was told is safe', fix: `set cache='none' in virsh edit ${vm.name}`, ref: REFS.cacheExplicit }
+        ? { id: 'vm.cache', status: 'fail', observed: cache.text, expected: 'none (or writethrough without O_DIRECT)', why: 'cache=unsafe ignores guest flushes: a host crash loses data the guest was told is safe', fix: fixText`set cache='none' in ${{ vmEdit: vm.ref }}`, ref: REFS.cacheExplicit }
         : { id: 'vm.cache', status: 'skip', observed: cache.text, why: `the table cannot decide: ${rec.reason}` },
     );
   } else {
@@ -157,14 +164,14 @@ export function auditVmDisk(def: VmDefinition, disk: DomainDisk, facts: VmFacts)
       observed: cache.text,
       expected: want.value,
       why: same ? want.reason : `${want.reason}${extra}`,
-      ...(same ? {} : { fix: `kvmio vm tune ${vm.name} --yes` }),
+      ...(same ? {} : { fix: tune(vm) }),
       ref: want.ref,
     });
     const wantIo = rec.value.aio;
     const nativeFail = io.mode === 'native' && (!isDirect(cache.mode) || (image !== undefined && image.actualSize.bytes < image.virtualSize.bytes));
     if (!nativeFail) {
       const sameIo = io.mode === wantIo.value;
-      push({ id: 'vm.aio', status: sameIo ? 'pass' : 'warn', observed: io.text, expected: wantIo.value, why: wantIo.reason, ...(sameIo ? {} : { fix: `kvmio vm tune ${vm.name} --yes` }), ref: wantIo.ref });
+      push({ id: 'vm.aio', status: sameIo ? 'pass' : 'warn', observed: io.text, expected: wantIo.value, why: wantIo.reason, ...(sameIo ? {} : { fix: tune(vm) }), ref: wantIo.ref });
     }
   }
 
@@ -180,7 +187,7 @@ export function auditVmDisk(def: VmDefinition, disk: DomainDisk, facts: VmFacts)
             observed: vbus === 'virtio-scsi' ? 'virtio-scsi controller without iothread' : 'no iothread',
             expected: 'an iothread',
             why: "the disk's I/O runs in QEMU's main loop (under the big lock), competing with device emulation",
-            fix: `kvmio vm tune ${vm.name} --yes`,
+            fix: tune(vm),
             ref: REFS.iothread,
           },
     );
@@ -202,26 +209,26 @@ export function auditVmDisk(def: VmDefinition, disk: DomainDisk, facts: VmFacts)
       ...(ok
         ? {}
         : {
-            fix: `qemu-img convert -O qcow2 -o cluster_size=${cluster / 1024}k SRC DST (with the VM off), or raise the cache: <driver …><metadata_cache><max_size unit='MiB'>${Math.ceil((image.virtualSize.bytes * factor) / image.clusterSize.bytes / 1024 ** 2)}</max_size></metadata_cache></driver>`,
+            fix: fixText([`qemu-img convert -O qcow2 -o cluster_size=${cluster / 1024}k SRC DST (with the VM off), or raise the cache: <driver …><metadata_cache><max_size unit='MiB'>${Math.ceil((image.virtualSize.bytes * factor) / image.clusterSize.bytes / 1024 ** 2)}</max_size></metadata_cache></driver>`]),
           }),
       ref: REF_L2,
     });
   }
 
   // discard=unmap on thin/sparse stores (and not on preallocated native files).
-  if (rec.ok && !disk.readonly) {
+  if (rec.ok && !disk.readOnly) {
     const want = rec.value.discard.value ?? 'ignore';
-    const have = disk.driver.discard ?? 'ignore';
+    const have = disk.discard ?? 'ignore';
     // unmap is only wrong where TRIM would make a preallocated file sparse; elsewhere
     // (a thick block device) it frees nothing but harms nothing either.
     const same = want === 'unmap' ? have === 'unmap' : have !== 'unmap' || rec.value.backend.kind !== 'file';
     push({
       id: 'vm.discard',
       status: same ? 'pass' : 'warn',
-      observed: disk.driver.discard ?? 'unset (ignore)',
+      observed: disk.discard ?? 'unset (ignore)',
       expected: want === 'unmap' ? 'unmap' : rec.value.backend.kind === 'file' ? 'ignore' : 'ignore (unmap harmless)',
       why: rec.value.discard.reason,
-      ...(same ? {} : { fix: `kvmio vm tune ${vm.name} --yes` }),
+      ...(same ? {} : { fix: tune(vm) }),
       ref: rec.value.discard.ref,
     });
   }
@@ -230,48 +237,48 @@ export function auditVmDisk(def: VmDefinition, disk: DomainDisk, facts: VmFacts)
 
 const nextPow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 
-/** Disks whose image (local path or network name) is used by more than one domain. */
-function sharedImageFindings(defs: readonly VmDefinition[], facts: VmFacts): Finding[] {
-  const keyOf = (d: DomainDisk): string | undefined => {
-    const p = localPath(d, facts);
+/** Disks whose image (local path or network name) is used by more than one VM. */
+function sharedImageFindings(vms: readonly Vm[]): Finding[] {
+  const keyOf = (d: VmDisk): string | undefined => {
+    const p = localPath(d);
     if (p.ok) return p.value;
     return d.source.kind === 'network' && d.source.name ? `${d.source.protocol}:${d.source.name}` : undefined;
   };
-  const users = new Map<string, { domain: string; disk: DomainDisk }[]>();
-  for (const def of defs) {
-    if (def.origin === 'live') continue; // the saved definition of the same domain counts once
-    for (const disk of def.model.disks) {
+  // The saved definition of a running VM counts once: its live one is left out.
+  const counted = vms.filter((v) => !(v.ref.manager.kind === 'libvirt' && v.ref.manager.origin === 'live'));
+  const users = new Map<string, { vm: string; disk: VmDisk }[]>();
+  for (const vm of counted) {
+    for (const disk of vm.disks) {
       if (disk.device === 'cdrom' || disk.device === 'floppy') continue;
       const key = keyOf(disk);
       if (key === undefined) continue;
       const list = users.get(key) ?? [];
-      list.push({ domain: def.model.name, disk });
+      list.push({ vm: vm.ref.name, disk });
       users.set(key, list);
     }
   }
   const out: Finding[] = [];
-  for (const def of defs) {
-    if (def.origin === 'live') continue;
-    for (const disk of def.model.disks) {
+  for (const vm of counted) {
+    for (const disk of vm.disks) {
       if (disk.device === 'cdrom' || disk.device === 'floppy') continue;
       const key = keyOf(disk);
       if (key === undefined) continue;
       const list = users.get(key) ?? [];
-      const others = [...new Set(list.map((u) => u.domain).filter((n) => n !== def.model.name))];
-      const object = diskLabel(definitionName(def), disk);
+      const others = [...new Set(list.map((u) => u.vm).filter((n) => n !== vm.ref.name))];
+      const base = { id: 'vm.shared-image', subject: vmSubject(vm, disk), object: diskObject(vm, disk) };
       if (others.length === 0) {
-        out.push({ id: 'vm.shared-image', object, status: 'pass', observed: key, why: 'no other domain uses this image' });
+        out.push({ ...base, status: 'pass', observed: key, why: 'no other domain uses this image' });
         continue;
       }
-      const safe = list.every((u) => u.disk.readonly) || list.every((u) => u.disk.shareable);
+      const safe = list.every((u) => u.disk.readOnly) || list.every((u) => u.disk.shareable);
+      const otherList = fixText(['', ...others.slice(1).map(() => ', '), ''], ...others);
       out.push({
-        id: 'vm.shared-image',
-        object,
+        ...base,
         status: safe ? 'pass' : 'fail',
         observed: `${key} is also used by ${others.join(', ')}`,
         expected: safe ? 'readonly or shareable everywhere' : 'one image per domain, or <shareable/> (raw, cluster filesystem) on every user',
         why: safe ? 'every user marks it readonly or shareable' : 'two domains writing one image corrupt it (qcow2 metadata, or a non-cluster guest filesystem); libvirt only blocks it while both run with locking',
-        ...(safe ? {} : { fix: `give each domain its own image (qemu-img create -f qcow2 -b ${key} -F raw|qcow2 overlay), or remove the disk from ${others.join(', ')}` }),
+        ...(safe ? {} : { fix: fixAnd(fixText`give each domain its own image (qemu-img create -f qcow2 -b ${key} -F raw|qcow2 overlay), or remove the disk from `, otherList, '') }),
         ref: REF_SHARED,
       });
     }
@@ -280,26 +287,21 @@ function sharedImageFindings(defs: readonly VmDefinition[], facts: VmFacts): Fin
 }
 
 /** fs.aio-max-nr against what running and defined VMs with native-AIO disks charge. */
-export function auditAioHeadroom(defs: readonly VmDefinition[], facts: Pick<VmFacts, 'aioNr' | 'aioMaxNr'>): Finding {
+export function auditAioHeadroom(vms: readonly Vm[], facts: Pick<VmFacts, 'aioNr' | 'aioMaxNr'>): Finding {
   const id = 'aio.vm-headroom';
-  if (!facts.aioMaxNr.ok) return { id, object: 'host', status: 'skip', why: `fs.aio-max-nr unreadable: ${facts.aioMaxNr.reason}` };
+  const host = { id, subject: { kind: 'host' } as const, object: 'host' };
+  if (!facts.aioMaxNr.ok) return { ...host, status: 'skip', why: `fs.aio-max-nr unreadable: ${facts.aioMaxNr.reason}` };
   const max = facts.aioMaxNr.value;
-  // One charge per domain: the saved definition (what the next start uses), else the live one, else a file.
-  const byName = new Map<string, VmDefinition>();
-  for (const d of defs) {
-    const prev = byName.get(d.model.name);
-    if (!prev || (d.origin === 'saved' && prev.origin !== 'saved')) byName.set(d.model.name, { ...d, running: d.running || (prev?.running ?? false) });
-  }
   let running = 0;
   let stopped = 0;
   const stoppedNames: string[] = [];
-  for (const d of byName.values()) {
-    const c = aioCharge(d.model).aioNr;
+  for (const v of chargeableVms(vms)) {
+    const c = aioCharge(v).aioNr;
     if (c === 0) continue;
-    if (d.running) running += c;
+    if (v.running) running += c;
     else {
       stopped += c;
-      stoppedNames.push(d.model.name);
+      stoppedNames.push(v.ref.name);
     }
   }
   // Running VMs are already in fs.aio-nr; stopped ones add their charge when started.
@@ -308,31 +310,29 @@ export function auditAioHeadroom(defs: readonly VmDefinition[], facts: Pick<VmFa
   const status: Status = projected > max ? 'fail' : projected > AIO_HEADROOM_WARN * max ? 'warn' : 'pass';
   const wanted = nextPow2(Math.max(projected * 2, 65536));
   return {
-    id,
-    object: 'host',
+    ...host,
     status,
     observed: `fs.aio-nr ${facts.aioNr.ok ? now : `unreadable, running VMs charge ~${running}`} + ${stopped} for ${stoppedNames.length} defined VM(s) with native AIO not running = ${projected} of fs.aio-max-nr ${max}`,
     expected: `≤ ${Math.floor(AIO_HEADROOM_WARN * max)} (90% of fs.aio-max-nr)`,
     why: 'each VM with io=native takes 1024 × (1 + iothreads serving native disks) AIO events; past fs.aio-max-nr QEMU fails with "Unable to use native AIO: … Resource temporarily unavailable"',
-    ...(status === 'pass' ? {} : { fix: `sysctl -w fs.aio-max-nr=${wanted} and persist it in /etc/sysctl.d/90-kvmio-aio.conf` }),
+    ...(status === 'pass' ? {} : { fix: withAction(fixText`sysctl -w ${`fs.aio-max-nr=${wanted}`} and persist it in /etc/sysctl.d/90-kvmio-aio.conf`, { kind: 'host-fix', only: 'aio.max-nr' }) }),
     ref: REF_AIO_NR,
   };
 }
 
 export function auditVmDisks(facts: VmFacts): Finding[] {
   const out: Finding[] = [];
-  if (facts.libvirt && !facts.libvirt.ok) out.push({ id: 'vm.libvirt', object: 'host', status: 'skip', why: `libvirt domains not read: ${facts.libvirt.reason}` });
-  if (facts.libvirt?.ok) {
-    const names = new Set(facts.definitions.filter((d) => d.origin !== 'file').map((d) => d.model.name));
-    out.push({ id: 'vm.libvirt', object: 'host', status: 'pass', observed: `${names.size} domain(s)`, why: 'libvirt domains read through virsh (saved definitions, and live ones where they differ)' });
+  for (const m of facts.managers) {
+    const host = { id: m.id, subject: { kind: 'host' } as const, object: 'host' };
+    out.push(m.read.ok ? { ...host, status: 'pass', observed: m.read.value.observed, why: m.read.value.how } : { ...host, status: 'skip', why: `${m.what} not read: ${m.read.reason}` });
   }
-  for (const def of facts.definitions) {
-    if (def.model.disks.length === 0) {
-      out.push({ id: 'vm.disks', object: `vm:${definitionName(def)}`, status: 'skip', why: 'the domain has no <disk>' });
+  for (const vm of facts.vms) {
+    if (vm.disks.length === 0) {
+      out.push({ id: 'vm.disks', subject: vmSubject(vm), object: `vm:${definitionName(vm)}`, status: 'skip', why: 'the domain has no <disk>' });
     }
-    for (const disk of def.model.disks) out.push(...auditVmDisk(def, disk, facts));
+    for (const disk of vm.disks) out.push(...auditVmDisk(vm, disk, facts));
   }
-  out.push(...sharedImageFindings(facts.definitions, facts));
-  if (facts.definitions.length > 0) out.push(auditAioHeadroom(facts.definitions, facts));
+  out.push(...sharedImageFindings(facts.vms));
+  if (facts.vms.length > 0) out.push(auditAioHeadroom(facts.vms, facts));
   return out;
 }

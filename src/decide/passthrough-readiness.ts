@@ -3,6 +3,7 @@
 // Refs: kernel Documentation/driver-api/vfio.rst; Documentation/admin-guide/
 // kernel-parameters.txt (intel_iommu, iommu); libvirt virt-host-validate (DMAR/IVRS +
 // /sys/kernel/iommu_groups).
+import { fixLiteral } from './fix-words.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { PassthroughFacts } from '../facts/passthrough-facts.js';
 import { cpuMaker } from './audit-iommu.js';
@@ -44,13 +45,13 @@ export function checkReadiness(host: HostFacts, pt: PassthroughFacts): Finding[]
         observed: 'no IOMMU: /sys/class/iommu is empty',
         expected: 'at least one unit in /sys/class/iommu',
         why: `VFIO needs DMA remapping by an IOMMU; ${cause}`,
-        fix: hasTable === false ? `enable ${intel ? 'VT-d' : amd ? 'AMD-Vi (IOMMU)' : 'the IOMMU'} in firmware, then reboot` : intel ? CMDLINE_FIX : 'enable the IOMMU in firmware and reboot',
+        fix: fixLiteral(hasTable === false ? `enable ${intel ? 'VT-d' : amd ? 'AMD-Vi (IOMMU)' : 'the IOMMU'} in firmware, then reboot` : intel ? CMDLINE_FIX : 'enable the IOMMU in firmware and reboot'),
         ref: REF_VFIO,
       });
     }
     out.push(groups > 0
       ? { id: 'pt.iommu-groups', object: 'host', status: 'pass', observed: `${groups} groups`, expected: 'populated /sys/kernel/iommu_groups', why: 'each device passed through belongs to a group', ref: REF_VFIO }
-      : { id: 'pt.iommu-groups', object: 'host', status: 'fail', observed: '/sys/kernel/iommu_groups is empty', expected: 'populated /sys/kernel/iommu_groups', why: 'without IOMMU groups no device can be bound to vfio-pci for a VM', fix: 'turn the IOMMU on (see pt.iommu)', ref: REF_VFIO });
+      : { id: 'pt.iommu-groups', object: 'host', status: 'fail', observed: '/sys/kernel/iommu_groups is empty', expected: 'populated /sys/kernel/iommu_groups', why: 'without IOMMU groups no device can be bound to vfio-pci for a VM', fix: fixLiteral('turn the IOMMU on (see pt.iommu)'), ref: REF_VFIO });
   }
 
   if (cmd === undefined) {
@@ -67,12 +68,12 @@ export function checkReadiness(host: HostFacts, pt: PassthroughFacts): Finding[]
         observed: cmd.intelIommu === undefined ? 'no intel_iommu= parameter' : `intel_iommu=${cmd.intelIommu}`,
         expected: 'intel_iommu=on',
         why: unitsOn ? 'the IOMMU is on by this kernel\'s default; say intel_iommu=on so a kernel built otherwise keeps it' : 'Intel VT-d is off unless the kernel is told (or built with CONFIG_INTEL_IOMMU_DEFAULT_ON)',
-        fix: CMDLINE_FIX,
+        fix: fixLiteral(CMDLINE_FIX),
         ref: REF_PARAMS,
       });
   } else if (amd) {
     const off = cmd.amdIommu === 'off';
-    out.push({ id: 'pt.cmdline.iommu', object: 'host', status: off ? 'fail' : 'pass', observed: cmd.amdIommu === undefined ? 'no amd_iommu= parameter' : `amd_iommu=${cmd.amdIommu}`, expected: 'amd_iommu not off', why: 'AMD-Vi is on by default when the firmware announces it (IVRS)', ...(off ? { fix: 'remove amd_iommu=off from the kernel command line' } : {}), ref: REF_PARAMS });
+    out.push({ id: 'pt.cmdline.iommu', object: 'host', status: off ? 'fail' : 'pass', observed: cmd.amdIommu === undefined ? 'no amd_iommu= parameter' : `amd_iommu=${cmd.amdIommu}`, expected: 'amd_iommu not off', why: 'AMD-Vi is on by default when the firmware announces it (IVRS)', ...(off ? { fix: fixLiteral('remove amd_iommu=off from the kernel command line') } : {}), ref: REF_PARAMS });
   } else {
     out.push({ id: 'pt.cmdline.iommu', object: 'host', status: 'skip', observed: `CPU maker unknown (${host.cpuVendor?.ok ? host.cpuVendor.value : 'vendor_id unreadable'})`, why: 'the IOMMU parameter depends on the CPU vendor (Intel: intel_iommu=on; AMD: on by default)', ref: REF_PARAMS });
   }
@@ -80,7 +81,7 @@ export function checkReadiness(host: HostFacts, pt: PassthroughFacts): Finding[]
   if (cmd !== undefined) {
     out.push(cmd.iommu === 'pt'
       ? { id: 'pt.cmdline.iommu-pt', object: 'host', status: 'pass', observed: 'iommu=pt', expected: 'iommu=pt', why: 'host-owned devices skip DMA translation', ref: REF_PARAMS }
-      : { id: 'pt.cmdline.iommu-pt', object: 'host', status: 'warn', observed: cmd.iommu === undefined ? 'no iommu= parameter' : `iommu=${cmd.iommu}`, expected: 'iommu=pt (suggested)', why: 'iommu=pt identity-maps DMA for devices the host keeps, avoiding translation overhead on host I/O; VFIO devices are still isolated', fix: CMDLINE_FIX, ref: REF_PARAMS });
+      : { id: 'pt.cmdline.iommu-pt', object: 'host', status: 'warn', observed: cmd.iommu === undefined ? 'no iommu= parameter' : `iommu=${cmd.iommu}`, expected: 'iommu=pt (suggested)', why: 'iommu=pt identity-maps DMA for devices the host keeps, avoiding translation overhead on host I/O; VFIO devices are still isolated', fix: fixLiteral(CMDLINE_FIX), ref: REF_PARAMS });
   }
 
   if (!pt.vfioPci.ok) {
@@ -90,7 +91,7 @@ export function checkReadiness(host: HostFacts, pt: PassthroughFacts): Finding[]
     const how = v.loaded ? 'loaded (/sys/bus/pci/drivers/vfio-pci)' : v.builtin ? 'built into the kernel' : v.moduleFile ? `module ${v.moduleFile}, not loaded (kvmio passthrough bind runs modprobe vfio-pci)` : undefined;
     out.push(how !== undefined
       ? { id: 'pt.vfio-pci', object: 'host', status: 'pass', observed: how, expected: 'vfio-pci available', why: 'the driver that hands devices to QEMU', ref: REF_VFIO }
-      : { id: 'pt.vfio-pci', object: 'host', status: 'fail', observed: `not loaded and no module: looked in ${v.looked.join(', ')}`, expected: 'vfio-pci available', why: 'the driver that hands devices to QEMU', fix: 'install the kernel\'s modules package (CONFIG_VFIO_PCI) and modprobe vfio-pci', ref: REF_VFIO });
+      : { id: 'pt.vfio-pci', object: 'host', status: 'fail', observed: `not loaded and no module: looked in ${v.looked.join(', ')}`, expected: 'vfio-pci available', why: 'the driver that hands devices to QEMU', fix: fixLiteral('install the kernel\'s modules package (CONFIG_VFIO_PCI) and modprobe vfio-pci'), ref: REF_VFIO });
   }
   return out;
 }

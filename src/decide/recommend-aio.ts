@@ -4,7 +4,8 @@
 // headroom (libvirt-started VMs were seen at 4096), rounds up to a power of two, never
 // goes below the kernel default 65536, and never lowers the current value.
 
-import type { DomainAio } from '../facts/parse-domain-aio.js';
+import type { Vm } from '../model/vm.js';
+import { aioCharge, chargeableVms } from './aio-cost.js';
 import { AIO_MAX_NR_DEFAULT, AIO_PER_CONTEXT } from './host-defaults.js';
 
 /** Headroom over the counted need: VMs added later, libvirt-started VMs seen at 4× per context. */
@@ -22,13 +23,18 @@ export const aioDemandFromCounts = (vms: number, iothreads: number): AioDemand =
   explain: `${vms} VM${vms === 1 ? '' : 's'} × (1 main loop + ${iothreads} iothread${iothreads === 1 ? '' : 's'} serving native-AIO disks) = ${vms * (1 + iothreads)} AIO contexts`,
 });
 
-export function aioDemandFromDomains(domains: readonly DomainAio[]): AioDemand {
-  const native = domains.filter((d) => d.nativeDisks > 0);
-  const contexts = native.reduce((s, d) => s + 1 + d.nativeIothreads, 0);
-  const iot = native.reduce((s, d) => s + d.nativeIothreads, 0);
+/**
+ * The demand of the VMs a host defines, from the same aioCharge the aio.vm-headroom check
+ * uses (a virtio-scsi controller's iothread counts like a disk's own), one definition per VM.
+ */
+export function aioDemandFromVms(all: readonly Vm[]): AioDemand {
+  const vms = chargeableVms(all);
+  const charges = vms.map(aioCharge).filter((c) => c.nativeDisks > 0);
+  const contexts = charges.reduce((s, c) => s + c.contexts, 0);
+  const iot = charges.reduce((s, c) => s + c.contexts - 1, 0);
   return {
     contexts,
-    explain: `${native.length} of ${domains.length} libvirt domains use native AIO (${native.reduce((s, d) => s + d.nativeDisks, 0)} disks, ${iot} iothreads serving them) = ${contexts} AIO contexts`,
+    explain: `${charges.length} of ${vms.length} VMs use native AIO (${charges.reduce((s, c) => s + c.nativeDisks, 0)} disks, ${iot} iothreads serving them) = ${contexts} AIO contexts`,
   };
 }
 

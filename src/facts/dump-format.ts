@@ -5,11 +5,51 @@
 //                             (an empty directory holds only .kvmio-keep, hidden from listings)
 //   cmd/NAME.out|.err|.rc     a catalogued command's stdout, stderr, exit code (default 0)
 //   cmd/NAME.unavailable      why the command could not be started
-//   open.json                 {"rw:/dev/kvm": "ok" | "EACCES"} open probes
+//   open.json                 {"rw:/dev/kvm": "ok" | "EACCES", "direct:/img": …} open probes
 //   errors.json               {"/path": "EACCES"} reads that failed other than by absence
 // A remote host produces the same tree from one POSIX sh script's output.
 //
-// How the remote probe maps onto this (not built yet): the probe's reads are a fixed set
+// NAME is a fixed word ("virsh-list") or, for a command about one object (a domain, a
+// pool volume, an image path), a word, "/", and the object's encoded name (dumpName
+// below), so a sh script derives it without kvmio: the object's bytes as lowercase hex,
+// cut into 128-character components joined by "/" (a component stays under NAME_MAX
+// with its extension; a 1000-byte path is 16 components):
+//   enc() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n' | fold -w 128 | paste -s -d / -; }
+// (od -v: without it od prints "*" for repeated lines.) Names with two objects (pool and
+// volume) put one "/" between the encodings.
+//
+// VM facts (the catalogue is facts/commands.ts VM_COMMANDS; URI is the libvirt URI,
+// default qemu:///system), in the order a remote script runs them, all in one pass:
+//   cmd/virsh-list                         virsh -q -c URI list --all --name
+//   cmd/virsh-list-running                 virsh -q -c URI list --state-running --state-paused --name
+//   per domain NAME of virsh-list (each line, trimmed, non-empty):
+//     cmd/virsh-dumpxml-inactive/enc(NAME) virsh -q -c URI dumpxml --inactive -- NAME
+//   per domain NAME of virsh-list-running:
+//     cmd/virsh-dumpxml/enc(NAME)          virsh -q -c URI dumpxml -- NAME
+//   per <disk> of those XMLs whose device is not cdrom/floppy, its local path:
+//     <source file='P'> or <source dev='P'>  → P (XML entities &apos; &quot; &lt; &gt;
+//                                              &amp; decoded, in that order)
+//     <source pool='POOL' volume='VOL'>     → cmd/virsh-vol-path/enc(POOL)/enc(VOL):
+//                                              virsh -q -c URI vol-path --pool POOL -- VOL,
+//                                              P = its stdout without the final newline
+//   per distinct P (one each per run, however many disks name it):
+//     cmd/stat/enc(P)                      stat -L -c '%F|%s|%b|%B|%t:%T' -- P
+//     open.json "direct:P"                 opened read-only with O_DIRECT: "ok" or the errno
+//                                          name (EINVAL, ENOENT…); only when stat succeeded
+//     stat type "regular file":
+//       cmd/qemu-img-info/enc(P)           qemu-img info -U --output=json -- P
+//     stat type "block special file" (MAJ:MIN from %t:%T, hex, as decimal):
+//       fs/sys/dev/block/MAJ:MIN           the link, and its partition and dm/uuid files
+//       dm/uuid starting "LVM-":
+//         cmd/lvs/enc(P)                   lvs --reportformat json -o vg_name,lv_name,segtype,lv_path -- P
+//   once, when any domain was read:
+//     cmd/qemu-system-x86_64--version, cmd/virsh--version, fs/proc/sys/kernel/osrelease,
+//     fs/proc/self/mountinfo, fs/proc/sys/fs/aio-nr, fs/proc/sys/fs/aio-max-nr
+// The local side finds the same P from the recorded XML with the libvirt adapter
+// (src/libvirt/read-domain.ts) and the recorded vol-path answers; a path the remote
+// missed is a "not in dump" SKIP for that disk, never a crash.
+//
+// The host part: the probe's reads are a fixed set
 // of paths plus directory walks (sysfs_paths in probe-host.ts, probe-block.ts,
 // probe-pci.ts), so a constant script sent as `ssh HOST sh -s` can print, for each path,
 // one framed record: "F <path>\n<length>\n<bytes>" for a file (cat), "L <path> <target>"
@@ -30,6 +70,17 @@ export interface DumpMeta {
   readonly origin: string;
   readonly redacted: boolean;
 }
+
+/** An object's name inside a dump command name: hex of its UTF-8 bytes, 128-character components joined by "/". */
+export function dumpName(value: string): string {
+  const hex = Buffer.from(value, 'utf8').toString('hex');
+  const parts: string[] = [];
+  for (let i = 0; i < hex.length; i += 128) parts.push(hex.slice(i, i + 128));
+  return parts.join('/');
+}
+
+/** The inverse of dumpName, for listings. */
+export const fromDumpName = (name: string): string => Buffer.from(name.replace(/\//g, ''), 'hex').toString('utf8');
 
 export const openKey = (mode: string, path: string): string => `${mode}:${path}`;
 

@@ -1,5 +1,5 @@
 // A recorded dump directory as a Source (see dump-format.ts for the layout).
-import { lstatSync, promises as fs, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, promises as fs, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { KvmioError } from '../errors.js';
 import { DUMP_FORMAT, DUMP_KEEP, DUMP_META, openKey, resolvePath, type DumpMeta, type LinkReader } from './dump-format.js';
@@ -113,6 +113,12 @@ export class DumpSource implements Source, LinkReader {
     } catch {
       return missing(`${path}: not a symbolic link in dump`);
     }
+  }
+
+  /** Whether the dump recorded this command at all (answered or unavailable); dumps made before VM facts have no virsh-list. */
+  hasCommand(name: string): boolean {
+    const base = join(this.dir, 'cmd', name);
+    return existsSync(`${base}.out`) || existsSync(`${base}.unavailable`);
   }
 
   async run(cmd: CommandSpec): Promise<Read<CommandOutput>> {

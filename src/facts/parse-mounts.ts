@@ -56,3 +56,14 @@ export function parseSwaps(text: string): Read<readonly string[]> {
   }
   return ok(out);
 }
+
+/** The mount that holds PATH (absolute, resolved): the longest mount point that is a prefix of it; of stacked mounts the last wins. */
+export function mountOf(mounts: readonly Mount[], path: string): Mount | undefined {
+  let best: Mount | undefined;
+  for (const m of mounts) {
+    const mp = m.mountpoint;
+    const inside = mp === '/' || path === mp || path.startsWith(mp.endsWith('/') ? mp : `${mp}/`);
+    if (inside && (best === undefined || mp.length >= best.mountpoint.length)) best = m;
+  }
+  return best;
+}

@@ -1,19 +1,17 @@
 // Parsers for what uses a disk outside the kernel's view: LVM PVs (`pvs --reportformat
-// json`, provision's parser), libvirt pool XML (`virsh pool-dumpxml`) and domain XML (`virsh dumpxml`).
+// json`, through parse-lvm.ts), libvirt pool XML (`virsh pool-dumpxml`) and domain XML (`virsh dumpxml`).
 // Pure: text in, data out; garbage gives a Read failure, never an exception.
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import type { DomainStorage, PhysicalVolume, StoragePool } from './passthrough-facts.js';
-import { parsePvsJson as parseLvmPvs } from '../provision/parse-block.js';
+import { parsePvs } from './parse-lvm.js';
 import { missing, ok, type Read } from './source.js';
 
-/** `pvs --reportformat json -o pv_name,vg_name` through provision's parser, as a Read (never throws). */
+/** `pvs --reportformat json -o pv_name,vg_name` through parse-lvm.ts, as a Read (never throws). */
 export function parsePvsJson(text: string): Read<readonly PhysicalVolume[]> {
   try {
-    const v: unknown = JSON.parse(text);
-    if (v === null || typeof v !== 'object' || !Array.isArray((v as { report?: unknown }).report)) return missing('pvs: no "report" array in JSON');
-    return ok(parseLvmPvs(text).filter((p) => p.pvName !== '').map((p) => ({ pv: p.pvName, vg: p.vgName })));
-  } catch {
-    return missing('pvs: output is not LVM JSON');
+    return ok(parsePvs(text).filter((p) => p.pvName !== '').map((p) => ({ pv: p.pvName, vg: p.vgName })));
+  } catch (e) {
+    return missing(e instanceof Error ? e.message : 'pvs: output is not LVM JSON');
   }
 }
 

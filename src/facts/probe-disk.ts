@@ -10,6 +10,9 @@ import { KvmioError, usageError } from '../errors.js';
 import { bytes, type Size } from '../size.js';
 import { CIFS_FS_TYPES } from '../decide/disk-defaults.js';
 import { LocalSource } from './local-source.js';
+import type { Mount } from './host-facts.js';
+import { parseLvs, readReport, type LvInfo } from './parse-lvm.js';
+import { mountOf, parseMountinfo } from './parse-mounts.js';
 import type { CommandOutput, Read, Source } from './source.js';
 
 export interface ProbedBackend {
@@ -48,61 +51,25 @@ export function parseQemuImgInfo(json: string): QemuImgInfo {
   return { format, virtualSize: bytes(virtual), ...(actual === undefined ? {} : { actualSize: bytes(actual) }), ...(cluster === undefined ? {} : { clusterSize: bytes(cluster) }) };
 }
 
-const unescapeMount = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-
-export interface MountEntry {
-  readonly mountPoint: string;
-  readonly fsType: string;
-  readonly source: string;
-}
-
-/** /proc/self/mountinfo → mounts in order (later entries hide earlier ones on the same point). */
-export function parseMountinfo(text: string): MountEntry[] {
-  const out: MountEntry[] = [];
-  for (const line of text.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!left || !right) continue;
-    const f = left.split(' ');
-    const r = right.split(' ');
-    if (f[4] === undefined || r[0] === undefined) continue;
-    out.push({ mountPoint: unescapeMount(f[4]), fsType: r[0], source: unescapeMount(r[1] ?? '') });
-  }
-  return out;
-}
-
-/** The filesystem type holding `path` (absolute, resolved): the longest mount-point prefix, last mount wins. */
-export function fsTypeOf(mounts: readonly MountEntry[], path: string): string | undefined {
-  let best: MountEntry | undefined;
-  for (const m of mounts) {
-    const under = m.mountPoint === '/' || path === m.mountPoint || path.startsWith(`${m.mountPoint}/`);
-    if (under && (!best || m.mountPoint.length >= best.mountPoint.length)) best = m;
-  }
-  return best?.fsType;
-}
-
-interface LvsRow {
-  readonly vg_name?: string;
-  readonly lv_name?: string;
-  readonly segtype?: string;
-  readonly lv_path?: string;
-}
-
-/** `lvs --reportformat json -o vg_name,lv_name,segtype,lv_path` → its rows. */
-export function parseLvsJson(json: string): LvsRow[] {
-  const j = JSON.parse(json) as { report?: { lv?: LvsRow[] }[] };
-  return (j.report ?? []).flatMap((r) => r.lv ?? []);
-}
+/** The filesystem type holding `path` (absolute, resolved): parse-mounts.ts's mountOf. */
+export const fsTypeOf = (mounts: readonly Mount[], path: string): string | undefined => mountOf(mounts, path)?.fstype;
 
 const outOf = (r: Read<CommandOutput>): string | undefined => (r.ok && r.value.code === 0 ? r.value.stdout : undefined);
 const whyNot = (r: Read<CommandOutput>): string => (r.ok ? r.value.stderr.trim().split('\n').slice(-1)[0] || `exit ${r.value.code}` : r.reason);
 
 async function probeLv(src: Source, vg: string, lv: string, notes: string[]): Promise<LvBackend> {
   const spec = `${vg}/${lv}`;
-  const r = await src.run({ name: cmdName('lvs', spec), argv: ['lvs', '--reportformat', 'json', '-o', 'vg_name,lv_name,segtype,lv_path', spec], timeoutMs: 15_000 });
+  const r = await src.run({ name: cmdName('lvs', spec), argv: ['lvs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,lv_name,lv_attr,lv_size,segtype,lv_path', spec], timeoutMs: 15_000 });
   const out = outOf(r);
-  const row = out === undefined ? undefined : parseLvsJson(out)[0];
-  if (!row) notes.push(`lv:${spec}: lvs could not read it (${out === undefined ? whyNot(r) : 'not found'}); assumed a thick volume`);
-  return { kind: 'lv', vg, lv, path: row?.lv_path || `/dev/${vg}/${lv}`, thin: row?.segtype === 'thin' };
+  let row: LvInfo | undefined;
+  let bad: string | undefined;
+  try {
+    row = out === undefined ? undefined : parseLvs(out)[0];
+  } catch (e) {
+    bad = (e as Error).message;
+  }
+  if (!row) notes.push(`lv:${spec}: lvs could not read it (${bad ?? (out === undefined ? whyNot(r) : 'not found')}); assumed a thick volume`);
+  return { kind: 'lv', vg, lv, path: row?.path || `/dev/${vg}/${lv}`, thin: row?.segtype === 'thin' };
 }
 
 async function probePci(src: Source, address: string): Promise<PciBackend> {
@@ -160,11 +127,13 @@ async function probeBlock(src: Source, real: string, source: string, notes: stri
   const sys = `/sys/class/block/${name}`;
   const uuid = await src.readText(`${sys}/dm/uuid`);
   if (uuid.ok && uuid.value.startsWith('LVM-')) {
-    const r = await src.run({ name: cmdName('lvs', real), argv: ['lvs', '--reportformat', 'json', '-o', 'vg_name,lv_name,segtype,lv_path', real], timeoutMs: 15_000 });
-    const row = outOf(r) === undefined ? undefined : parseLvsJson(outOf(r) as string)[0];
-    if (row?.vg_name && row.lv_name) {
+    const r = await src.run({ name: cmdName('lvs', real), argv: ['lvs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,lv_name,lv_attr,lv_size,segtype,lv_path', real], timeoutMs: 15_000 });
+    const out = outOf(r);
+    const rows = out === undefined ? undefined : readReport(parseLvs, out);
+    const row = rows?.ok ? rows.value[0] : undefined;
+    if (row) {
       const d = await src.tryOpen(real, 'direct');
-      return { kind: 'lv', vg: row.vg_name, lv: row.lv_name, path: source.startsWith('/dev/') ? source : real, thin: row.segtype === 'thin', ...(d.ok ? { directIo: d.value.opened } : {}) };
+      return { kind: 'lv', vg: row.vg, lv: row.name, path: source.startsWith('/dev/') ? source : real, thin: row.segtype === 'thin', ...(d.ok ? { directIo: d.value.opened } : {}) };
     }
     notes.push(`${source}: a device-mapper LV that lvs could not read (${whyNot(r)}); treated as a plain block device`);
   }
@@ -186,8 +155,9 @@ async function probeFile(src: Source, path: string, statActual: Size | undefined
   const actualSize = info.actualSize ?? statActual;
   const allocation = actualSize !== undefined && actualSize.bytes >= info.virtualSize.bytes ? 'preallocated' : 'sparse';
   const mounts = await src.readText('/proc/self/mountinfo');
-  const fsType = mounts.ok ? fsTypeOf(parseMountinfo(mounts.value), path) : undefined;
-  if (!mounts.ok) notes.push(`${path}: filesystem type unknown (${mounts.reason})`);
+  const table = mounts.ok ? parseMountinfo(mounts.value) : mounts;
+  const fsType = table.ok ? fsTypeOf(table.value, path) : undefined;
+  if (!table.ok) notes.push(`${path}: filesystem type unknown (${table.reason})`);
   const d = await src.tryOpen(path, 'direct');
   if (!d.ok) notes.push(`${path}: O_DIRECT not probed (${d.reason})`);
   return {

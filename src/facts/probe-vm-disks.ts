@@ -1,103 +1,117 @@
-// Reads the VMs to audit: libvirt domains (saved definition, and the live one where it
-// differs) and domain XML files, then every local disk source they name (exists?,
-// `qemu-img info -U --output=json`, host filesystem, O_DIRECT), the platform versions
-// and fs.aio-nr / fs.aio-max-nr. Reads only; a fact that cannot be had is a reason.
-import { readFile } from 'node:fs/promises';
-import { usageError } from '../errors.js';
+// Probes the local disk sources the VMs name, through the Source port (so `kvmio
+// collect` records them and `--from DUMP` replays them): per distinct path one `stat`,
+// one `qemu-img info -U --output=json` (image files), one O_DIRECT open, and for block
+// devices their sysfs entry (partition? device-mapper LV? then `lvs`). Plus the
+// platform versions and fs.aio-nr / fs.aio-max-nr. Reads only; a fact that cannot be had
+// is a reason. The commands and their dump names: commands.ts VM_COMMANDS, dump-format.ts.
+import type { Backend, ImageFormat, Platform } from '../model/disk-types.js';
+import type { Vm, VmDisk } from '../model/vm.js';
 import { bytes } from '../size.js';
-import type { Backend } from '../model/disk-types.js';
-import { probeBackend, probePlatform } from './probe-disk.js';
-import { libvirtUri, listDomains, domainXml, virsh } from './libvirt.js';
-import { libvirtDown } from './libvirt-socket.js';
-import { liveDiffers, parseDomainXml, type DomainModel } from './parse-domain.js';
-import { missing, ok, type Read, type Source } from './source.js';
-import type { ImageInfo, SourceFacts, VmDefinition, VmFacts } from './vm-disk-facts.js';
+import { VM_COMMANDS } from './commands.js';
+import { parseQemuImgInfo } from './parse-qemu-img.js';
+import { fsTypeOf, parseLvsJson, parseMountinfo, probePlatform, type MountEntry } from './probe-disk.js';
+import { missing, ok, type CommandOutput, type Read, type Source } from './source.js';
+import type { ImageInfo, ManagerRead, SourceFacts, VmFacts } from './vm-disk-facts.js';
 
-/** Parses `qemu-img info --output=json` with what the VM checks add to the disk probe's view (extended L2, backing file). */
-export function parseImageInfo(json: string): Read<ImageInfo> {
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch (e) {
-    return missing(`qemu-img info: not JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return missing('qemu-img info: not a JSON object');
-  const o = v as Record<string, unknown>;
-  const num = (k: string): number | undefined => (typeof o[k] === 'number' ? (o[k] as number) : undefined);
-  const format = typeof o.format === 'string' ? o.format : undefined;
-  const virtual = num('virtual-size');
-  const actual = num('actual-size');
-  if (format === undefined || virtual === undefined || actual === undefined) return missing('qemu-img info: format, virtual-size or actual-size missing');
-  const info: Record<string, unknown> = { format, virtualSize: bytes(virtual), actualSize: bytes(actual) };
-  const cluster = num('cluster-size');
-  if (cluster !== undefined) info.clusterSize = bytes(cluster);
-  const spec = o['format-specific'] as { data?: Record<string, unknown> } | undefined;
-  if (spec?.data && typeof spec.data['extended-l2'] === 'boolean') info.extendedL2 = spec.data['extended-l2'];
-  if (typeof o['backing-filename'] === 'string') info.backingFile = o['backing-filename'];
-  return ok(info as unknown as ImageInfo);
+/** The local path of a disk's data, when it has one: file and block sources, and volumes the adapter resolved. */
+export function diskPath(disk: VmDisk): string | undefined {
+  const s = disk.source;
+  return s.kind === 'file' || s.kind === 'block' ? s.path : s.kind === 'volume' ? s.path : undefined;
 }
 
-/** Probes one local source path: exists?, then the disk probe (kind, allocation, fs, O_DIRECT) and qemu-img info. */
-export async function probeSource(src: Source, path: string): Promise<SourceFacts> {
-  const st = await src.run({ name: `stat-${path}`, argv: ['stat', '-L', '-c', '%F', '--', path], timeoutMs: 10_000 });
-  if (!st.ok) return { kind: 'missing', path, reason: st.reason };
-  if (st.value.code !== 0) return { kind: 'missing', path, reason: st.value.stderr.trim().replace(/^stat: /, '') || `stat exit ${st.value.code}` };
-  let backend: Read<Backend>;
-  try {
-    backend = ok((await probeBackend(path, src)).backend);
-  } catch (e) {
-    backend = missing(e instanceof Error ? e.message : String(e));
-  }
-  let image: Read<ImageInfo> = missing('block device: no image to inspect');
-  if (st.value.stdout.trim() === 'regular file') {
-    const info = await src.run({ name: `qemu-img-info-${path}`, argv: ['qemu-img', 'info', '-U', '--output=json', '--', path], timeoutMs: 20_000 });
-    image = !info.ok ? info : info.value.code !== 0 ? missing(info.value.stderr.trim().split('\n').slice(-1)[0] ?? `exit ${info.value.code}`) : parseImageInfo(info.value.stdout);
-  }
-  return { kind: 'present', path, backend, image };
+const whyNot = (r: Read<CommandOutput>): string => (r.ok ? r.value.stderr.trim().split('\n').slice(-1)[0] || `exit ${r.value.code}` : r.reason);
+
+export interface StatLine {
+  readonly type: string;
+  readonly size: number;
+  readonly allocated: number;
+  /** Block devices: "MAJ:MIN" in decimal, as /sys/dev/block names them. */
+  readonly devNumber?: string;
 }
 
-/** Reads `--domain-xml` files; a file that cannot be read or parsed is a usage error. */
-export async function readDomainFiles(files: readonly string[]): Promise<VmDefinition[]> {
-  const out: VmDefinition[] = [];
-  for (const file of files) {
-    let text: string;
+/** `stat -L -c '%F|%s|%b|%B|%t:%T'` → its fields (%t and %T are hex); undefined when it is not that line. */
+export function parseStatLine(text: string): StatLine | undefined {
+  const m = /^([a-z ]+)\|(\d+)\|(\d+)\|(\d+)\|([0-9a-f]+):([0-9a-f]+)$/.exec(text.trim());
+  if (!m) return undefined;
+  const [, type, size, blocks, blockSize, major, minor] = m as unknown as [string, string, string, string, string, string, string];
+  return {
+    type,
+    size: Number(size),
+    allocated: Number(blocks) * Number(blockSize),
+    ...(type === 'block special file' ? { devNumber: `${parseInt(major, 16)}:${parseInt(minor, 16)}` } : {}),
+  };
+}
+
+/** What the table needs of an image file: qemu-img's view, the host filesystem and O_DIRECT. */
+async function probeImage(src: Source, path: string, st: StatLine, mounts: Read<readonly MountEntry[]>): Promise<{ backend: Read<Backend>; image: Read<ImageInfo> }> {
+  const r = await src.run(VM_COMMANDS.imageInfo(path));
+  if (!r.ok || r.value.code !== 0) {
+    const why = missing(`qemu-img info: ${whyNot(r)}`);
+    return { backend: why, image: why };
+  }
+  const info = parseQemuImgInfo(r.value.stdout);
+  if (!info.ok) return { backend: info, image: info };
+  const i = info.value;
+  // qemu-img's actual-size is the file's allocated blocks; stat's %b×%B says the same when qemu-img cannot.
+  const actualSize = i.actualSize ?? bytes(st.allocated);
+  const image: ImageInfo = {
+    format: i.format,
+    virtualSize: i.virtualSize,
+    actualSize,
+    ...(i.clusterSize ? { clusterSize: i.clusterSize } : {}),
+    ...(i.extendedL2 !== undefined ? { extendedL2: i.extendedL2 } : {}),
+    ...(i.backingFile !== undefined ? { backingFile: i.backingFile } : {}),
+  };
+  if (i.format !== 'raw' && i.format !== 'qcow2') return { backend: missing(`SOURCE: ${path} is a ${i.format} image; expected raw or qcow2`), image: ok(image) };
+  const fsType = mounts.ok ? fsTypeOf(mounts.value, path) : undefined;
+  const d = await src.tryOpen(path, 'direct');
+  return {
+    image: ok(image),
+    backend: ok({
+      kind: 'file',
+      path,
+      format: i.format as ImageFormat,
+      virtualSize: i.virtualSize,
+      actualSize,
+      allocation: actualSize.bytes >= i.virtualSize.bytes ? 'preallocated' : 'sparse',
+      ...(fsType === undefined ? {} : { fsType }),
+      ...(d.ok ? { directIo: d.value.opened } : {}),
+      ...(i.clusterSize === undefined ? {} : { clusterSize: i.clusterSize }),
+    }),
+  };
+}
+
+/** A block device: partition or whole disk, or a device-mapper LV that lvs names (facts through /sys/dev/block). */
+async function probeBlockSource(src: Source, path: string, st: StatLine): Promise<Backend> {
+  const sys = `/sys/dev/block/${st.devNumber ?? '?'}`;
+  const d = await src.tryOpen(path, 'direct');
+  const direct = d.ok ? { directIo: d.value.opened } : {};
+  const uuid = await src.readText(`${sys}/dm/uuid`);
+  if (uuid.ok && uuid.value.startsWith('LVM-')) {
+    const r = await src.run(VM_COMMANDS.lvs(path));
+    let row;
     try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      throw usageError(`--domain-xml ${file}: cannot read it (${e instanceof Error ? e.message : String(e)}); expected a libvirt domain XML file`);
+      row = r.ok && r.value.code === 0 ? parseLvsJson(r.value.stdout)[0] : undefined;
+    } catch {
+      row = undefined;
     }
-    const model = parseDomainXml(text);
-    if (!model.ok) throw usageError(`--domain-xml ${file}: ${model.reason}; expected a libvirt domain XML file (virsh dumpxml NAME)`);
-    out.push({ model: model.value, origin: 'file', running: false, file });
+    if (row?.vg_name && row.lv_name) return { kind: 'lv', vg: row.vg_name, lv: row.lv_name, path, thin: row.segtype === 'thin', ...direct };
   }
-  return out;
+  const part = await src.readText(`${sys}/partition`);
+  return { kind: 'block', path, device: part.ok ? 'partition' : 'whole', ...direct };
 }
 
-/** Saved and (where different) live definitions of every libvirt domain. */
-export async function readLibvirtDomains(opts: { uri?: string; only?: readonly string[] } = {}): Promise<{ libvirt: Read<true>; definitions: VmDefinition[]; warnings: string[] }> {
-  // No daemon socket: libvirt is not running; say so without starting virsh (audit startup time).
-  const down = libvirtDown(opts.uri ?? libvirtUri());
-  if (down) return { libvirt: missing(down), definitions: [], warnings: [] };
-  const names = await listDomains(opts.uri === undefined ? {} : { uri: opts.uri });
-  if (!names.ok) return { libvirt: names, definitions: [], warnings: [] };
-  const runningR = await virsh(['list', '--state-running', '--state-paused', '--name'], opts.uri === undefined ? {} : { uri: opts.uri });
-  const running = new Set(runningR.ok ? runningR.value.split('\n').map((l) => l.trim()).filter(Boolean) : []);
-  const definitions: VmDefinition[] = [];
-  const warnings: string[] = [];
-  for (const name of names.value) {
-    if (opts.only && !opts.only.includes(name)) continue;
-    const isRunning = running.has(name);
-    const saved = await domainXml(name, { inactive: true, ...(opts.uri === undefined ? {} : { uri: opts.uri }) });
-    const savedModel: Read<DomainModel> = saved.ok ? parseDomainXml(saved.value) : saved;
-    if (savedModel.ok) definitions.push({ model: savedModel.value, origin: 'saved', running: isRunning });
-    else warnings.push(`domain ${name}: ${savedModel.reason}`);
-    if (!isRunning) continue;
-    const live = await domainXml(name, opts.uri === undefined ? {} : { uri: opts.uri });
-    const liveModel: Read<DomainModel> = live.ok ? parseDomainXml(live.value) : live;
-    if (!liveModel.ok) warnings.push(`domain ${name} (live): ${liveModel.reason}`);
-    else if (!savedModel.ok || liveDiffers(savedModel.value, liveModel.value)) definitions.push({ model: liveModel.value, origin: 'live', running: true });
-  }
-  return { libvirt: ok(true), definitions, warnings };
+/** Probes one local source path: exists (stat), then what it is and, for image files, qemu-img info. */
+export async function probeSource(src: Source, path: string, mounts: Read<readonly MountEntry[]>): Promise<SourceFacts> {
+  const r = await src.run(VM_COMMANDS.stat(path));
+  if (!r.ok) return { kind: 'missing', path, reason: r.reason };
+  if (r.value.code !== 0) return { kind: 'missing', path, reason: r.value.stderr.trim().replace(/^stat: /, '') || `stat exit ${r.value.code}` };
+  const st = parseStatLine(r.value.stdout);
+  if (st === undefined) return { kind: 'missing', path, reason: `stat: unexpected answer "${r.value.stdout.trim().slice(0, 80)}"` };
+  if (st.type === 'regular file') return { kind: 'present', path, ...(await probeImage(src, path, st, mounts)) };
+  if (st.type === 'block special file') return { kind: 'present', path, backend: ok(await probeBlockSource(src, path, st)), image: missing('block device: no image to inspect') };
+  const why = missing(`${path} is a ${st.type}; expected an image file or a block device`);
+  return { kind: 'present', path, backend: why, image: why };
 }
 
 async function readNumber(src: Source, path: string): Promise<Read<number>> {
@@ -107,45 +121,33 @@ async function readNumber(src: Source, path: string): Promise<Read<number>> {
   return Number.isFinite(n) ? ok(n) : missing(`${path}: "${r.value.trim()}" is not a number`);
 }
 
-/** Everything the VM disk audit needs. */
-export async function probeVmFacts(
-  src: Source,
-  opts: { domainXml?: readonly string[]; libvirt?: boolean; uri?: string; only?: readonly string[] } = {},
-): Promise<VmFacts & { warnings: readonly string[] }> {
-  const files = await readDomainFiles(opts.domainXml ?? []);
-  const lv =
-    opts.libvirt === false
-      ? { libvirt: undefined, definitions: [], warnings: [] }
-      : await readLibvirtDomains({ ...(opts.uri === undefined ? {} : { uri: opts.uri }), ...(opts.only ? { only: opts.only } : {}) });
-  const definitions = [...lv.definitions, ...files];
-  // Storage volumes → paths.
-  const volumes = new Map<string, Read<string>>();
-  for (const def of definitions) {
-    for (const d of def.model.disks) {
-      if (d.source.kind !== 'volume') continue;
-      const key = `${d.source.pool}/${d.source.volume}`;
-      if (volumes.has(key)) continue;
-      const r = lv.libvirt?.ok ? await virsh(['vol-path', '--pool', d.source.pool, d.source.volume], opts.uri === undefined ? {} : { uri: opts.uri }) : missing(`volume ${key}: libvirt not read`);
-      volumes.set(key, r.ok ? ok(r.value.trim()) : r);
+/** Every local source of the VMs' disks (CD-ROMs and floppies aside), each probed once. */
+export async function probeVmSources(src: Source, vms: readonly Vm[]): Promise<ReadonlyMap<string, SourceFacts>> {
+  const paths = new Set<string>();
+  for (const vm of vms) {
+    for (const d of vm.disks) {
+      if (d.device === 'cdrom' || d.device === 'floppy') continue;
+      const p = diskPath(d);
+      if (p !== undefined) paths.add(p);
     }
   }
   const sources = new Map<string, SourceFacts>();
-  for (const def of definitions) {
-    for (const d of def.model.disks) {
-      if (d.device === 'cdrom' || d.device === 'floppy') continue;
-      const path = d.source.kind === 'file' || d.source.kind === 'block' ? d.source.path : d.source.kind === 'volume' ? volumes.get(`${d.source.pool}/${d.source.volume}`) : undefined;
-      const p = typeof path === 'string' ? path : path?.ok ? path.value : undefined;
-      if (p !== undefined && !sources.has(p)) sources.set(p, await probeSource(src, p));
-    }
-  }
+  if (paths.size === 0) return sources;
+  const m = await src.readText('/proc/self/mountinfo');
+  const mounts: Read<readonly MountEntry[]> = m.ok ? ok(parseMountinfo(m.value)) : m;
+  for (const p of paths) sources.set(p, await probeSource(src, p, mounts));
+  return sources;
+}
+
+/** Everything the VM disk audit needs, for VMs the adapters already read. */
+export async function probeVmFacts(src: Source, vms: readonly Vm[], managers: readonly ManagerRead[]): Promise<VmFacts> {
+  const platform: Platform = vms.length > 0 ? await probePlatform(src) : {};
   return {
-    definitions,
-    libvirt: lv.libvirt,
-    sources,
-    volumes,
-    platform: definitions.length > 0 ? await probePlatform(src) : {},
+    vms,
+    managers,
+    sources: await probeVmSources(src, vms),
+    platform,
     aioNr: await readNumber(src, '/proc/sys/fs/aio-nr'),
     aioMaxNr: await readNumber(src, '/proc/sys/fs/aio-max-nr'),
-    warnings: lv.warnings,
   };
 }

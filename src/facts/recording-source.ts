@@ -103,6 +103,11 @@ export class RecordingSource implements Source {
     return r;
   }
 
+  /** Records that a command was not run and why (libvirtd not running), so a dump audit says the same. */
+  noteUnavailable(cmd: CommandSpec, reason: string): void {
+    this.commands.set(cmd.name, { ok: false, reason });
+  }
+
   /** Adds a value (e.g. the host name) that `--redact` must hide. */
   addSensitive(value: string): void {
     if (value.trim().length >= 4) this.sensitive.add(value.trim());
@@ -140,6 +145,8 @@ export class RecordingSource implements Source {
     const cmdDir = join(dir, 'cmd');
     await fs.mkdir(cmdDir, { recursive: true });
     for (const [name, r] of this.commands) {
+      // Per-object names hold "/" (dump-format.ts dumpName): their directories first.
+      await fs.mkdir(dirname(join(cmdDir, name)), { recursive: true });
       if (!r.ok) {
         await fs.writeFile(join(cmdDir, `${name}.unavailable`), `${r.reason}\n`);
         continue;

@@ -1,22 +1,12 @@
-// What kvmio knows about the VMs it audits: each domain definition (saved, live, or an
-// XML file), and for every local disk source what the host says about it.
+// What kvmio knows about the VMs it audits: each VM as the neutral model (whatever
+// manager it came from; the adapters in src/libvirt/ and src/proxmox/ read them), and
+// for every local disk source what the host says about it (facts/probe-vm-disks.ts).
 import type { Backend, Platform } from '../model/disk-types.js';
+import type { Vm } from '../model/vm.js';
 import type { Size } from '../size.js';
-import type { DomainModel } from './parse-domain.js';
 import type { Read } from './source.js';
 
-export type DefinitionOrigin = 'saved' | 'live' | 'file';
-
-export interface VmDefinition {
-  readonly model: DomainModel;
-  readonly origin: DefinitionOrigin;
-  /** The domain is running (libvirt); files are never running. */
-  readonly running: boolean;
-  /** The XML file, for origin "file". */
-  readonly file?: string;
-}
-
-/** `qemu-img info -U --output=json`, the fields kvmio uses. */
+/** `qemu-img info -U --output=json` (facts/parse-qemu-img.ts), the fields the VM checks use; actual-size known. */
 export interface ImageInfo {
   readonly format: string;
   readonly virtualSize: Size;
@@ -33,20 +23,29 @@ export type SourceFacts =
   | {
       readonly kind: 'present';
       readonly path: string;
-      /** What the disk probe (facts/probe-disk.ts) made of it: file, block, LV; or why not. */
+      /** What the probe made of it: file, block, LV; or why not. */
       readonly backend: Read<Backend>;
       /** Image files: `qemu-img info` (format, sizes, cluster, extended L2); block devices: a reason. */
       readonly image: Read<ImageInfo>;
     };
 
+/** How reading one manager went (libvirt's domains, Proxmox's configs), for its own finding. */
+export interface ManagerRead {
+  /** The check id of this manager's finding: "vm.libvirt". */
+  readonly id: string;
+  /** What was read, for messages: "libvirt domains". */
+  readonly what: string;
+  /** On success: what was found ("3 domain(s)") and how it was read. */
+  readonly read: Read<{ readonly observed: string; readonly how: string }>;
+}
+
 export interface VmFacts {
-  readonly definitions: readonly VmDefinition[];
-  /** Why libvirt could not be read, when it could not (the files still are audited); undefined: not asked. */
-  readonly libvirt: Read<true> | undefined;
+  /** Every VM definition to audit: saved, live where it differs, files, other managers' configs. */
+  readonly vms: readonly Vm[];
+  /** One entry per manager that was asked. */
+  readonly managers: readonly ManagerRead[];
   /** By local path. */
   readonly sources: ReadonlyMap<string, SourceFacts>;
-  /** libvirt storage volumes resolved to local paths: key "pool/volume". */
-  readonly volumes: ReadonlyMap<string, Read<string>>;
   readonly platform: Platform;
   readonly aioNr: Read<number>;
   readonly aioMaxNr: Read<number>;

@@ -50,3 +50,54 @@ export interface DomainDefine extends ActionBase {
   /** The complete new domain XML. */
   readonly xml: string;
 }
+
+/**
+ * Run libvirt commands that edit a domain's persistent definition (`virsh attach-device
+ * --config`, `iothreadadd --config`): journaled like DomainDefine (the saved XML before),
+ * so rollback redefines it. `steps` are argv arrays; `file` goes to a private temporary
+ * file whose path replaces the argv entry equal to `file.name`.
+ */
+export interface DomainEdit extends ActionBase {
+  readonly kind: 'libvirt-edit';
+  readonly domain: string;
+  readonly uri?: string;
+  readonly steps: readonly { readonly argv: readonly string[]; readonly file?: { readonly name: string; readonly content: string } }[];
+  /** A disk source the edit adds: done when the saved definition has it. */
+  readonly addsDiskSource?: string;
+}
+
+/** Create an image file with qemu-img (`disk create --on DIR`); rollback deletes it unless written to since. */
+export interface ImageCreate extends ActionBase {
+  readonly kind: 'image-create';
+  /** Host path; the engine prefixes --root. */
+  readonly path: string;
+  readonly format: 'raw' | 'qcow2';
+  readonly virtualBytes: number;
+  /** The complete `qemu-img create …` argv (its last-but-one entry is `path`). */
+  readonly argv: readonly string[];
+}
+
+/** `lvcreate` of one LV (linear, thin volume or thin pool); rollback lvremoves it unless written to since. */
+export interface LvCreate extends ActionBase {
+  readonly kind: 'lvm-lv-create';
+  readonly vg: string;
+  readonly lv: string;
+  readonly argv: readonly string[];
+}
+
+/** `pvcreate DEVICE` (`--yes` only when --force overrode a signature guard). */
+export interface PvCreate extends ActionBase {
+  readonly kind: 'lvm-pv-create';
+  readonly device: string;
+  readonly wipeSignatures: boolean;
+}
+
+/** `vgcreate VG PV…`; rollback vgremoves it only while it holds no LV and the same PVs. */
+export interface VgCreate extends ActionBase {
+  readonly kind: 'lvm-vg-create';
+  readonly vg: string;
+  readonly devices: readonly string[];
+}
+
+/** Everything provisioning asks the engine to do. */
+export type ProvisionAction = ImageCreate | LvCreate | PvCreate | VgCreate | DomainEdit;

@@ -38,8 +38,12 @@ export interface Effective<T> {
 export type DiskSource =
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'block'; readonly path: string }
-  /** A managed volume: libvirt pool/volume, Proxmox storage:volume. */
-  | { readonly kind: 'volume'; readonly pool: string; readonly volume: string }
+  /**
+   * A managed volume: libvirt pool/volume, Proxmox storage:volume. `path` is the local
+   * path the manager resolves it to (virsh vol-path, pvesm path) when the adapter could
+   * ask; otherwise `unresolved` says why.
+   */
+  | { readonly kind: 'volume'; readonly pool: string; readonly volume: string; readonly path?: string; readonly unresolved?: string }
   | { readonly kind: 'network'; readonly protocol: string; readonly name: string | undefined; readonly hosts: readonly string[] }
   | { readonly kind: 'other'; readonly type: string }
   | { readonly kind: 'none' };
@@ -60,8 +64,8 @@ export interface IothreadQueues {
 export interface VmController {
   /** The manager's key for edits: libvirt "scsi:0", Proxmox "scsihw". */
   readonly key: string;
-  /** virtio-scsi, lsilogic, megasas, ahci, piix3-uhci … */
-  readonly model: string;
+  /** virtio-scsi, lsilogic, megasas, ahci, piix3-uhci …; undefined: the manager picks (libvirt: lsilogic for SCSI). */
+  readonly model?: string;
   readonly iothread?: number;
   readonly queues?: number;
 }
@@ -76,8 +80,8 @@ export interface VmDisk {
   /** Declared image format (libvirt <driver type>, Proxmox format=), if any. */
   readonly format?: string;
   readonly bus: VmBus;
-  /** The manager's own bus word ("virtio", "scsi", "sata"), for messages. */
-  readonly busName: string;
+  /** The manager's own bus word ("virtio", "scsi", "sata"), for messages; undefined when the definition names none. */
+  readonly busName?: string;
   /** The controller the disk hangs off (SCSI, SATA), by VmController.key. */
   readonly controller?: string;
   /** Undefined when the manager left it unknown (e.g. an invalid value). */

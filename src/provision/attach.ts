@@ -5,7 +5,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { refused, usageError } from '../errors.js';
 import { refuseBy } from './guards.js';
 import { libvirtUri } from '../facts/libvirt.js';
-import type { Step } from './steps.js';
+import type { Step } from './step.js';
 
 export interface DomainDisks {
   /** Guest target names in use ("vda", "sdb"). */

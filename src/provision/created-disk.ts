@@ -1,6 +1,5 @@
 // What `disk create` made (or would make), as the Backend the disk decision table takes,
 // and its libvirt XML through the shared chooser and renderer (decide/, render/).
-import { constants, promises as fs } from 'node:fs';
 import { chooseDiskConfig } from '../decide/choose-disk-config.js';
 import type { DiskBackend, DiskDeviceConfig, DiskIntent, Platform } from '../model/disk-types.js';
 import { libvirtDevices, renderLibvirtFragment } from '../render/libvirt-disk.js';
@@ -24,25 +23,4 @@ export function describeCreatedDisk(backend: DiskBackend, intent: DiskIntent, pl
   const disk = devices.devices.find((e) => e.name === 'disk');
   if (disk === undefined) throw new Error('renderer produced no <disk>');
   return { backend, config, fragment: renderLibvirtFragment([config]), diskElement: `${renderXml(disk)}\n`, iothreads: devices.iothreads };
-}
-
-// Linux O_TMPFILE (__O_TMPFILE | O_DIRECTORY); Node does not export it.
-const O_TMPFILE = 0o20000000 | constants.O_DIRECTORY;
-
-/**
- * Does the file system of `dir` accept O_DIRECT? Nova and KubeVirt open a file with it;
- * before the image exists, an unnamed O_TMPFILE inode answers without leaving a name
- * behind (it vanishes on close), so even a dry run leaves the directory as it was
- * (facts/probe-disk.ts's probeDirectIoInDir creates and removes a named file).
- * undefined: could not tell (O_TMPFILE unsupported).
- */
-export async function probeDirectIoDir(dir: string): Promise<boolean | undefined> {
-  try {
-    const fh = await fs.open(dir, O_TMPFILE | constants.O_RDWR | constants.O_DIRECT, 0o600);
-    await fh.close();
-    return true;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === 'EINVAL' ? false : undefined;
-  }
 }

@@ -1,23 +1,27 @@
-// `kvmio disk create`: resolve the target, probe it read-only, run the guards, plan the
-// steps (qemu-img / lvcreate / nothing for a device handed over as is), and describe the
-// disk for libvirt. applyDiskCreate runs the plan and verifies what it made.
-import { promises as fs } from 'node:fs';
+// `kvmio disk create`: resolve the target, probe it read-only (facts/), run the guards,
+// plan the steps (qemu-img / lvcreate / nothing for a device handed over as is) and the
+// engine actions that carry them out, and describe the disk for libvirt.
+// applyDiskCreate runs the actions through the journal engine (apply/engine.ts) and
+// verifies what it made. No I/O here but through facts/ and apply/.
 import { resolve as resolvePath } from 'node:path';
-import { exec, execOk } from '../exec.js';
+import { applyActions, type EngineOptions, type Outcome } from '../apply/engine.js';
 import { KvmioError, usageError } from '../errors.js';
 import type { Bus, DiskBackend, DiskIntent, Platform } from '../model/disk-types.js';
-import { domainXml } from '../facts/libvirt.js';
+import type { DomainEdit, ImageCreate, LvCreate } from '../model/action.js';
+import { domainXml, libvirtUri } from '../facts/libvirt.js';
 import { LocalSource } from '../facts/local-source.js';
+import { isThinPool } from '../facts/parse-lvm.js';
+import { probeDevice } from '../facts/probe-device.js';
+import { probeDeviceMapper, probeDirectIoDir, probeFreeBytes, probeFsType, probeIsPartition, probeLvs, probePathKind, probeVgs } from '../facts/probe-disk-target.js';
+import { parseQemuImgInfo, probePlatform } from '../facts/probe-disk.js';
+import type { Source } from '../facts/source.js';
 import { formatSize, type Size } from '../size.js';
 import { checkAttach, firstFreeTarget, parseDomainDisks, planAttach } from './attach.js';
-import { describeCreatedDisk, probeDirectIoDir, type CreatedDisk } from './created-disk.js';
-import { probePlatform } from '../facts/probe-disk.js';
+import { describeCreatedDisk, type CreatedDisk } from './created-disk.js';
 import { checkDeviceGuards, checkImageGuards, refusalError, refuseBy, type GuardTrip, type GuardVerdict } from './guards.js';
-import { isFullyAllocated, parseQemuImgInfo, planImage, type ImageFormat, type ImageInfo, type ImagePlan, type Prealloc } from './image-plan.js';
-import { checkLvmName, DM_MISSING_NOTE, hasDeviceMapper, LVM_ENV, planLinearLv, planThinLv, roundToExtent } from './lvm-plan.js';
-import { isThinPool, mountOf, parseLvsJson, parseMountinfo, parseVgsJson } from './parse-block.js';
-import { probeDevice } from './probe-device.js';
-import { applySteps, type Step } from './steps.js';
+import { isFullyAllocated, planImage, type ImageFormat, type ImageInfo, type ImagePlan, type Prealloc } from './image-plan.js';
+import { checkLvmName, DM_MISSING_NOTE, planLinearLv, planThinLv, roundToExtent } from './lvm-plan.js';
+import type { Step } from './step.js';
 
 export type Target =
   | { readonly kind: 'dir'; readonly dir: string }
@@ -26,7 +30,7 @@ export type Target =
   | { readonly kind: 'device'; readonly path: string };
 
 /** `lv:VG`, `thin:VG/POOL`, else a path: a directory (image file) or a block device (as is). */
-export async function resolveTarget(text: string, cwd: string): Promise<Target> {
+export async function resolveTarget(text: string, cwd: string, src: Source = new LocalSource()): Promise<Target> {
   if (text.startsWith('lv:')) {
     const vg = text.slice(3);
     checkLvmName('--on lv:VG', vg);
@@ -40,10 +44,10 @@ export async function resolveTarget(text: string, cwd: string): Promise<Target> 
     return { kind: 'thin', vg: m[1] as string, pool: m[2] as string };
   }
   const path = resolvePath(cwd, text);
-  const st = await fs.stat(path).catch(() => undefined);
-  if (st?.isDirectory()) return { kind: 'dir', dir: path };
-  if (st?.isBlockDevice()) return { kind: 'device', path };
-  throw usageError(`--on: "${text}" is ${st ? 'neither a directory nor a block device' : 'not there'}; expected a directory (image file), lv:VG, thin:VG/POOL, or a partition or disk (/dev/…)`);
+  const st = await probePathKind(src, path, { follow: true });
+  if (st.ok && st.value.kind === 'directory') return { kind: 'dir', dir: path };
+  if (st.ok && st.value.kind === 'block') return { kind: 'device', path };
+  throw usageError(`--on: "${text}" is ${st.ok && st.value.kind !== 'absent' ? 'neither a directory nor a block device' : 'not there'}; expected a directory (image file), lv:VG, thin:VG/POOL, or a partition or disk (/dev/…)`);
 }
 
 export interface DiskCreateRequest {
@@ -60,6 +64,10 @@ export interface DiskCreateRequest {
   readonly force: boolean;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Image paths and LVs an earlier, unfinished run journaled (apply/journal.ts): kvmio's own, so "exists" is no refusal. */
+  readonly owned?: ReadonlySet<string>;
+  /** Where facts are read (default: this machine). */
+  readonly source?: Source;
 }
 
 export interface DiskCreatePlan {
@@ -69,6 +77,8 @@ export interface DiskCreatePlan {
   readonly path: string;
   readonly steps: readonly Step[];
   readonly attachSteps: readonly Step[];
+  /** What the engine does for `steps` (journaled, verified, undone by kvmio rollback). */
+  readonly actions: readonly (ImageCreate | LvCreate)[];
   readonly image?: ImagePlan;
   readonly overridden: readonly GuardTrip[];
   readonly disk: CreatedDisk;
@@ -85,13 +95,15 @@ function refuseUnless(v: GuardVerdict): void {
 
 export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreatePlan> {
   if (!NAME.test(req.name) || req.name.length > 100) throw usageError(`NAME: "${req.name}" is not valid; expected letters, digits and . _ + - (no slash), starting with a letter or digit`);
-  const target = await resolveTarget(req.on, req.cwd);
+  const src = req.source ?? new LocalSource();
+  const target = await resolveTarget(req.on, req.cwd, src);
   if (target.kind !== 'dir' && (req.format === 'qcow2' || req.prealloc !== undefined || req.clusterSize !== undefined || req.extendedL2)) {
     throw usageError(`--format/--prealloc/--cluster-size/--extended-l2: only for an image file (--on DIRECTORY); ${req.on} is a ${target.kind === 'device' ? 'block device' : 'logical volume'} and is always raw`);
   }
   if (target.kind !== 'device' && req.size === undefined) throw usageError('--size: required for a new image or logical volume (e.g. --size 100G)');
   const notes: string[] = [];
   let steps: Step[] = [];
+  let actions: (ImageCreate | LvCreate)[] = [];
   let backend: DiskBackend;
   let image: ImagePlan | undefined;
   let overridden: readonly GuardTrip[] = [];
@@ -99,15 +111,16 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
   switch (target.kind) {
     case 'dir': {
       image = planImage({ dir: target.dir, name: req.name, size: req.size as Size, format: req.format ?? 'raw', prealloc: req.prealloc, clusterSize: req.clusterSize, extendedL2: req.extendedL2 });
-      const existing = await fs.lstat(image.path).then(
-        (s) => `${s.isFile() ? 'a file' : s.isDirectory() ? 'a directory' : s.isSymbolicLink() ? 'a symbolic link' : 'something'} at ${image?.path}`,
-        () => undefined,
-      );
-      const st = await fs.statfs(target.dir);
-      refuseUnless(checkImageGuards({ path: image.path, dir: target.dir, dirIsDirectory: true, existing, freeBytes: st.bavail * st.bsize, neededBytes: image.neededBytes }));
+      const there = await probePathKind(src, image.path);
+      if (!there.ok) throw refuseBy('probe-incomplete', image.path, `cannot tell whether anything is there: ${there.reason}`, 'refusing rather than guessing');
+      const mine = req.owned?.has(`image:${image.path}`) === true;
+      const existing = there.value.kind === 'absent' || mine ? undefined : `${/^(regular( empty)? file)$/.test(there.value.what) ? 'a file' : there.value.what === 'directory' ? 'a directory' : there.value.what === 'symbolic link' ? 'a symbolic link' : 'something'} at ${image.path}`;
+      const free = await probeFreeBytes(src, target.dir);
+      if (!free.ok) throw refuseBy('probe-incomplete', target.dir, `cannot read the free space: ${free.reason}`, 'refusing rather than guessing');
+      refuseUnless(checkImageGuards({ path: image.path, dir: target.dir, dirIsDirectory: true, existing, freeBytes: free.value + (mine ? image.neededBytes : 0), neededBytes: image.neededBytes }));
       steps = [{ kind: 'reserve-file', path: image.path, why: 'claim the name so nothing appearing meanwhile is overwritten' }, { kind: 'exec', argv: image.argv, why: `${image.format} image, preallocation=${image.prealloc}` }];
-      const mounts = parseMountinfo(await fs.readFile('/proc/self/mountinfo', 'utf8'));
-      const fsType = mountOf(mounts, target.dir)?.fstype;
+      actions = [{ kind: 'image-create', id: 'disk.create', object: image.path, reason: `${image.format} image, preallocation=${image.prealloc}`, path: image.path, format: image.format, virtualBytes: image.size.bytes, argv: image.argv }];
+      const fsType = await probeFsType(src, target.dir);
       const directIo = await probeDirectIoDir(target.dir);
       backend = {
         kind: 'file',
@@ -129,18 +142,19 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
     case 'thin': {
       checkLvmName('NAME', req.name);
       const size = req.size as Size;
-      const vgs = await lvmJson(['vgs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,vg_extent_size', target.vg]);
-      const vg = vgs === undefined ? undefined : parseVgsJson(vgs).find((v) => v.name === target.vg);
-      if (vg === undefined) throw refuseBy('vg-missing', `lv:${target.vg}`, `volume group ${target.vg} not found (vgs)`, `create it with kvmio vg create ${target.vg} DEVICE…`);
-      const lvsText = await lvmJson(['lvs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,vg_name,lv_attr,lv_size', target.vg]);
-      if (lvsText === undefined) throw refuseBy('probe-incomplete', `lv:${target.vg}`, `could not list the logical volumes of ${target.vg} (lvs failed)`, 'fix the LVM tools so the guard can check; refusing rather than guessing');
-      const lvs = parseLvsJson(lvsText);
+      const vgs = await probeVgs(src, target.vg);
+      const vg = vgs.ok ? vgs.value.find((v) => v.name === target.vg) : undefined;
+      if (vg === undefined) throw refuseBy('vg-missing', `lv:${target.vg}`, `volume group ${target.vg} not found (vgs${vgs.ok ? '' : `: ${vgs.reason}`})`, `create it with kvmio vg create ${target.vg} DEVICE…`);
+      const lvsRead = await probeLvs(src, target.vg);
+      if (!lvsRead.ok) throw refuseBy('probe-incomplete', `lv:${target.vg}`, `could not list the logical volumes of ${target.vg} (lvs failed: ${lvsRead.reason})`, 'fix the LVM tools so the guard can check; refusing rather than guessing');
+      const lvs = lvsRead.value;
       const lvPath = `/dev/${target.vg}/${req.name}`;
-      if (lvs.some((l) => l.name === req.name)) throw refuseBy('lv-exists', lvPath, `logical volume ${target.vg}/${req.name} already exists (lvs); kvmio never reuses a volume`, 'pick another NAME');
+      if (lvs.some((l) => l.name === req.name) && req.owned?.has(`lvm-lv:${target.vg}/${req.name}`) !== true) throw refuseBy('lv-exists', lvPath, `logical volume ${target.vg}/${req.name} already exists (lvs); kvmio never reuses a volume`, 'pick another NAME');
       if (target.kind === 'lv') {
         const need = roundToExtent(size.bytes, vg.extentBytes || undefined);
         if (need > vg.freeBytes) throw refuseBy('vg-free', target.vg, `needs ${need} bytes but volume group ${target.vg} has ${vg.freeBytes} bytes free (vgs)`, 'pick a smaller --size or extend the VG (vgextend)');
         steps = [planLinearLv(target.vg, req.name, size)];
+        actions = [lvAction(target.vg, req.name, steps[0] as Step)];
       } else {
         const pool = lvs.find((l) => l.name === target.pool);
         if (pool === undefined || !isThinPool(pool)) {
@@ -149,18 +163,19 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
         }
         if (size.bytes > pool.sizeBytes) notes.push(`thin volume ${size.bytes} bytes is larger than pool ${target.vg}/${target.pool} (${pool.sizeBytes} bytes): overcommitted; watch the pool's data usage (lvs -o data_percent)`);
         steps = [planThinLv(target.vg, target.pool, req.name, size)];
+        actions = [lvAction(target.vg, req.name, steps[0] as Step)];
       }
       backend = { kind: 'lv', vg: target.vg, lv: req.name, path: lvPath, thin: target.kind === 'thin' };
-      if (!hasDeviceMapper(await fs.readFile('/proc/misc', 'utf8').catch(() => ''))) notes.push(DM_MISSING_NOTE);
+      if (!(await probeDeviceMapper(src))) notes.push(DM_MISSING_NOTE);
       break;
     }
     case 'device': {
-      const facts = await probeDevice(new LocalSource(), target.path);
+      const facts = await probeDevice(src, target.path);
       const verdict = checkDeviceGuards(facts, { force: req.force });
       refuseUnless(verdict);
       overridden = verdict.overridden;
       const name = facts.name as string;
-      const part = await fs.readFile(`/sys/class/block/${name}/partition`, 'utf8').then(() => true, () => false);
+      const part = await probeIsPartition(src, name);
       backend = { kind: 'block', path: target.path, device: part ? 'partition' : 'whole' };
       notes.push(`${target.path} goes to the VM as is: nothing is written to it; the guest sees it as a whole disk`);
       if (req.size !== undefined) notes.push('--size is ignored for a device handed over as is (the VM gets all of it)');
@@ -168,7 +183,7 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
     }
   }
 
-  const platform = await probePlatform(new LocalSource(), backend);
+  const platform = await probePlatform(src, backend);
   let intent: DiskIntent = { ...(req.bus ? { bus: req.bus } : {}), ...(req.targetDev ? { target: req.targetDev } : {}) };
   let attachSteps: Step[] = [];
   let disk = describeCreatedDisk(backend, intent, platform);
@@ -182,17 +197,38 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
     disk = describeCreatedDisk(backend, intent, platform);
     attachSteps = planAttach(req.attach, disks, disk.diskElement, disk.iothreads, req.env);
   }
-  return { request: req, target, path: backend.path, steps, attachSteps, ...(image ? { image } : {}), overridden, disk, intent, platform, notes };
+  return { request: req, target, path: backend.path, steps, attachSteps, actions, ...(image ? { image } : {}), overridden, disk, intent, platform, notes };
 }
 
-/** Runs an LVM report command; undefined when the tool is missing or fails (the guard then says what). */
-async function lvmJson(argv: string[]): Promise<string | undefined> {
-  try {
-    const r = await exec(argv, { env: LVM_ENV });
-    return r.code === 0 ? r.stdout : undefined;
-  } catch {
-    return undefined;
-  }
+const lvAction = (vg: string, lv: string, s: Step): LvCreate => ({
+  kind: 'lvm-lv-create',
+  id: 'disk.create',
+  object: `/dev/${vg}/${lv}`,
+  reason: s.why,
+  vg,
+  lv,
+  argv: s.kind === 'exec' ? s.argv : [],
+});
+
+/** The attach steps as one engine action: the saved definition is journaled, so rollback redefines it. */
+export function attachAction(domain: string, steps: readonly Step[], diskPath: string, env: Readonly<Record<string, string | undefined>>): DomainEdit {
+  return {
+    kind: 'libvirt-edit',
+    id: 'disk.attach',
+    object: domain,
+    reason: `add ${diskPath} to ${domain}'s persistent definition`,
+    domain,
+    uri: libvirtUri(env),
+    steps: steps.flatMap((s) => (s.kind === 'exec' ? [{ argv: s.argv, ...(s.file ? { file: s.file } : {}) }] : [])),
+    addsDiskSource: diskPath,
+  };
+}
+
+/** The first refused or failed outcome as an error (nothing after it ran). */
+export function outcomeError(outcomes: readonly Outcome[]): KvmioError | undefined {
+  const bad = outcomes.find((o) => o.status === 'refused' || o.status === 'failed');
+  if (bad === undefined) return undefined;
+  return new KvmioError(bad.status === 'refused' ? 'refused' : 'failed', `${bad.action.object}: ${bad.status}: ${bad.error ?? ''}`, { hint: 'kvmio rollback shows what was done and undoes it' });
 }
 
 export interface DiskCreateResult {
@@ -201,16 +237,21 @@ export interface DiskCreateResult {
   readonly attached: boolean;
 }
 
-/** Runs the plan, checks the image against the plan, then attaches (if asked). */
-export async function applyDiskCreate(plan: DiskCreatePlan): Promise<DiskCreateResult> {
-  await applySteps(plan.steps, LVM_ENV);
+/** Runs the plan through the engine (one run), checks the image against the plan, then attaches (a second run, if asked). */
+export async function applyDiskCreate(plan: DiskCreatePlan, engine: EngineOptions): Promise<DiskCreateResult> {
+  const src = plan.request.source ?? new LocalSource();
+  const err = outcomeError(await applyActions(plan.actions, { ...engine, purpose: 'disk create --yes' }));
+  if (err) throw err;
   let disk = plan.disk;
   let info: ImageInfo | undefined;
   if (plan.image) {
-    info = parseQemuImgInfo((await execOk(['qemu-img', 'info', '--output=json', plan.image.path])).stdout);
+    const r = await src.run({ name: 'qemu-img-info', argv: ['qemu-img', 'info', '--output=json', plan.image.path] });
+    if (!r.ok || r.value.code !== 0) throw new KvmioError('failed', `${plan.image.path}: created, but qemu-img info failed: ${r.ok ? r.value.stderr.trim() : r.reason}`);
+    const q = parseQemuImgInfo(r.value.stdout);
+    info = { format: q.format, virtualSize: q.virtualSize.bytes, actualSize: q.actualSize?.bytes ?? 0, ...(q.clusterSize ? { clusterSize: q.clusterSize.bytes } : {}), ...extendedL2Of(r.value.stdout) };
     const problems = verifyImage(plan.image, info);
     if (problems.length > 0) throw new KvmioError('failed', `${plan.image.path}: created, but ${problems.join('; ')}`);
-    const direct = await new LocalSource().tryOpen(plan.image.path, 'direct');
+    const direct = await src.tryOpen(plan.image.path, 'direct');
     const b = plan.disk.backend;
     if (b.kind === 'file') {
       disk = describeCreatedDisk(
@@ -220,12 +261,20 @@ export async function applyDiskCreate(plan: DiskCreatePlan): Promise<DiskCreateR
       );
     }
   }
-  if (plan.attachSteps.length > 0) {
+  if (plan.attachSteps.length > 0 && plan.request.attach !== undefined) {
     // The element attached is the one verified above, not the dry-run's guess.
     const steps = plan.attachSteps.map((s) => (s.kind === 'exec' && s.file !== undefined ? { ...s, file: { ...s.file, content: disk.diskElement } } : s));
-    await applySteps(steps);
+    const e = outcomeError(await applyActions([attachAction(plan.request.attach, steps, plan.path, plan.request.env)], { ...engine, purpose: 'disk create --attach --yes' }));
+    if (e) throw e;
   }
   return { disk, ...(info ? { info } : {}), attached: plan.attachSteps.length > 0 };
+}
+
+/** qcow2's extended-l2 flag from `qemu-img info --output=json` (format-specific data). */
+function extendedL2Of(json: string): { extendedL2?: boolean } {
+  const j = JSON.parse(json) as { 'format-specific'?: { data?: { 'extended-l2'?: unknown } } };
+  const v = j['format-specific']?.data?.['extended-l2'];
+  return typeof v === 'boolean' ? { extendedL2: v } : {};
 }
 
 /** What qemu-img must report for the image the plan asked for (decide and verify share the plan). */

@@ -1,5 +1,5 @@
 // Image files the seed's way: the qemu-img argv, the space it allocates up front, and the
-// qcow2 L2-cache arithmetic. Pure; apply-steps.ts runs what this plans.
+// qcow2 L2-cache arithmetic. Pure; the engine's image-create handler runs what this plans.
 import { usageError } from '../errors.js';
 import { formatSize, type Size } from '../size.js';
 
@@ -143,24 +143,6 @@ export interface ImageInfo {
   readonly actualSize: number;
   readonly clusterSize?: number;
   readonly extendedL2?: boolean;
-}
-
-export function parseQemuImgInfo(text: string): ImageInfo {
-  const j = JSON.parse(text) as {
-    format?: string;
-    'virtual-size'?: number;
-    'actual-size'?: number;
-    'cluster-size'?: number;
-    'format-specific'?: { data?: { 'extended-l2'?: boolean } };
-  };
-  const ext = j['format-specific']?.data?.['extended-l2'];
-  return {
-    format: j.format ?? 'unknown',
-    virtualSize: j['virtual-size'] ?? 0,
-    actualSize: j['actual-size'] ?? 0,
-    ...(j['cluster-size'] !== undefined ? { clusterSize: j['cluster-size'] } : {}),
-    ...(ext !== undefined ? { extendedL2: ext } : {}),
-  };
 }
 
 /** KubeVirt's test for "fully allocated": actual-size ≥ virtual-size. */

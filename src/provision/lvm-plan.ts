@@ -1,8 +1,8 @@
 // LVM the seed's way (§4: a VG on a partition the host does not use, LVs handed to VMs),
-// with thin pools sized like Proxmox. Pure: argv and sizes; apply-steps.ts runs them.
+// with thin pools sized like Proxmox. Pure: argv and sizes; the engine's LVM handlers run them.
 import { usageError } from '../errors.js';
 import { formatSize, gib, type Size } from '../size.js';
-import type { Step } from './steps.js';
+import type { Step } from './step.js';
 
 /** Every LVM command runs with this: LVM warns about inherited descriptors otherwise (FACTS.md). */
 export const LVM_ENV: Readonly<Record<string, string>> = { LVM_SUPPRESS_FD_WARNINGS: '1' };

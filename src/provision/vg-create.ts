@@ -1,15 +1,20 @@
 // `kvmio vg create VG DEVICE…`: PVs and a VG (and a Proxmox-sized thin pool) on devices
 // that pass every guard. pvcreate is the destructive step: nothing runs unless all pass.
-import { promises as fs } from 'node:fs';
-import { exec } from '../exec.js';
+// Facts come from facts/ (probeDevice, LVM reports); the changes are engine actions
+// (one run: pvcreate per device, vgcreate, lvcreate of the pool), so kvmio rollback
+// undoes them.
+import { applyActions, type EngineOptions } from '../apply/engine.js';
 import { usageError } from '../errors.js';
+import type { LvCreate, PvCreate, VgCreate } from '../model/action.js';
 import { LocalSource } from '../facts/local-source.js';
+import { probeDevice } from '../facts/probe-device.js';
+import { probeBlockBytes, probeDeviceMapper, probeVgs } from '../facts/probe-disk-target.js';
+import type { Source } from '../facts/source.js';
 import { formatSize, type Size } from '../size.js';
+import { outcomeError } from './disk-create.js';
 import { checkDeviceGuards, refusalError, refuseBy, type GuardTrip } from './guards.js';
-import { checkLvmName, defaultThinData, DM_MISSING_NOTE, hasDeviceMapper, LVM_ENV, LVM_EXTENT_BYTES, planVgCreate, thinMetadataSize } from './lvm-plan.js';
-import { parseVgsJson } from './parse-block.js';
-import { probeDevice } from './probe-device.js';
-import { applySteps, type Step } from './steps.js';
+import { checkLvmName, defaultThinData, DM_MISSING_NOTE, LVM_EXTENT_BYTES, planVgCreate, thinMetadataSize } from './lvm-plan.js';
+import type { Step } from './step.js';
 
 export interface VgCreateRequest {
   readonly vg: string;
@@ -17,10 +22,13 @@ export interface VgCreateRequest {
   readonly thinPool?: string;
   readonly thinSize?: Size;
   readonly force: boolean;
+  /** Where facts are read (default: this machine). */
+  readonly source?: Source;
 }
 
 export interface VgCreatePlan {
   readonly steps: readonly Step[];
+  readonly actions: readonly (PvCreate | VgCreate | LvCreate)[];
   readonly overridden: readonly GuardTrip[];
   readonly thin?: { readonly name: string; readonly data: Size; readonly metadata: Size };
   readonly notes: readonly string[];
@@ -31,11 +39,11 @@ export async function prepareVgCreate(req: VgCreateRequest): Promise<VgCreatePla
   const twice = req.devices.find((d, i) => req.devices.indexOf(d) !== i);
   if (twice !== undefined) throw usageError(`DEVICE: "${twice}" is named twice; expected each device once`);
   if (req.thinPool !== undefined) checkLvmName('--thin-pool', req.thinPool);
-  const vgs = await exec(['vgs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,vg_extent_size'], { env: LVM_ENV }).catch(() => undefined);
-  if (vgs && vgs.code === 0 && parseVgsJson(vgs.stdout).some((v) => v.name === req.vg)) {
+  const src = req.source ?? new LocalSource();
+  const vgs = await probeVgs(src);
+  if (vgs.ok && vgs.value.some((v) => v.name === req.vg)) {
     throw refuseBy('vg-exists', req.vg, `volume group ${req.vg} already exists (vgs)`, 'pick another name, or add devices with vgextend');
   }
-  const src = new LocalSource();
   const trips: GuardTrip[] = [];
   const overridden: GuardTrip[] = [];
   const sizes: number[] = [];
@@ -44,8 +52,8 @@ export async function prepareVgCreate(req: VgCreateRequest): Promise<VgCreatePla
     const v = checkDeviceGuards(facts, { force: req.force });
     trips.push(...v.trips);
     overridden.push(...v.overridden);
-    const sectors = facts.name ? await fs.readFile(`/sys/class/block/${facts.name}/size`, 'utf8').catch(() => '0') : '0';
-    sizes.push(Number(sectors.trim()) * 512);
+    const size = facts.name ? await probeBlockBytes(src, facts.name) : undefined;
+    sizes.push(size?.ok ? size.value : 0);
   }
   if (trips.length > 0) throw refusalError({ allowed: false, trips, overridden });
   const notes: string[] = [];
@@ -60,11 +68,22 @@ export async function prepareVgCreate(req: VgCreateRequest): Promise<VgCreatePla
       throw refuseBy('vg-free', req.vg, value, 'pick a smaller --thin-size');
     }
     thin = { name: req.thinPool, data, metadata };
-    if (!hasDeviceMapper(await fs.readFile('/proc/misc', 'utf8').catch(() => ''))) notes.push(DM_MISSING_NOTE);
+    if (!(await probeDeviceMapper(src))) notes.push(DM_MISSING_NOTE);
     if (req.thinSize === undefined) notes.push(`thin pool data ${formatSize(data)}: all the space left after the pool metadata and its spare`);
   }
-  const steps = planVgCreate({ vg: req.vg, devices: req.devices, wipeSignatures: overridden.length > 0, ...(thin ? { thinPool: { name: thin.name, data: thin.data } } : {}) });
-  return { steps, overridden, ...(thin ? { thin } : {}), notes };
+  const wipeSignatures = overridden.length > 0;
+  const steps = planVgCreate({ vg: req.vg, devices: req.devices, wipeSignatures, ...(thin ? { thinPool: { name: thin.name, data: thin.data } } : {}) });
+  const actions: (PvCreate | VgCreate | LvCreate)[] = [
+    ...req.devices.map((device): PvCreate => ({ kind: 'lvm-pv-create', id: 'vg.create', object: device, reason: `label ${device} as an LVM physical volume`, device, wipeSignatures })),
+    { kind: 'lvm-vg-create', id: 'vg.create', object: req.vg, reason: `volume group ${req.vg}`, vg: req.vg, devices: req.devices },
+  ];
+  const pool = steps[2];
+  if (thin && pool?.kind === 'exec') actions.push({ kind: 'lvm-lv-create', id: 'vg.create', object: `${req.vg}/${thin.name}`, reason: pool.why, vg: req.vg, lv: thin.name, argv: pool.argv });
+  return { steps, actions, overridden, ...(thin ? { thin } : {}), notes };
 }
 
-export const applyVgCreate = (plan: VgCreatePlan): Promise<unknown> => applySteps(plan.steps, LVM_ENV);
+/** Runs the plan through the engine: one journaled run that kvmio rollback undoes. */
+export async function applyVgCreate(plan: VgCreatePlan, engine: EngineOptions): Promise<void> {
+  const err = outcomeError(await applyActions(plan.actions, { ...engine, purpose: 'vg create --yes' }));
+  if (err) throw err;
+}

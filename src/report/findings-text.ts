@@ -1,7 +1,8 @@
 // Findings as a readable text table, grouped by object (pure; shared by every command
 // that reports findings). PASS lines are one line unless verbose; the others show why
 // and the fix.
-import type { Finding, Status } from '../model/finding.js';
+import type { Finding, FixAction, Status, Subject } from '../model/finding.js';
+import { renderFix } from '../render/shell-quote.js';
 
 export interface FindingsTextOptions {
   /** Show why and the reference for every finding, PASS included. */
@@ -47,7 +48,7 @@ export function renderFindingsText(findings: readonly Finding[], opts: FindingsT
       lines.push(`  ${f.status.toUpperCase().padEnd(4)}  ${f.id.padEnd(width)}  ${detail}`.trimEnd());
       const full = opts.verbose === true || f.status === 'warn' || f.status === 'fail';
       if (full && f.status !== 'skip') lines.push(`${pad}why: ${f.why}`);
-      if (full && f.fix !== undefined) lines.push(`${pad}fix: ${f.fix}`);
+      if (full && f.fix !== undefined) lines.push(`${pad}fix: ${renderFix(f.fix)}`);
       if (opts.verbose === true && f.ref !== undefined) lines.push(`${pad}ref: ${f.ref}`);
     }
     lines.push('');
@@ -55,3 +56,24 @@ export function renderFindingsText(findings: readonly Finding[], opts: FindingsT
   lines.push(countsLine(findings));
   return `${lines.join('\n')}\n`;
 }
+
+/** A finding as JSON: the fields of the text table, `fix` as the command to paste, and the structures behind them. */
+export interface FindingJson {
+  readonly id: string;
+  readonly object: string;
+  readonly subject?: Subject;
+  readonly status: Status;
+  readonly observed?: string;
+  readonly expected?: string;
+  readonly why: string;
+  readonly fix?: string;
+  readonly action?: FixAction;
+  readonly ref?: string;
+}
+
+export function findingJson(f: Finding): FindingJson {
+  const { fix, ...rest } = f;
+  return { ...rest, ...(fix ? { fix: renderFix(fix), ...(fix.action ? { action: fix.action } : {}) } : {}) };
+}
+
+export const findingsJson = (findings: readonly Finding[]): FindingJson[] => findings.map(findingJson);

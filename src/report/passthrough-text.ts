@@ -1,4 +1,5 @@
 // Plain-text output of `kvmio passthrough list|check|bind|unbind`.
+import { renderFix } from '../render/shell-quote.js';
 import type { Finding } from '../model/finding.js';
 import type { Assessment, MemberReport } from '../decide/passthrough.js';
 import type { CheckResult } from '../decide/passthrough-check.js';
@@ -51,7 +52,7 @@ export function printList(all: readonly Assessment[], host: HostFacts): string {
 }
 
 const finding = (f: Finding): string =>
-  `${f.status.toUpperCase().padEnd(4)}  ${f.id.padEnd(22)} ${f.observed ?? ''}${f.status === 'pass' || f.status === 'skip' ? '' : `\n      expected: ${f.expected ?? ''}\n      why: ${f.why}${f.fix ? `\n      fix: ${f.fix}` : ''}`}`;
+  `${f.status.toUpperCase().padEnd(4)}  ${f.id.padEnd(22)} ${f.observed ?? ''}${f.status === 'pass' || f.status === 'skip' ? '' : `\n      expected: ${f.expected ?? ''}\n      why: ${f.why}${f.fix ? `\n      fix: ${renderFix(f.fix)}` : ''}`}`;
 
 export function printCheck(r: CheckResult): string {
   const out = ['readiness:', ...r.readiness.map((f) => `  ${finding(f)}`), '', printAssessment(r.assessment), ''];

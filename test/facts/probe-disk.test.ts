@@ -7,13 +7,14 @@ import { DumpSource } from '../../src/facts/dump-source.js';
 import {
   fsTypeOf,
   normalizePciAddress,
-  parseLvsJson,
-  parseMountinfo,
   parseQemuImgInfo,
   probeBackend,
   probeDirectIoInDir,
   probePlatform,
 } from '../../src/facts/probe-disk.js';
+import { parseLvs } from '../../src/facts/parse-lvm.js';
+import { parseMountinfo } from '../../src/facts/parse-mounts.js';
+import { valueOf } from '../../src/facts/source.js';
 import { fixture, withTempDir } from '../helpers.js';
 import { withRealBackends } from '../render/disk-backends.js';
 
@@ -36,8 +37,8 @@ describe('probe-disk parsers', () => {
     ['/var/lib/libvirt/images/a.qcow2', 'zfs'],
     ['/var/lib/libvirt/images2/a', 'xfs'],
   ];
-  for (const [path, fs] of cases) it(`finds ${fs} for ${path} (longest mount prefix)`, () => assert.equal(fsTypeOf(parseMountinfo(MOUNTINFO), path), fs));
-  it('reads lvs JSON rows', () => assert.equal(parseLvsJson('{"report":[{"lv":[{"vg_name":"v","lv_name":"l","segtype":"thin"}]}]}')[0]?.segtype, 'thin'));
+  for (const [path, fs] of cases) it(`finds ${fs} for ${path} (longest mount prefix)`, () => assert.equal(fsTypeOf(valueOf(parseMountinfo(MOUNTINFO)) ?? [], path), fs));
+  it('reads lvs JSON rows', () => assert.equal(parseLvs('{"report":[{"lv":[{"vg_name":"v","lv_name":"l","lv_attr":"Vwi-a-tz--","lv_size":"1048576","segtype":"thin"}]}]}')[0]?.segtype, 'thin'));
   const pci: [string, string | undefined][] = [['00:1f.2', '0000:00:1f.2'], ['0000:03:00.0', '0000:03:00.0'], ['0000:AF:00.1', '0000:af:00.1'], ['/dev/sda', undefined], ['00:1f.8', undefined]];
   for (const [text, want] of pci) it(`PCI address "${text}" → ${want}`, () => assert.equal(normalizePciAddress(text), want));
 });

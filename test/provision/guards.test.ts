@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ok, missing } from '../../src/facts/source.js';
-import { checkDeviceGuards, checkImageGuards, devicesBacking, formatTrip, rootBootUsesOf, type BlockNode, type DeviceFacts } from '../../src/provision/guards.js';
-import { classifySignature, mountOf, parseBlkidExport, parseMountinfo, parsePvsJson, parseSwaps, parseWipefsJson, type Signature } from '../../src/provision/parse-block.js';
+import type { Mount } from '../../src/facts/host-facts.js';
+import { devicesBacking, rootBootUsesOf, type BlockNode, type DeviceFacts } from '../../src/facts/device-facts.js';
+import { parsePvs } from '../../src/facts/parse-lvm.js';
+import { mountOf, parseMountinfo as parseMountinfoRead, parseSwaps } from '../../src/facts/parse-mounts.js';
+import { classifySignature, parseBlkidExport, parseWipefsJson, type Signature } from '../../src/facts/parse-signatures.js';
+import { ok, missing, valueOf } from '../../src/facts/source.js';
+import { checkDeviceGuards, checkImageGuards, formatTrip } from '../../src/provision/guards.js';
+
+const parseMountinfo = (text: string): readonly Mount[] => valueOf(parseMountinfoRead(text)) ?? [];
 
 const clean: DeviceFacts = {
   path: '/dev/sdb',
@@ -43,13 +49,13 @@ describe('parsers for the device probe', () => {
   });
   it('reads mountinfo with escaped mount points and finds the mount holding a path', () => {
     const m = parseMountinfo('27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n40 27 7:3 / /mnt/my\\040disk rw - xfs /dev/loop3 rw\n');
-    assert.deepEqual(m[1], { majMin: '7:3', mountpoint: '/mnt/my disk', fstype: 'xfs', source: '/dev/loop3' });
+    assert.deepEqual(m[1], { devNumber: '7:3', mountpoint: '/mnt/my disk', fstype: 'xfs', source: '/dev/loop3' });
     assert.equal(mountOf(m, '/mnt/my disk/a.img')?.source, '/dev/loop3');
     assert.equal(mountOf(m, '/mnt/my diskette')?.source, '/dev/vda');
   });
   it('reads /proc/swaps and the pvs JSON report', () => {
-    assert.deepEqual(parseSwaps('Filename\tType\tSize\tUsed\tPriority\n/dev/loop2    partition\t32764\t0\t-2\n'), ['/dev/loop2']);
-    assert.deepEqual(parsePvsJson('{"report":[{"pv":[{"pv_name":"/dev/loop0","vg_name":"vg1"},{"pv_name":"/dev/loop1","vg_name":""}]}]}'), [
+    assert.deepEqual(valueOf(parseSwaps('Filename\tType\tSize\tUsed\tPriority\n/dev/loop2    partition\t32764\t0\t-2\n')), ['/dev/loop2']);
+    assert.deepEqual(parsePvs('{"report":[{"pv":[{"pv_name":"/dev/loop0","vg_name":"vg1"},{"pv_name":"/dev/loop1","vg_name":""}]}]}'), [
       { pvName: '/dev/loop0', vgName: 'vg1' },
       { pvName: '/dev/loop1', vgName: '' },
     ]);

@@ -86,7 +86,7 @@ async function audit(given: AuditOptions, ctx: Ctx): Promise<void> {
   // Every module the action needs starts loading at once (serial dynamic imports were a
   // measurable part of the wall time); the auditors' rules load while the probe runs.
   const preloads = AUDITORS.map((a) => a.preload?.().catch(() => undefined)); // run() reports a load error
-  const [{ probeHost }, { sortFindings }, { summarizeHost, renderHostSummaryText }, { countFindings, renderFindingsText }, source] = await Promise.all([
+  const [{ probeHost }, { sortFindings }, { summarizeHost, renderHostSummaryText }, { countFindings, renderFindingsText, findingsJson }, source] = await Promise.all([
     import('../../facts/probe-host.js'), import('../../decide/sort-findings.js'), import('../../report/host-summary.js'),
     import('../../report/findings-text.js'), openSource(opts.from),
   ]);
@@ -106,7 +106,7 @@ async function audit(given: AuditOptions, ctx: Ctx): Promise<void> {
   const findings = sortFindings(all.filter((f) => matchesOnly(f.id, opts.only) && (devices.length === 0 || devices.includes(f.object))));
   const summary = summarizeHost(facts);
   if (opts.json === true) {
-    ctx.json({ facts: summary, findings, counts: countFindings(findings), status: worst(findings) });
+    ctx.json({ facts: summary, findings: findingsJson(findings), counts: countFindings(findings), status: worst(findings) });
   } else {
     ctx.print(`${renderHostSummaryText(summary)}\n${renderFindingsText(findings, { verbose: opts.verbose === true })}`);
   }

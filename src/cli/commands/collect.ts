@@ -28,7 +28,7 @@ export function checkOutputDir(dir: string): void {
 export function register(program: Command, ctx: Ctx): void {
   program
     .command('collect')
-    .description('record what the audit reads on this host (sysfs, procfs, config files) into a dump directory')
+    .description('record what the audit reads on this host (sysfs, procfs, config files, libvirt domains and their disk images) into a dump directory')
     .requiredOption('-o, --output <dir>', 'directory to write the dump to (new or empty)')
     .option('--redact', 'hide serial numbers, WWIDs and the host name')
     .option('--json', 'print the summary as JSON')
@@ -36,22 +36,28 @@ export function register(program: Command, ctx: Ctx): void {
     .action(async (opts: CollectOptions) => {
       const dir = resolve(ctx.cwd, opts.output);
       checkOutputDir(dir);
-      const [{ LocalSource }, { RecordingSource }, { probeHost }] = await Promise.all([
+      const [{ LocalSource }, { RecordingSource }, { probeHost }, { libvirtUri, VM_COMMANDS }, { libvirtDown }, { vmFacts }] = await Promise.all([
         import('../../facts/local-source.js'), import('../../facts/recording-source.js'), import('../../facts/probe-host.js'),
+        import('../../facts/commands.js'), import('../../facts/libvirt-socket.js'), import('../vm-facts.js'),
       ]);
       const rec = new RecordingSource(new LocalSource());
       const facts = await probeHost(rec);
+      // VM facts: libvirt's domains, their volumes and every local image, read as the audit reads them.
+      const uri = libvirtUri(ctx.env);
+      const down = libvirtDown(uri);
+      if (down) rec.noteUnavailable(VM_COMMANDS.domainList(uri), down);
+      const vms = down ? undefined : await vmFacts({ source: rec, libvirt: true, domainXml: [] }, uri);
       if (facts.hostname.ok) rec.addSensitive(facts.hostname.value);
       const stats = await rec.save(dir, { redact: Boolean(opts.redact) });
       const devices = facts.blockDevices.ok ? facts.blockDevices.value.length : 0;
       const roles = [facts.roles.kvmHost ? 'kvm-host' : '', facts.roles.guest ? 'guest' : ''].filter((r) => r !== '');
       const summary = {
         dir, redacted: Boolean(opts.redact), files: stats.files, links: stats.links, commands: stats.commands,
-        blockDevices: devices, roles,
+        blockDevices: devices, roles, domains: vms ? new Set(vms.vms.map((v) => v.ref.name)).size : 0, images: vms?.sources.size ?? 0,
       };
       if (opts.json) ctx.json(summary);
       else {
-        ctx.print(`collected ${stats.files} files, ${stats.links} links and ${stats.commands} command outputs (${devices} block devices; roles: ${roles.join(', ') || 'none'}) into ${dir}${opts.redact ? ', redacted' : ''}`);
+        ctx.print(`collected ${stats.files} files, ${stats.links} links and ${stats.commands} command outputs (${devices} block devices, ${summary.domains} libvirt domains, ${summary.images} disk sources; roles: ${roles.join(', ') || 'none'}) into ${dir}${opts.redact ? ', redacted' : ''}`);
       }
     });
 }

@@ -1,8 +1,10 @@
 // `kvmio disk create NAME --size SIZE --on TARGET`: a VM disk made the seed's way, behind
-// the data guards; dry-run unless --yes. The work is in src/provision/disk-create.ts.
+// the data guards; dry-run unless --yes. The work is in src/provision/disk-create.ts; the
+// change goes through the journal engine, so `kvmio rollback` undoes it.
 import { Option, type Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { group } from '../group.js';
+import { faultHook, resolveHostState } from '../host-state.js';
 import { oneOf } from '../options.js';
 import { parseSize } from '../../size.js';
 
@@ -58,6 +60,9 @@ interface Opts {
   yes?: boolean;
   force?: boolean;
   json?: boolean;
+  root?: string;
+  stateDir?: string;
+  wait?: boolean;
 }
 
 export function register(program: Command, ctx: Ctx): void {
@@ -77,11 +82,16 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--yes', 'do it (without: print what would be done)')
     .option('--force', 'override signature guards only (never a mount, a holder, root/boot or a disk in use)')
     .option('--json', 'print JSON')
+    .option('--root <dir>', 'locates the default state dir (DIR/var/lib/kvmio)')
+    .option('--state-dir <dir>', 'journal and lock directory (default /var/lib/kvmio): kvmio rollback undoes the creation')
+    .option('--wait', 'wait for another kvmio run holding the lock instead of refusing')
     .addHelpText('after', DISK_CREATE_HELP)
     .action(async (name: string, o: Opts) => {
       const { planDiskCreate, applyDiskCreate } = await import('../../provision/disk-create.js');
-      const { renderStep } = await import('../../provision/steps.js');
+      const { renderStep } = await import('../../provision/step.js');
       const { formatTrip, GuardRefusal } = await import('../../provision/guards.js');
+      const { journaledKeys } = await import('../../apply/journal.js');
+      const { stateDir } = resolveHostState(o, ctx.cwd);
       const plan = await planDiskCreate({
         name,
         on: o.on,
@@ -96,6 +106,7 @@ export function register(program: Command, ctx: Ctx): void {
         force: o.force === true,
         cwd: ctx.cwd,
         env: ctx.env,
+        owned: journaledKeys(stateDir),
       }).catch((e: unknown) => {
         if (o.json && e instanceof GuardRefusal) return e;
         throw e;
@@ -121,7 +132,8 @@ export function register(program: Command, ctx: Ctx): void {
         return;
       }
       for (const w of warnings) ctx.warn(w);
-      const r = await applyDiskCreate(plan);
+      const fault = faultHook(ctx.env);
+      const r = await applyDiskCreate(plan, { stateDir, wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
       if (o.json) {
         ctx.json({ applied: true, name, target: plan.target, path: plan.path, steps: steps.map(renderStep), warnings, notes: plan.notes, info: r.info ?? null, attached: r.attached ? o.attach : null, xml: r.disk.diskElement });
         return;

@@ -88,10 +88,11 @@ async function fix(opts: FixOptions, ctx: Ctx): Promise<void> {
   let aioNote: string | undefined;
   if (opts.vms !== undefined) demand = aio.aioDemandFromCounts(opts.vms, opts.iothreads ?? 0);
   else if (wantsAio) {
-    const { probeLibvirtAio } = await import('../../facts/parse-domain-aio.js');
-    const domains = await probeLibvirtAio();
-    if (domains.ok) demand = aio.aioDemandFromDomains(domains.value);
-    else aioNote = `libvirt domains unreadable (${domains.reason})`;
+    // The same model and aioCharge as the aio.vm-headroom check (decide/aio-cost.ts).
+    const [{ probeLibvirtDomains }, { libvirtUri }] = await Promise.all([import('../../libvirt/probe-domains.js'), import('../../facts/commands.js')]);
+    const lv = await probeLibvirtDomains(new LocalSource(), { uri: libvirtUri(ctx.env) });
+    if (lv.status.read.ok) demand = aio.aioDemandFromVms(lv.vms);
+    else aioNote = `libvirt domains unreadable (${lv.status.read.reason})`;
   }
   const readManaged = (p: string): string | undefined => {
     const full = root === '/' ? p : join(root, p);

@@ -73,7 +73,7 @@ failed, 2 usage error (bad address, no such device).`);
       const r = assessNamed(f, a, named);
       if (!r.found) throw usageError(`ADDR: no PCI device ${a} (not in /sys/bus/pci/devices); list candidates with: kvmio passthrough list`);
       if (r.strayNamed.length > 0) throw usageError(strayMessage(r.strayNamed, r.assessment));
-      if (opts.json) ctx.json(r);
+      if (opts.json) ctx.json({ ...r, readiness: (await import('../../report/findings-text.js')).findingsJson(r.readiness) });
       else ctx.print(printCheck(r));
       ctx.exitCode = r.ready && r.assessment.verdict.status === 'allowed' ? 0 : 1;
     });

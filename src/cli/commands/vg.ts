@@ -1,8 +1,10 @@
 // `kvmio vg create VG DEVICE…`: LVM for VM disks (seed §4), behind the data guards;
-// dry-run unless --yes. The work is in src/provision/vg-create.ts.
+// dry-run unless --yes. The work is in src/provision/vg-create.ts; the change goes
+// through the journal engine, so `kvmio rollback` undoes it.
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { group } from '../group.js';
+import { faultHook, resolveHostState } from '../host-state.js';
 import { parseSize } from '../../size.js';
 
 const VG_HELP = `
@@ -23,6 +25,9 @@ interface Opts {
   yes?: boolean;
   force?: boolean;
   json?: boolean;
+  root?: string;
+  stateDir?: string;
+  wait?: boolean;
 }
 
 export function register(program: Command, ctx: Ctx): void {
@@ -36,10 +41,13 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--yes', 'do it (without: print what would be done)')
     .option('--force', 'override signature guards only (never a mount, a holder, root/boot or a disk in use)')
     .option('--json', 'print JSON')
+    .option('--root <dir>', 'locates the default state dir (DIR/var/lib/kvmio)')
+    .option('--state-dir <dir>', 'journal and lock directory (default /var/lib/kvmio): kvmio rollback undoes the creation')
+    .option('--wait', 'wait for another kvmio run holding the lock instead of refusing')
     .addHelpText('after', VG_HELP)
     .action(async (vg: string, devices: string[], o: Opts) => {
       const { prepareVgCreate, applyVgCreate } = await import('../../provision/vg-create.js');
-      const { renderStep } = await import('../../provision/steps.js');
+      const { renderStep } = await import('../../provision/step.js');
       const { formatTrip, GuardRefusal } = await import('../../provision/guards.js');
       const { usageError } = await import('../../errors.js');
       if (o.thinSize !== undefined && o.thinPool === undefined) throw usageError('--thin-size: needs --thin-pool NAME');
@@ -60,7 +68,11 @@ export function register(program: Command, ctx: Ctx): void {
       }
       const warnings = plan.overridden.map((t) => `--force overrides: ${formatTrip(t).replace(/^.*?refused by guard /, 'guard ')}`);
       for (const w of warnings) if (!o.json) ctx.warn(w);
-      if (o.yes) await applyVgCreate(plan);
+      if (o.yes) {
+        const { stateDir } = resolveHostState(o, ctx.cwd);
+        const fault = faultHook(ctx.env);
+        await applyVgCreate(plan, { stateDir, wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
+      }
       const thin = plan.thin ? { name: plan.thin.name, dataBytes: plan.thin.data.bytes, metadataBytes: plan.thin.metadata.bytes } : null;
       if (o.json) {
         ctx.json({ applied: o.yes === true, vg, devices, steps: plan.steps.map(renderStep), thinPool: thin, warnings, notes: plan.notes });

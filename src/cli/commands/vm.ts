@@ -16,6 +16,7 @@ interface VmAuditOptions {
 
 interface VmTuneOptions {
   readonly domainXml?: string;
+  readonly stateDir?: string;
   readonly yes?: boolean;
   readonly json?: boolean;
   readonly bus?: boolean;
@@ -47,7 +48,8 @@ JSON (--json): {"findings": [{id, object, status, observed?, expected?, why, fix
     .argument('[domain]', 'libvirt domain to tune (its saved definition)')
     .option('--domain-xml <file>', 'tune a domain XML file instead: prints the diff (never applied)')
     .option('--bus', 'also move disks on emulated buses (ide, sata, usb) to virtio: the guest\'s device names change (sda → vda)')
-    .option('--yes', 'redefine the domain with virsh define (effective at its next boot)')
+    .option('--yes', 'redefine the domain with virsh define (effective at its next boot), journaled: "kvmio rollback --yes" redefines the old XML')
+    .option('--state-dir <dir>', 'journal and lock directory (default /var/lib/kvmio)')
     .option('--json', 'print the plan, the diff and the result as JSON')
     .addHelpText('after', `
 Changes only <disk><driver> attributes (cache, io, discard, detect_zeroes, iothread),
@@ -55,14 +57,15 @@ Changes only <disk><driver> attributes (cache, io, discard, detect_zeroes, iothr
 Every other element is kept. A second run proposes nothing.
 Exit codes: 0 proposed or applied, 1 libvirt refused the definition (nothing changed)
 or the domain is transient, 2 usage error.
-JSON (--json): {domain, running, plan: {disks: [{index, target, driver: {attr: value|null},
-               bus?, reasons[]}], controllers[], iothreads?, skipped[], warnings[]}, diff,
+JSON (--json): {domain, running, plan: {vm: {name, manager}, disks: [{key, label,
+               set: {cache?, aio?, discard?, detectZeroes?, iothread?}, bus?, reasons[]}],
+               controllers: [{key, iothread}], iothreads?, skipped[], warnings[]}, diff,
                applied: {defined, unmanagedKept?}, notes[]}`)
     .action(async (domain: string | undefined, opts: VmTuneOptions) => vmTune(domain, opts, ctx));
 }
 
 async function vmAudit(domains: string[], opts: VmAuditOptions, ctx: Ctx): Promise<void> {
-  const [{ VM_CHECKS }, { matchesOnly, worst }, { sortFindings }, { LocalSource }, { auditVms }, { renderFindingsText, countFindings }] = await Promise.all([
+  const [{ VM_CHECKS }, { matchesOnly, worst }, { sortFindings }, { LocalSource }, { auditVms }, { renderFindingsText, countFindings, findingsJson }] = await Promise.all([
     import('../../decide/vm-checks.js'),
     import('../../model/finding.js'),
     import('../../decide/sort-findings.js'),
@@ -74,14 +77,14 @@ async function vmAudit(domains: string[], opts: VmAuditOptions, ctx: Ctx): Promi
     if (!VM_CHECKS.some((c) => matchesOnly(c.id, [o]))) throw usageError(`--only ${o}: no such VM check id or prefix; expected one of ${VM_CHECKS.map((c) => c.id).join(', ')}`);
   }
   if (!opts.libvirt && opts.domainXml.length === 0) throw usageError('--no-libvirt without --domain-xml: nothing to audit; expected --domain-xml FILE');
-  const { findings: all, warnings } = await auditVms({ source: new LocalSource(), libvirt: opts.libvirt, domainXml: opts.domainXml, domains });
+  const { findings: all, warnings } = await auditVms({ source: new LocalSource(), libvirt: opts.libvirt, domainXml: opts.domainXml, domains, env: ctx.env });
   if (opts.libvirt && domains.length > 0) {
-    const seen = new Set(all.map((f) => /^vm:([^/[]+)/.exec(f.object)?.[1]));
+    const seen = new Set(all.flatMap((f) => (f.subject?.kind === 'vm' && f.subject.vm.manager.kind === 'libvirt' ? [f.subject.vm.name] : [])));
     for (const d of domains) if (!seen.has(d)) throw usageError(`vm audit ${d}: no such libvirt domain; expected one of "virsh list --all --name"`);
   }
   for (const w of warnings) ctx.warn(w);
   const findings = sortFindings(all.filter((f) => matchesOnly(f.id, opts.only)));
-  if (opts.json === true) ctx.json({ findings, counts: countFindings(findings), status: worst(findings) });
+  if (opts.json === true) ctx.json({ findings: findingsJson(findings), counts: countFindings(findings), status: worst(findings) });
   else ctx.print(renderFindingsText(findings, { verbose: opts.verbose === true }));
   ctx.exitCode = findings.some((f) => f.status === 'fail') ? 1 : 0;
 }
@@ -89,27 +92,32 @@ async function vmAudit(domains: string[], opts: VmAuditOptions, ctx: Ctx): Promi
 async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx): Promise<void> {
   if ((domain === undefined) === (opts.domainXml === undefined)) throw usageError('vm tune: give a DOMAIN or --domain-xml FILE (one of them)');
   if (opts.domainXml !== undefined && opts.yes) throw usageError(`vm tune --domain-xml ${opts.domainXml} --yes: files are not applied; expected no --yes (define the result with virsh define)`);
-  const [{ readFile }, { parseDomainXml }, { domainXml, virsh }, { LocalSource }, probe, { planVmTune, planIsEmpty }, edit, { unifiedDiff }] = await Promise.all([
+  const [{ readFile }, { LocalSource }, { libvirtUri, VM_COMMANDS }, { virshText }, { parseDominfo }, { vmFacts }, { planVmTune, planIsEmpty }, edit, { unifiedDiff }, { readDomainXml }] = await Promise.all([
     import('node:fs/promises'),
-    import('../../facts/parse-domain.js'),
-    import('../../facts/libvirt.js'),
     import('../../facts/local-source.js'),
-    import('../../facts/probe-vm-disks.js'),
+    import('../../facts/commands.js'),
+    import('../../libvirt/probe-domains.js'),
+    import('../../libvirt/dominfo.js'),
+    import('../vm-facts.js'),
     import('../../decide/plan-vm-tune.js'),
-    import('../../render/edit-domain-xml.js'),
+    import('../../libvirt/edit-domain.js'),
     import('../../render/unified-diff.js'),
+    import('../../libvirt/read-domain.js'),
   ]);
+  const src = new LocalSource();
+  const uri = libvirtUri(ctx.env);
   // The saved definition (what the next boot uses), or the file.
   let xml: string;
   let running = false;
   const label = domain ?? (opts.domainXml as string);
   if (domain !== undefined) {
-    const r = await domainXml(domain, { inactive: true });
+    const r = await virshText(src, VM_COMMANDS.savedXml(uri, domain));
     if (!r.ok) throw usageError(`vm tune ${domain}: cannot read the domain: ${r.reason}`, 'expected a defined domain: virsh list --all --name');
     xml = r.value;
-    const info = await virsh(['dominfo', '--', domain]);
-    running = info.ok && /^State:\s+(running|paused)/m.test(info.value);
-    if (info.ok && /^Persistent:\s+no/m.test(info.value)) {
+    const info = await virshText(src, VM_COMMANDS.dominfo(uri, domain));
+    const di = info.ok ? parseDominfo(info.value) : undefined;
+    running = di?.running === true;
+    if (di && !di.persistent) {
       throw refused(`vm tune ${domain}: a transient domain has no saved definition to tune; "virsh define" would make it persistent`, `dump it (virsh dumpxml ${domain} > FILE) and use kvmio vm tune --domain-xml FILE`);
     }
   } else {
@@ -119,12 +127,13 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
       throw usageError(`--domain-xml ${opts.domainXml}: cannot read it (${e instanceof Error ? e.message : String(e)}); expected a domain XML file`);
     }
   }
-  const model = parseDomainXml(xml);
-  if (!model.ok) throw usageError(`${label}: ${model.reason}; expected libvirt domain XML`);
-  const src = new LocalSource();
+  const parsed = readDomainXml(xml, domain === undefined ? { kind: 'libvirt-xml', file: label } : { kind: 'libvirt', origin: 'saved', uri });
+  if (!parsed.ok) throw usageError(`${label}: ${parsed.reason}; expected libvirt domain XML`);
   // Probe this domain's sources only (volumes through libvirt when a domain is named).
-  const facts = await probe.probeVmFacts(src, domain === undefined ? { libvirt: false, domainXml: [opts.domainXml as string] } : { only: [domain] });
-  const plan = planVmTune(model.value, facts, { bus: opts.bus === true });
+  const facts = await vmFacts(domain === undefined ? { source: src, libvirt: false, domainXml: [label] } : { source: src, libvirt: true, domainXml: [], domains: [domain] }, uri);
+  const isSaved = (v: (typeof facts.vms)[number]): boolean => v.ref.name === parsed.value.ref.name && v.ref.manager.kind === parsed.value.ref.manager.kind && (v.ref.manager.kind !== 'libvirt' || v.ref.manager.origin === 'saved');
+  const vm = facts.vms.find(isSaved) ?? parsed.value;
+  const plan = planVmTune(vm, facts, { bus: opts.bus === true });
   const before = edit.normalizeDomainXml(xml);
   const after = planIsEmpty(plan) ? before : edit.applyTunePlan(xml, plan);
   const diff = unifiedDiff(before, after, { from: `${label} (saved)`, to: `${label} (tuned)` });
@@ -134,12 +143,18 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
   ];
   let applied: { defined: boolean; unmanagedKept?: boolean } = { defined: false };
   if (opts.yes && !planIsEmpty(plan) && domain !== undefined) {
-    const { applyVmTune } = await import('../../apply/apply-vm-tune.js');
-    const r = await applyVmTune(domain, xml, after, { busChanged: plan.disks.some((d) => d.bus !== undefined) });
-    applied = { defined: true, unmanagedKept: r.unmanagedKept };
-    const again = parseDomainXml(r.after);
-    if (again.ok && !planIsEmpty(planVmTune(again.value, facts, { bus: opts.bus === true }))) notes.push(`warning: ${domain}: libvirt changed the tuned settings on define; a second run would propose more`);
-    if (!r.unmanagedKept) notes.push(`warning: ${domain}: libvirt's saved XML differs from the original outside the tuned settings; compare with virsh dumpxml --inactive ${domain}`);
+    const [{ defineAction }, engine, { resolveHostState }] = await Promise.all([import('../../libvirt/define-action.js'), import('../../apply/engine.js'), import('../host-state.js')]);
+    const { root, stateDir } = resolveHostState({ ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }) }, ctx.cwd);
+    const outcomes = await engine.applyActions([defineAction(plan, after)], { stateDir, root, wait: false });
+    const failed = outcomes.find((o) => o.status === 'refused' || o.status === 'failed' || o.status === 'not-run');
+    if (failed) throw refused(`${domain}: libvirt refused the tuned definition: ${failed.error ?? failed.status}`, 'nothing was changed; run without --yes to see the proposed XML');
+    const reread = await virshText(src, VM_COMMANDS.savedXml(uri, domain));
+    const busChanged = plan.disks.some((d) => d.bus !== undefined);
+    const unmanagedKept = reread.ok && edit.unmanagedDigest(xml, { ignoreAddresses: busChanged }) === edit.unmanagedDigest(reread.value, { ignoreAddresses: busChanged });
+    applied = { defined: true, unmanagedKept };
+    const again = reread.ok ? readDomainXml(reread.value, { kind: 'libvirt', origin: 'saved', uri }) : undefined;
+    if (again?.ok && !planIsEmpty(planVmTune({ ...again.value, disks: again.value.disks.map((d, i) => ({ ...d, source: vm.disks[i]?.source ?? d.source })) }, facts, { bus: opts.bus === true }))) notes.push(`warning: ${domain}: libvirt changed the tuned settings on define; a second run would propose more`);
+    if (!unmanagedKept) notes.push(`warning: ${domain}: libvirt's saved XML differs from the original outside the tuned settings; compare with virsh dumpxml --inactive ${domain}`);
   }
   if (opts.json === true) {
     ctx.json({ domain: label, running, plan, diff, applied, notes });
@@ -151,14 +166,15 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
     out.push(diff.trimEnd());
     out.push('');
     out.push('why:');
-    for (const d of plan.disks) for (const r of d.reasons) out.push(`  ${d.target}: ${r}`);
-    for (const c of plan.controllers) out.push(`  scsi controller ${c.index}: iothread ${c.iothread}: its disks' I/O leaves QEMU's main loop`);
+    for (const d of plan.disks) for (const r of d.reasons) out.push(`  ${d.label}: ${r}`);
+    for (const c of plan.controllers) out.push(`  ${c.key.replace(':', ' controller ')}: iothread ${c.iothread}: its disks' I/O leaves QEMU's main loop`);
   }
   for (const n of notes) out.push(n);
   if (!planIsEmpty(plan)) {
-    if (applied.defined) out.push(`${label}: redefined; effective at its next boot${running ? ' (it is running: shut it down and start it; a reboot inside the guest keeps the old definition)' : ''}`);
-    else if (domain !== undefined) out.push(`dry run: nothing changed; run "kvmio vm tune ${domain}${opts.bus ? ' --bus' : ''} --yes" to redefine it (effective at the next boot)`);
-    else out.push(`dry run: to use it, edit the file as shown and run "virsh define ${opts.domainXml}"`);
+    const { shellQuote } = await import('../../render/shell-quote.js');
+    if (applied.defined) out.push(`${label}: redefined; effective at its next boot${running ? ' (it is running: shut it down and start it; a reboot inside the guest keeps the old definition)' : ''}; "kvmio rollback --yes" undoes it`);
+    else if (domain !== undefined) out.push(`dry run: nothing changed; run "kvmio vm tune ${shellQuote(domain)}${opts.bus ? ' --bus' : ''} --yes" to redefine it (effective at the next boot)`);
+    else out.push(`dry run: to use it, edit the file as shown and run "virsh define ${shellQuote(label)}"`);
   }
   ctx.print(out.join('\n'));
 }

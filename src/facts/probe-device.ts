@@ -1,22 +1,14 @@
-// Read-only probe of one block device for the guards (guards.ts): what it holds
+// Read-only probe of one block device for the guards (provision/guards.ts): what it holds
 // (blkid -p, wipefs -n), who uses it (mountinfo, /proc/swaps, sysfs holders, loop
 // devices backed by it, pvs, libvirt domains, open file descriptors) and whether / or
 // /boot depend on it. Everything goes through a Source, so a recorded dump works too.
-import { listDomains, domainBlocks } from '../facts/libvirt.js';
-import { missing, ok, type Read, type Source } from '../facts/source.js';
-import {
-  checkDeviceGuards,
-  devicesBacking,
-  rootBootUsesOf,
-  type BlockNode,
-  type DeviceFacts,
-  type DomainUse,
-  type GuardVerdict,
-  type HolderUse,
-  type LibvirtUse,
-  type ProcessUse,
-} from './guards.js';
-import { mergeSignatures, parseBlkidExport, parseMountinfo, parsePvsJson, parseSwaps, parseWipefsJson, type MountEntry, type PvInfo, type Signature } from './parse-block.js';
+import { devicesBacking, rootBootUsesOf, type BlockNode, type DeviceFacts, type DomainUse, type HolderUse, type LibvirtUse, type ProcessUse } from './device-facts.js';
+import type { Mount } from './host-facts.js';
+import { listDomains, domainBlocks } from './libvirt.js';
+import { parsePvs, type PvInfo } from './parse-lvm.js';
+import { parseMountinfo, parseSwaps } from './parse-mounts.js';
+import { mergeSignatures, parseBlkidExport, parseWipefsJson, type Signature } from './parse-signatures.js';
+import { missing, ok, type Read, type Source } from './source.js';
 
 export interface ProbeDeviceOptions {
   /** Which domains use which block sources; defaults to asking the local libvirt (all domains, live and persistent). */
@@ -97,7 +89,8 @@ export async function probeDevice(src: Source, path: string, opts: ProbeDeviceOp
   const majMins = new Map(nodes.filter((n) => names.includes(n.name)).map((n) => [n.majMin, n.name]));
 
   const mountText = await src.readText('/proc/self/mountinfo');
-  const mountTable: MountEntry[] = mountText.ok ? parseMountinfo(mountText.value) : [];
+  const mountRead = mountText.ok ? parseMountinfo(mountText.value) : mountText;
+  const mountTable: readonly Mount[] = mountRead.ok ? mountRead.value : [];
   const signatures = await probeSignatures(src, names);
   const swaps = await src.readText('/proc/swaps');
   const pvs = await probePvs(src, names);
@@ -106,18 +99,21 @@ export async function probeDevice(src: Source, path: string, opts: ProbeDeviceOp
   const openBy = opts.scanProcesses === false ? [] : await probeOpenBy(src, names);
 
   const mounts = mountTable
-    .filter((m) => majMins.has(m.majMin) || names.some((n) => m.source === `/dev/${n}`))
-    .map((m) => ({ device: majMins.get(m.majMin) ?? m.source.slice(5), mountpoint: m.mountpoint }));
-  const swapNames = swaps.ok ? await Promise.all(parseSwaps(swaps.value).map((f) => resolveLinks(src, f))) : [];
+    .filter((m) => majMins.has(m.devNumber) || names.some((n) => m.source === `/dev/${n}`))
+    .map((m) => ({ device: majMins.get(m.devNumber) ?? m.source.slice(5), mountpoint: m.mountpoint }));
+  const swapRead = swaps.ok ? parseSwaps(swaps.value) : undefined;
+  const swapNames = swapRead?.ok ? await Promise.all(swapRead.value.map((f) => resolveLinks(src, f))) : [];
   const holders: HolderUse[] = [];
   for (const n of nodes) {
     if (names.includes(n.name)) for (const h of n.holders) holders.push({ device: n.name, holder: h, how: 'sysfs' });
     const b = n.backingFile;
     if (b !== undefined && b.startsWith('/dev/') && names.includes(b.slice(5))) holders.push({ device: b.slice(5), holder: n.name, how: 'loop' });
   }
+  const incomplete = [...(mountRead.ok ? [] : [`mount table: ${mountRead.reason}`]), ...(swapRead === undefined || swapRead.ok ? [] : [`swap areas: ${swapRead.reason}`])];
   return {
     path,
     name: node.name,
+    ...(incomplete.length > 0 ? { incomplete } : {}),
     partitions,
     signatures,
     mounts,
@@ -158,7 +154,7 @@ async function probePvs(src: Source, names: readonly string[]): Promise<Read<rea
   if (r.value.code === 127) return ok([]);
   if (r.value.code !== 0) return missing(`pvs: exit ${r.value.code}: ${r.value.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
   try {
-    const pvs = parsePvsJson(r.value.stdout);
+    const pvs = parsePvs(r.value.stdout);
     const mine: PvInfo[] = [];
     for (const pv of pvs) {
       const real = await resolveLinks(src, pv.pvName);
@@ -226,10 +222,4 @@ async function probeOpenBy(src: Source, names: readonly string[]): Promise<Proce
       }),
   );
   return out.sort((a, b) => a.pid - b.pid);
-}
-
-/** Probe and decide in one call: the verdict for handing `path` to a writer or a VM. */
-export async function guardDevice(src: Source, path: string, opts: ProbeDeviceOptions & { readonly force?: boolean } = {}): Promise<{ readonly facts: DeviceFacts; readonly verdict: GuardVerdict }> {
-  const facts = await probeDevice(src, path, opts);
-  return { facts, verdict: checkDeviceGuards(facts, { force: opts.force === true }) };
 }

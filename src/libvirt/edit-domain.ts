@@ -1,11 +1,15 @@
-// Applies a TunePlan to domain XML with xmldom: only the managed attributes and elements
+// Writes a (manager-neutral) TunePlan into domain XML with xmldom: only the managed attributes and elements
 // change (<disk><driver> attributes, <target>/<address> of a disk moved to virtio,
 // <iothreads>/<iothreadids>, a virtio-scsi controller's <driver iothread>); everything
 // else, known to kvmio or not, is serialized as it was parsed. `unmanagedDigest` lets
 // callers check that: it is equal before and after an edit.
 import { XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
-import { child, children, parseXmlDocument } from '../facts/parse-domain.js';
-import type { TunePlan } from '../decide/plan-vm-tune.js';
+import type { DiskSettings, TunePlan } from '../decide/plan-vm-tune.js';
+import { controllerKey, diskIndexOf } from './read-domain.js';
+import { child, children, parseXmlDocument } from './xml-dom.js';
+
+/** The plan's neutral setting names → libvirt's <driver> attributes, in the order they are written. */
+const DRIVER_ATTR: Readonly<Record<keyof DiskSettings, string>> = { cache: 'cache', aio: 'io', discard: 'discard', detectZeroes: 'detect_zeroes', iothread: 'iothread' };
 
 const MANAGED_DRIVER_ATTRS = ['cache', 'io', 'discard', 'detect_zeroes', 'iothread'];
 
@@ -77,10 +81,12 @@ export function applyTunePlan(xml: string, plan: TunePlan): string {
   const devices = child(root, 'devices');
   const diskEls = devices ? children(devices, 'disk') : [];
   for (const edit of plan.disks) {
-    const el = diskEls[edit.index];
-    if (!el) throw new Error(`disk #${edit.index} not found in ${plan.domain}`);
+    const index = diskIndexOf(edit.key);
+    const el = index === undefined ? undefined : diskEls[index];
+    if (!el) throw new Error(`disk ${edit.key} not found in ${plan.vm.name}`);
+    const attrs = Object.entries(edit.set).map(([k, v]) => [DRIVER_ATTR[k as keyof DiskSettings], v === null ? null : String(v)] as const);
     let driver = child(el, 'driver');
-    if (!driver && Object.keys(edit.driver).length > 0) {
+    if (!driver && attrs.length > 0) {
       driver = doc.createElement('driver');
       driver.setAttribute('name', 'qemu');
       const first = children(el)[0];
@@ -90,13 +96,13 @@ export function applyTunePlan(xml: string, plan: TunePlan): string {
         el.insertBefore(doc.createTextNode(indent), first);
       } else el.appendChild(driver);
     }
-    for (const [name, value] of Object.entries(edit.driver)) {
+    for (const [name, value] of attrs) {
       if (value === null) driver?.removeAttribute(name);
       else driver?.setAttribute(name, value);
     }
     if (edit.bus) {
       const target = child(el, 'target');
-      target?.setAttribute('dev', edit.bus.dev);
+      target?.setAttribute('dev', edit.bus.label);
       target?.setAttribute('bus', 'virtio');
       const address = child(el, 'address');
       if (address) {
@@ -109,7 +115,7 @@ export function applyTunePlan(xml: string, plan: TunePlan): string {
   if (devices) {
     const ctls = children(devices, 'controller');
     for (const c of plan.controllers) {
-      const el = ctls.find((e) => e.getAttribute('type') === 'scsi' && Number(e.getAttribute('index') ?? '0') === c.index);
+      const el = ctls.find((e) => controllerKey(e.getAttribute('type') ?? 'unknown', Number(e.getAttribute('index') ?? '0')) === c.key);
       if (!el) continue;
       let driver = child(el, 'driver');
       if (!driver) {
