@@ -236,6 +236,7 @@ export function proxmoxVmFromConfig(conf: VmConfig, input: Omit<ReadProxmoxVmInp
     controllers,
     hostdevs,
     notes,
+    ...(problems.length > 0 ? { problems: problems.map((p) => p.message) } : {}),
   };
   return { vm, vmid: input.vmid, drives, scsihw, problems, pending: pendingKeys, snapshots: conf.snapshots, volumes, backends };
 }

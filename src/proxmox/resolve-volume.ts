@@ -50,8 +50,14 @@ function describe(s: StorageConfig): string {
   }
 }
 
-/** Resolves FILE (a drive's volume) against storage.cfg. */
+/** Resolves FILE (a drive's volume) against storage.cfg; a volume source carries the path (or why there is none). */
 export function resolveVolume(file: string, cfg: StorageCfg | undefined, opts: { cdrom?: boolean } = {}): ResolvedVolume {
+  const r = resolveRaw(file, cfg, opts);
+  if (r.source.kind !== 'volume') return r;
+  return { ...r, source: { ...r.source, ...(r.path.ok ? { path: r.path.value } : { unresolved: r.path.reason }) } };
+}
+
+function resolveRaw(file: string, cfg: StorageCfg | undefined, opts: { cdrom?: boolean }): ResolvedVolume {
   if (file === 'none') return { source: { kind: 'none' }, path: missing('no medium (file=none)'), backend: missing('no medium'), format: undefined, store: 'none' };
   if (file === 'cdrom') return { source: { kind: 'block', path: '/dev/cdrom' }, path: ok('/dev/cdrom'), backend: missing('the host CD-ROM drive'), format: undefined, store: 'host CD-ROM' };
   if (file.startsWith('/')) {
