@@ -7,6 +7,7 @@
 import type { AioMode, CacheMode } from '../model/disk-types.js';
 import { driveOption, editDrive, parseBool, printDrive, type DriveString } from './parse-drive.js';
 import { iothreadActive, usesAio } from './drive-defaults.js';
+import { shellCommand } from '../render/shell-quote.js';
 import type { ProxmoxDrive, ProxmoxVm } from './read-proxmox-vm.js';
 
 /** What the decision table wants for one disk, in the model's (QEMU's) words. */
@@ -50,10 +51,8 @@ export function qmSetOptions(p: QmSetPlan): [string, string][] {
 /** The argv kvmio runs (never through a shell). */
 export const qmSetArgv = (vmid: number, options: readonly (readonly [string, string])[]): string[] => ['qm', 'set', String(vmid), ...options.flatMap(([k, v]) => [`--${k}`, v])];
 
-/** POSIX shell quoting for display: words of safe characters stay bare, the rest go in single quotes. */
-export const shellWord = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-
-export const displayArgv = (argv: readonly string[]): string => argv.map(shellWord).join(' ');
+/** The command for people to paste: every word shell-quoted (render/shell-quote.ts, the one quoting helper). */
+export const displayArgv = (argv: readonly string[]): string => shellCommand(argv);
 
 const boolOf = (d: DriveString, k: string): boolean => parseBool(driveOption(d, k) ?? '0') === true;
 
