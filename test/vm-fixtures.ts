@@ -1,27 +1,35 @@
 // Loads the domain XML fixtures (test/fixtures/domains/NAME.xml) with their hand-written
-// host facts (NAME.facts.json), and compares outputs with golden files.
+// host descriptions (NAME.facts.json), turned into the tool outputs a host would give
+// (stat, qemu-img info JSON, sysfs, O_DIRECT opens, versions) and read back by the real
+// probe (facts/probe-vm-disks.ts) and parsers; and compares outputs with golden files.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import assert from 'node:assert/strict';
-import { parseVersion } from '../src/decide/version.js';
-import { parseDomainXml } from '../src/facts/parse-domain.js';
-import { missing, ok } from '../src/facts/source.js';
-import type { SourceFacts, VmDefinition, VmFacts } from '../src/facts/vm-disk-facts.js';
-import type { Backend, Platform } from '../src/model/disk-types.js';
-import { bytes } from '../src/size.js';
+import { VM_COMMANDS } from '../src/facts/commands.js';
+import { probeVmFacts } from '../src/facts/probe-vm-disks.js';
+import type { VmFacts } from '../src/facts/vm-disk-facts.js';
+import { unresolvedVolumes } from '../src/libvirt/probe-domains.js';
+import { readDomainXml } from '../src/libvirt/read-domain.js';
+import type { Vm, VmManager } from '../src/model/vm.js';
 import { fixture } from './helpers.js';
+import { MemorySource } from './memory-source.js';
 
 export const DOMAIN_FIXTURES = ['virt-install', 'virt-manager', 'proxmox-like', 'odd-network-unknown', 'missing-source', 'native-without-direct'];
 
 export const domainXmlText = (name: string): string => readFileSync(fixture('domains', `${name}.xml`), 'utf8');
 
-export function fixtureDefinition(name: string): VmDefinition {
-  const m = parseDomainXml(domainXmlText(name));
-  assert.ok(m.ok, `${name}: ${m.ok ? '' : m.reason}`);
-  return { model: m.value, origin: 'file', running: false, file: `${name}.xml` };
+/** A libvirt domain XML text as a Vm (the real adapter), failing the test on a reason. */
+export function vmFromXml(xml: string, manager: VmManager = { kind: 'libvirt', origin: 'saved' }, running = false): Vm {
+  const r = readDomainXml(xml, manager, running);
+  assert.ok(r.ok, r.ok ? '' : r.reason);
+  return manager.kind === 'libvirt-xml' ? unresolvedVolumes(r.value) : r.value;
 }
 
-interface RawSource {
+/** A fixture as the --domain-xml file it is. */
+export const fixtureVm = (name: string): Vm => vmFromXml(domainXmlText(name), { kind: 'libvirt-xml', file: `${name}.xml` });
+
+/** A hand-written description of one disk source on the host. */
+export interface RawSource {
   kind: 'present' | 'missing';
   reason?: string;
   isBlock?: boolean;
@@ -32,56 +40,64 @@ interface RawSource {
   image?: { format: string; virtualSize: number; actualSize: number; clusterSize?: number; extendedL2?: boolean };
 }
 
-/** What probeSource would return for a hand-written description (the disk probe's Backend included). */
-export function toSourceFacts(path: string, r: RawSource): SourceFacts {
-  if (r.kind === 'missing') return { kind: 'missing', path, reason: r.reason ?? 'missing' };
-  const img = r.image;
-  const direct = r.directIo === undefined ? {} : { directIo: r.directIo };
-  let backend: Backend;
-  if (r.lv) backend = { kind: 'lv', vg: r.lv.vg, lv: r.lv.lv, path, thin: r.lv.thin, ...direct };
-  else if (r.isBlock || !img) backend = { kind: 'block', path, device: /\d$/.test(path) ? 'partition' : 'whole', ...direct };
-  else {
-    backend = {
-      kind: 'file',
-      path,
-      format: img.format as 'raw' | 'qcow2',
-      virtualSize: bytes(img.virtualSize),
-      actualSize: bytes(img.actualSize),
-      allocation: img.actualSize >= img.virtualSize ? 'preallocated' : 'sparse',
-      ...(r.fsType ? { fsType: r.fsType } : {}),
-      ...direct,
-      ...(img.clusterSize ? { clusterSize: bytes(img.clusterSize) } : {}),
-    };
-  }
-  return {
-    kind: 'present',
-    path,
-    backend: img && img.format !== 'raw' && img.format !== 'qcow2' ? missing(`SOURCE: ${path} is a ${img.format} image; expected raw or qcow2`) : ok(backend),
-    image: img
-      ? ok({ format: img.format, virtualSize: bytes(img.virtualSize), actualSize: bytes(img.actualSize), ...(img.clusterSize ? { clusterSize: bytes(img.clusterSize) } : {}), ...(img.extendedL2 !== undefined ? { extendedL2: img.extendedL2 } : {}) })
-      : missing('block device: no image to inspect'),
-  };
+export interface RawHost {
+  platform?: Record<string, string>;
+  aioNr?: number;
+  aioMaxNr?: number;
+  sources: Record<string, RawSource>;
 }
 
-/** VmFacts for the given definitions with the facts file of `factsOf`. */
-export function fixtureFacts(defs: readonly VmDefinition[], factsOf: string): VmFacts {
-  const raw = JSON.parse(readFileSync(fixture('domains', `${factsOf}.facts.json`), 'utf8')) as {
-    platform: Record<string, string>;
-    aioNr: number;
-    aioMaxNr: number;
-    sources: Record<string, RawSource>;
-  };
-  const platform: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw.platform)) platform[k] = parseVersion(v);
-  return {
-    definitions: defs,
-    libvirt: undefined,
-    sources: new Map(Object.entries(raw.sources).map(([p, r]) => [p, toSourceFacts(p, r)])),
-    volumes: new Map(),
-    platform: platform as Platform,
-    aioNr: ok(raw.aioNr),
-    aioMaxNr: ok(raw.aioMaxNr),
-  };
+/** The tool outputs a host with these sources gives, as a MemorySource. */
+export function recordedHost(raw: RawHost): MemorySource {
+  const src = new MemorySource();
+  const out = (stdout: string, code = 0, stderr = '') => ({ code, stdout, stderr });
+  const mounts = ['1 0 254:0 / / rw,relatime - ext4 /dev/vda rw'];
+  let minor = 0;
+  for (const [path, r] of Object.entries(raw.sources)) {
+    if (r.kind === 'missing') {
+      src.commands.set(VM_COMMANDS.stat(path).name, out('', 1, `stat: ${r.reason ?? `cannot statx '${path}': No such file or directory`}\n`));
+      continue;
+    }
+    const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+    if (r.fsType) mounts.push(`${mounts.length + 1} 1 0:${40 + mounts.length} / ${dir} rw - ${r.fsType} store rw`);
+    if (r.directIo !== undefined) src.opens.set(`direct:${path}`, r.directIo ? { opened: true } : { opened: false, error: 'EINVAL' });
+    const img = r.image;
+    if (r.lv || r.isBlock || !img) {
+      minor += 1;
+      src.commands.set(VM_COMMANDS.stat(path).name, out(`block special file|0|0|512|fd:${minor.toString(16)}\n`));
+      const sys = `/sys/dev/block/253:${minor}`;
+      src.files.set(`${sys}/dev`, `253:${minor}\n`);
+      if (/\d$/.test(path) && !r.lv) src.files.set(`${sys}/partition`, '1\n');
+      if (r.lv) {
+        src.files.set(`${sys}/dm/uuid`, `LVM-${minor}\n`);
+        const row = { lv_name: r.lv.lv, vg_name: r.lv.vg, lv_attr: r.lv.thin ? 'Vwi-a-tz--' : '-wi-a-----', lv_size: '1073741824', segtype: r.lv.thin ? 'thin' : 'linear', lv_path: path };
+        src.commands.set(VM_COMMANDS.lvs(path).name, out(JSON.stringify({ report: [{ lv: [row] }] })));
+      }
+      continue;
+    }
+    src.commands.set(VM_COMMANDS.stat(path).name, out(`regular file|${img.virtualSize}|${Math.ceil(img.actualSize / 512)}|512|0:0\n`));
+    const info: Record<string, unknown> = { 'virtual-size': img.virtualSize, filename: path, format: img.format, 'actual-size': img.actualSize, 'dirty-flag': false };
+    if (img.clusterSize) info['cluster-size'] = img.clusterSize;
+    if (img.format === 'qcow2') info['format-specific'] = { type: 'qcow2', data: { compat: '1.1', 'extended-l2': img.extendedL2 === true } };
+    src.commands.set(VM_COMMANDS.imageInfo(path).name, out(JSON.stringify(info, null, 4)));
+  }
+  src.files.set('/proc/self/mountinfo', `${mounts.join('\n')}\n`);
+  const p = raw.platform ?? {};
+  if (p.qemu) src.commands.set(VM_COMMANDS.qemuVersion().name, out(`QEMU emulator version ${p.qemu} (Debian)\nCopyright (c) 2003-2022 Fabrice Bellard and the QEMU Project developers\n`));
+  if (p.libvirt) src.commands.set(VM_COMMANDS.virshVersion().name, out(`${p.libvirt}\n`));
+  if (p.kernel) src.files.set('/proc/sys/kernel/osrelease', `${p.kernel}\n`);
+  if (raw.aioNr !== undefined) src.files.set('/proc/sys/fs/aio-nr', `${raw.aioNr}\n`);
+  if (raw.aioMaxNr !== undefined) src.files.set('/proc/sys/fs/aio-max-nr', `${raw.aioMaxNr}\n`);
+  return src;
+}
+
+/** VmFacts for these VMs on a recorded host, through the real probe. */
+export const recordedFacts = (vms: readonly Vm[], raw: RawHost): Promise<VmFacts> => probeVmFacts(recordedHost(raw), vms, []);
+
+/** VmFacts for the given VMs with the facts file of `factsOf`. */
+export function fixtureFacts(vms: readonly Vm[], factsOf: string): Promise<VmFacts> {
+  const raw = JSON.parse(readFileSync(fixture('domains', `${factsOf}.facts.json`), 'utf8')) as RawHost;
+  return recordedFacts(vms, raw);
 }
 
 /**

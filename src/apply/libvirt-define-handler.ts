@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import { exec } from '../exec.js';
-import { libvirtUri } from '../facts/libvirt.js';
+import { libvirtUri } from '../facts/commands.js';
 import type { DomainDefine, DomainEdit } from '../model/action.js';
 import { argvText } from '../render/argv-text.js';
 import { unifiedDiff } from '../render/unified-diff.js';

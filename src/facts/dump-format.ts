@@ -41,7 +41,8 @@
 //     stat type "block special file" (MAJ:MIN from %t:%T, hex, as decimal):
 //       fs/sys/dev/block/MAJ:MIN           the link, and its partition and dm/uuid files
 //       dm/uuid starting "LVM-":
-//         cmd/lvs/enc(P)                   lvs --reportformat json -o vg_name,lv_name,segtype,lv_path -- P
+//         cmd/lvs/enc(P)                   lvs --reportformat json --units b --nosuffix
+//                                          -o vg_name,lv_name,lv_attr,lv_size,segtype,lv_path -- P
 //   once, when any domain was read:
 //     cmd/qemu-system-x86_64--version, cmd/virsh--version, fs/proc/sys/kernel/osrelease,
 //     fs/proc/self/mountinfo, fs/proc/sys/fs/aio-nr, fs/proc/sys/fs/aio-max-nr

@@ -4,7 +4,6 @@
 // /boot depend on it. Everything goes through a Source, so a recorded dump works too.
 import { devicesBacking, rootBootUsesOf, type BlockNode, type DeviceFacts, type DomainUse, type HolderUse, type LibvirtUse, type ProcessUse } from './device-facts.js';
 import type { Mount } from './host-facts.js';
-import { listDomains, domainBlocks } from './libvirt.js';
 import { parsePvs, type PvInfo } from './parse-lvm.js';
 import { parseMountinfo, parseSwaps } from './parse-mounts.js';
 import { mergeSignatures, parseBlkidExport, parseWipefsJson, type Signature } from './parse-signatures.js';
@@ -166,21 +165,10 @@ async function probePvs(src: Source, names: readonly string[]): Promise<Read<rea
   }
 }
 
-/** Asks the local libvirt for every disk of every domain (running and persistent definitions). */
+/** Asks the local libvirt for every disk of every domain (saved and running definitions), through the libvirt adapter. */
 export async function localDomainUses(): Promise<LibvirtDomains> {
-  const doms = await listDomains();
-  if (!doms.ok) return /ENOENT|cannot start/.test(doms.reason) ? { state: 'absent', reason: doms.reason } : { state: 'failed', reason: doms.reason };
-  const disks: DomainUse[] = [];
-  for (const d of doms.value) {
-    for (const inactive of [false, true]) {
-      const b = await domainBlocks(d, { inactive });
-      // A domain undefined since the listing (a transient one that stopped) uses nothing.
-      if (!b.ok && /not found|failed to get domain|no domain with matching/i.test(b.reason)) continue;
-      if (!b.ok) return { state: 'failed', reason: b.reason };
-      for (const row of b.value) if (row.source !== '-' && row.source !== '') disks.push({ domain: d, target: row.target, source: row.source });
-    }
-  }
-  return { state: 'checked', disks };
+  const [{ libvirtDomainUses }, { LocalSource }] = await Promise.all([import('../libvirt/domain-uses.js'), import('./local-source.js')]);
+  return libvirtDomainUses(new LocalSource());
 }
 
 async function usesOf(src: Source, d: LibvirtDomains, names: readonly string[]): Promise<LibvirtUse> {

@@ -14,6 +14,7 @@ import type { Mount } from './host-facts.js';
 import { parseLvs, readReport, type LvInfo } from './parse-lvm.js';
 import { mountOf, parseMountinfo } from './parse-mounts.js';
 import type { CommandOutput, Read, Source } from './source.js';
+import { parseQemuImgInfo as parseQemuImgInfoRead, type QemuImgInfo } from './parse-qemu-img.js';
 
 export interface ProbedBackend {
   readonly backend: Backend;
@@ -32,23 +33,13 @@ export function normalizePciAddress(text: string): string | undefined {
   return m ? `${(m[1] ?? '0000').toLowerCase()}:${m[2]?.toLowerCase()}:${m[3]?.toLowerCase()}.${m[4]}` : undefined;
 }
 
-export interface QemuImgInfo {
-  readonly format: string;
-  readonly virtualSize: Size;
-  readonly actualSize?: Size;
-  readonly clusterSize?: Size;
-}
+export type { QemuImgInfo } from './parse-qemu-img.js';
 
-/** `qemu-img info --output=json` → the fields the decision needs. */
+/** `qemu-img info --output=json` through the one parser (parse-qemu-img.ts), throwing its reason: for callers that refuse on garbage. */
 export function parseQemuImgInfo(json: string): QemuImgInfo {
-  const j = JSON.parse(json) as Record<string, unknown>;
-  const num = (k: string): number | undefined => (typeof j[k] === 'number' ? (j[k] as number) : undefined);
-  const format = typeof j.format === 'string' ? j.format : '';
-  const virtual = num('virtual-size');
-  if (!format || virtual === undefined) throw new Error('qemu-img info: no format or virtual-size');
-  const actual = num('actual-size');
-  const cluster = num('cluster-size');
-  return { format, virtualSize: bytes(virtual), ...(actual === undefined ? {} : { actualSize: bytes(actual) }), ...(cluster === undefined ? {} : { clusterSize: bytes(cluster) }) };
+  const r = parseQemuImgInfoRead(json);
+  if (!r.ok) throw new Error(r.reason);
+  return r.value;
 }
 
 /** The filesystem type holding `path` (absolute, resolved): parse-mounts.ts's mountOf. */

@@ -179,7 +179,7 @@ export async function loadPassthrough(from: string | undefined, env: Readonly<Re
   const { DumpSource } = await import('./dump-source.js');
   const { LocalSource } = await import('./local-source.js');
   const { probeHost } = await import('./probe-host.js');
-  const { libvirtUri } = await import('./libvirt.js');
+  const { libvirtUri } = await import('./commands.js');
   const src: Source = from !== undefined ? new DumpSource(from) : new LocalSource();
   const host = await probeHost(src);
   const pci = [...(host.pci.ok ? host.pci.value : [])];

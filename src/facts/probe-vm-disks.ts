@@ -9,7 +9,10 @@ import type { Vm, VmDisk } from '../model/vm.js';
 import { bytes } from '../size.js';
 import { VM_COMMANDS } from './commands.js';
 import { parseQemuImgInfo } from './parse-qemu-img.js';
-import { fsTypeOf, parseLvsJson, parseMountinfo, probePlatform, type MountEntry } from './probe-disk.js';
+import type { Mount } from './host-facts.js';
+import { parseLvs, readReport } from './parse-lvm.js';
+import { parseMountinfo } from './parse-mounts.js';
+import { fsTypeOf, probePlatform } from './probe-disk.js';
 import { missing, ok, type CommandOutput, type Read, type Source } from './source.js';
 import type { ImageInfo, ManagerRead, SourceFacts, VmFacts } from './vm-disk-facts.js';
 
@@ -43,7 +46,7 @@ export function parseStatLine(text: string): StatLine | undefined {
 }
 
 /** What the table needs of an image file: qemu-img's view, the host filesystem and O_DIRECT. */
-async function probeImage(src: Source, path: string, st: StatLine, mounts: Read<readonly MountEntry[]>): Promise<{ backend: Read<Backend>; image: Read<ImageInfo> }> {
+async function probeImage(src: Source, path: string, st: StatLine, mounts: Read<readonly Mount[]>): Promise<{ backend: Read<Backend>; image: Read<ImageInfo> }> {
   const r = await src.run(VM_COMMANDS.imageInfo(path));
   if (!r.ok || r.value.code !== 0) {
     const why = missing(`qemu-img info: ${whyNot(r)}`);
@@ -89,20 +92,16 @@ async function probeBlockSource(src: Source, path: string, st: StatLine): Promis
   const uuid = await src.readText(`${sys}/dm/uuid`);
   if (uuid.ok && uuid.value.startsWith('LVM-')) {
     const r = await src.run(VM_COMMANDS.lvs(path));
-    let row;
-    try {
-      row = r.ok && r.value.code === 0 ? parseLvsJson(r.value.stdout)[0] : undefined;
-    } catch {
-      row = undefined;
-    }
-    if (row?.vg_name && row.lv_name) return { kind: 'lv', vg: row.vg_name, lv: row.lv_name, path, thin: row.segtype === 'thin', ...direct };
+    const rows = r.ok && r.value.code === 0 ? readReport(parseLvs, r.value.stdout) : undefined;
+    const row = rows?.ok ? rows.value[0] : undefined;
+    if (row) return { kind: 'lv', vg: row.vg, lv: row.name, path, thin: row.segtype === 'thin', ...direct };
   }
   const part = await src.readText(`${sys}/partition`);
   return { kind: 'block', path, device: part.ok ? 'partition' : 'whole', ...direct };
 }
 
 /** Probes one local source path: exists (stat), then what it is and, for image files, qemu-img info. */
-export async function probeSource(src: Source, path: string, mounts: Read<readonly MountEntry[]>): Promise<SourceFacts> {
+export async function probeSource(src: Source, path: string, mounts: Read<readonly Mount[]>): Promise<SourceFacts> {
   const r = await src.run(VM_COMMANDS.stat(path));
   if (!r.ok) return { kind: 'missing', path, reason: r.reason };
   if (r.value.code !== 0) return { kind: 'missing', path, reason: r.value.stderr.trim().replace(/^stat: /, '') || `stat exit ${r.value.code}` };
@@ -134,7 +133,7 @@ export async function probeVmSources(src: Source, vms: readonly Vm[]): Promise<R
   const sources = new Map<string, SourceFacts>();
   if (paths.size === 0) return sources;
   const m = await src.readText('/proc/self/mountinfo');
-  const mounts: Read<readonly MountEntry[]> = m.ok ? ok(parseMountinfo(m.value)) : m;
+  const mounts: Read<readonly Mount[]> = m.ok ? parseMountinfo(m.value) : m;
   for (const p of paths) sources.set(p, await probeSource(src, p, mounts));
   return sources;
 }

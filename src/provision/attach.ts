@@ -1,10 +1,10 @@
 // Adding a created disk to a domain's persistent definition (virsh attach-device
 // --config), after checking the domain XML: the guest target name must be free and the
 // source must not be there already. Parsing and planning are pure.
-import { DOMParser } from '@xmldom/xmldom';
-import { refused, usageError } from '../errors.js';
+import { refused } from '../errors.js';
 import { refuseBy } from './guards.js';
-import { libvirtUri } from '../facts/libvirt.js';
+import { libvirtUri } from '../facts/commands.js';
+import type { Vm } from '../model/vm.js';
 import type { Step } from './step.js';
 
 export interface DomainDisks {
@@ -12,28 +12,17 @@ export interface DomainDisks {
   readonly targets: readonly string[];
   /** Disk sources (file or dev paths). */
   readonly sources: readonly string[];
-  /** <iothreads> count (0 when absent). */
+  /** iothreads the domain defines (0 when none). */
   readonly iothreads: number;
 }
 
-export function parseDomainDisks(xml: string): DomainDisks {
-  const doc = new DOMParser().parseFromString(xml, 'text/xml');
-  const root = doc.documentElement;
-  if (!root || root.nodeName !== 'domain') throw usageError('domain XML: no <domain> element');
-  const targets: string[] = [];
-  const sources: string[] = [];
-  const disks = root.getElementsByTagName('disk');
-  for (let i = 0; i < disks.length; i++) {
-    const d = disks.item(i);
-    if (!d) continue;
-    const t = d.getElementsByTagName('target').item(0)?.getAttribute('dev');
-    if (t) targets.push(t);
-    const s = d.getElementsByTagName('source').item(0);
-    const src = s?.getAttribute('file') || s?.getAttribute('dev') || '';
-    if (src) sources.push(src);
-  }
-  const io = root.getElementsByTagName('iothreads').item(0)?.textContent?.trim();
-  return { targets, sources, iothreads: io ? Number(io) : 0 };
+/** What an attach must not clash with, from the domain as the libvirt adapter read it (libvirt/read-domain.ts). */
+export function domainDisks(vm: Vm): DomainDisks {
+  return {
+    targets: vm.disks.filter((d) => !d.label.startsWith('disk#')).map((d) => d.label),
+    sources: vm.disks.flatMap((d) => (d.source.kind === 'file' || d.source.kind === 'block' ? [d.source.path] : [])),
+    iothreads: vm.iothreads.length,
+  };
 }
 
 /** The first free virtio-blk name (vda, vdb, …, vdz, vdaa …) or SCSI name (sda …). */

@@ -8,7 +8,9 @@ import { applyActions, type EngineOptions, type Outcome } from '../apply/engine.
 import { KvmioError, usageError } from '../errors.js';
 import type { Bus, DiskBackend, DiskIntent, Platform } from '../model/disk-types.js';
 import type { DomainEdit, ImageCreate, LvCreate } from '../model/action.js';
-import { domainXml, libvirtUri } from '../facts/libvirt.js';
+import { libvirtUri, VM_COMMANDS } from '../facts/commands.js';
+import { virshText } from '../libvirt/probe-domains.js';
+import { readDomainXml } from '../libvirt/read-domain.js';
 import { LocalSource } from '../facts/local-source.js';
 import { isThinPool } from '../facts/parse-lvm.js';
 import { probeDevice } from '../facts/probe-device.js';
@@ -16,7 +18,7 @@ import { probeDeviceMapper, probeDirectIoDir, probeFreeBytes, probeFsType, probe
 import { parseQemuImgInfo, probePlatform } from '../facts/probe-disk.js';
 import type { Source } from '../facts/source.js';
 import { formatSize, type Size } from '../size.js';
-import { checkAttach, firstFreeTarget, parseDomainDisks, planAttach } from './attach.js';
+import { checkAttach, domainDisks, firstFreeTarget, planAttach } from './attach.js';
 import { describeCreatedDisk, type CreatedDisk } from './created-disk.js';
 import { checkDeviceGuards, checkImageGuards, refusalError, refuseBy, type GuardTrip, type GuardVerdict } from './guards.js';
 import { isFullyAllocated, planImage, type ImageFormat, type ImageInfo, type ImagePlan, type Prealloc } from './image-plan.js';
@@ -188,9 +190,11 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
   let attachSteps: Step[] = [];
   let disk = describeCreatedDisk(backend, intent, platform);
   if (req.attach !== undefined) {
-    const xml = await domainXml(req.attach, { inactive: true });
-    if (!xml.ok) throw new KvmioError('failed', `--attach ${req.attach}: cannot read the domain's definition: ${xml.reason}`, { hint: 'virsh list --all shows the domains' });
-    const disks = parseDomainDisks(xml.value);
+    const uri = libvirtUri(req.env);
+    const xml = await virshText(src, VM_COMMANDS.savedXml(uri, req.attach));
+    const vm = xml.ok ? readDomainXml(xml.value, { kind: 'libvirt', origin: 'saved', uri }) : xml;
+    if (!vm.ok) throw new KvmioError('failed', `--attach ${req.attach}: cannot read the domain's definition: ${vm.reason}`, { hint: 'virsh list --all shows the domains' });
+    const disks = domainDisks(vm.value);
     const dev = req.targetDev ?? firstFreeTarget(disks.targets, disk.config.bus.value === 'virtio-scsi' ? 'sd' : 'vd');
     checkAttach(req.attach, disks, dev, backend.path);
     intent = { ...intent, target: dev };

@@ -2,23 +2,19 @@ import { describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { auditAioHeadroom, auditVmDisks } from '../../src/decide/audit-vm-disks.js';
-import { parseDomainXml } from '../../src/facts/parse-domain.js';
-import type { VmDefinition, VmFacts } from '../../src/facts/vm-disk-facts.js';
+import type { VmFacts } from '../../src/facts/vm-disk-facts.js';
+import type { Vm } from '../../src/model/vm.js';
+import { readDomainXml } from '../../src/libvirt/read-domain.js';
 import { ok, missing } from '../../src/facts/source.js';
 import { renderFindingsText } from '../../src/report/findings-text.js';
 import { sortFindings } from '../../src/decide/sort-findings.js';
 import { fixture } from '../helpers.js';
-import { DOMAIN_FIXTURES, assertGolden, fixtureDefinition, fixtureFacts, toSourceFacts } from '../vm-fixtures.js';
-import { version } from '../../src/decide/version.js';
+import { DOMAIN_FIXTURES, assertGolden, fixtureFacts, fixtureVm, recordedFacts, vmFromXml, type RawSource } from '../vm-fixtures.js';
 
-const PLATFORM = { qemu: version(7, 2), libvirt: version(9, 0), kernel: version(6, 1) };
+const PLATFORM = { qemu: '7.2.0', libvirt: '9.0.0', kernel: '6.1.0' };
 
-/** One VM with the given <disk> elements (and extra domain children). */
-function vm(name: string, disks: string, extra = ''): VmDefinition {
-  const r = parseDomainXml(`<domain type='kvm'><name>${name}</name><vcpu>2</vcpu>${extra}<devices>${disks}</devices></domain>`);
-  if (!r.ok) throw new Error(r.reason);
-  return { model: r.value, origin: 'saved', running: false };
-}
+/** One VM with the given <disk> elements (and extra domain children), read by the libvirt adapter. */
+const vm = (name: string, disks: string, extra = ''): Vm => vmFromXml(`<domain type='kvm'><name>${name}</name><vcpu>2</vcpu>${extra}<devices>${disks}</devices></domain>`);
 
 const file = (path: string, driver: string, target = "dev='vda' bus='virtio'", more = ''): string =>
   `<disk type='file' device='disk'><driver name='qemu' ${driver}/><source file='${path}'/><target ${target}/>${more}</disk>`;
@@ -26,17 +22,9 @@ const file = (path: string, driver: string, target = "dev='vda' bus='virtio'", m
 const img = (format: string, virtual: number, actual: number, cluster?: number, extendedL2?: boolean) =>
   ({ kind: 'present', isBlock: false, fsType: 'ext4', directIo: true, image: { format, virtualSize: virtual, actualSize: actual, ...(cluster ? { clusterSize: cluster } : {}), ...(extendedL2 ? { extendedL2 } : {}) } }) as const;
 
-function facts(defs: VmDefinition[], sources: Record<string, Parameters<typeof toSourceFacts>[1]>, aio: { nr?: number; max?: number } = {}): VmFacts {
-  return {
-    definitions: defs,
-    libvirt: undefined,
-    sources: new Map(Object.entries(sources).map(([p, s]) => [p, toSourceFacts(p, s)])),
-    volumes: new Map(),
-    platform: PLATFORM,
-    aioNr: aio.nr === undefined ? missing('unreadable') : ok(aio.nr),
-    aioMaxNr: ok(aio.max ?? 65536),
-  };
-}
+/** The facts the real probe reads from a host with these sources (recorded tool outputs). */
+const facts = (vms: Vm[], sources: Record<string, RawSource>, aio: { nr?: number; max?: number } = {}): Promise<VmFacts> =>
+  recordedFacts(vms, { platform: PLATFORM, sources, ...(aio.nr === undefined ? {} : { aioNr: aio.nr }), aioMaxNr: aio.max ?? 65536 });
 
 const G = 1024 ** 3;
 const statusOf = (fs: ReturnType<typeof auditVmDisks>, id: string, object?: string) =>
@@ -44,16 +32,15 @@ const statusOf = (fs: ReturnType<typeof auditVmDisks>, id: string, object?: stri
 
 describe('auditVmDisks: golden findings for domain XML from other tools', () => {
   for (const name of DOMAIN_FIXTURES) {
-    it(`${name}: audited without a crash, findings as recorded`, () => {
-      const def = fixtureDefinition(name);
-      const findings = sortFindings(auditVmDisks(fixtureFacts([def], name)));
+    it(`${name}: audited without a crash, findings as recorded`, async () => {
+      const findings = sortFindings(auditVmDisks(await fixtureFacts([fixtureVm(name)], name)));
       assertGolden(fixture('golden', 'vm-disks', `${name}.txt`), renderFindingsText(findings, { verbose: true }));
     });
   }
 });
 
 describe('auditVmDisks: one rule at a time', () => {
-  const cases: { scenario: string; defs: VmDefinition[]; sources: Record<string, Parameters<typeof toSourceFacts>[1]>; id: string; object?: string; want: string[] }[] = [
+  const cases: { scenario: string; defs: Vm[]; sources: Record<string, RawSource>; id: string; object?: string; want: string[] }[] = [
     { scenario: 'io=native on a sparse qcow2 with cache=none fails', defs: [vm('a', file('/i/a.qcow2', "type='qcow2' cache='none' io='native'"))], sources: { '/i/a.qcow2': img('qcow2', 10 * G, 200_000, 65536) }, id: 'vm.aio-native-sparse', want: ['fail'] },
     { scenario: 'io=native on a preallocated raw passes', defs: [vm('a', file('/i/a.raw', "type='raw' cache='none' io='native'"))], sources: { '/i/a.raw': img('raw', G, G) }, id: 'vm.aio-native-sparse', want: ['pass'] },
     { scenario: 'io=native with cache=writeback fails (QEMU refuses)', defs: [vm('a', file('/i/a.raw', "type='raw' cache='writeback' io='native'"))], sources: { '/i/a.raw': img('raw', G, G) }, id: 'vm.aio-native-no-direct', want: ['fail'] },
@@ -89,19 +76,19 @@ describe('auditVmDisks: one rule at a time', () => {
     },
   ];
   for (const c of cases) {
-    it(c.scenario, () => {
-      const fs = auditVmDisks(facts(c.defs, c.sources));
+    it(c.scenario, async () => {
+      const fs = auditVmDisks(await facts(c.defs, c.sources));
       assert.deepEqual(statusOf(fs, c.id, c.object), c.want, JSON.stringify(fs.filter((f) => f.id === c.id), null, 1));
     });
   }
 });
 
 describe('auditAioHeadroom', () => {
-  const native = (name: string, running: boolean, iothread = false): VmDefinition => ({
+  const native = (name: string, running: boolean, iothread = false): Vm => ({
     ...vm(name, file(`/i/${name}.raw`, `type='raw' cache='none' io='native'${iothread ? " iothread='1'" : ''}`), iothread ? '<iothreads>1</iothreads>' : ''),
     running,
   });
-  const cases: { scenario: string; defs: VmDefinition[]; nr?: number; max: number; want: string }[] = [
+  const cases: { scenario: string; defs: Vm[]; nr?: number; max: number; want: string }[] = [
     { scenario: 'plenty of room', defs: [native('a', false)], nr: 0, max: 65536, want: 'pass' },
     { scenario: 'stopped VMs would push past 90%', defs: [native('a', false, true), native('b', false)], nr: 57344, max: 65536, want: 'warn' },
     { scenario: 'stopped VMs would exceed the limit', defs: [native('a', false, true), native('b', false, true)], nr: 62000, max: 65536, want: 'fail' },
@@ -121,7 +108,7 @@ describe('auditAioHeadroom', () => {
 });
 
 describe('auditVmDisks: fuzz', () => {
-  it('damaged fixtures that still parse are audited without an exception', () => {
+  it('damaged fixtures that still parse are audited without an exception', async () => {
     let seed = 11;
     const rand = (n: number): number => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -133,11 +120,10 @@ describe('auditVmDisks: fuzz', () => {
       for (let i = 0; i < 80; i++) {
         const chars = xml.split('');
         for (let k = 0; k < 3; k++) chars[rand(chars.length)] = 'a1 "\'/-'[rand(7)] as string;
-        const m = parseDomainXml(chars.join(''));
+        const m = readDomainXml(chars.join(''), { kind: 'libvirt-xml', file: `${name}.xml` });
         if (!m.ok) continue;
         audited++;
-        const def: VmDefinition = { model: m.value, origin: 'file', running: false };
-        const fs = auditVmDisks(fixtureFacts([def], name));
+        const fs = auditVmDisks(await fixtureFacts([m.value], name));
         assert.ok(fs.every((f) => typeof f.id === 'string' && ['pass', 'warn', 'fail', 'skip'].includes(f.status)));
       }
     }
