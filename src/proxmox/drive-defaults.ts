@@ -50,24 +50,24 @@ export function usesAio(scfg: StorageConfig | undefined, file: string): boolean 
 export function effectiveCache(d: DriveString, scfg: StorageConfig | undefined): Effective<CacheMode | string> {
   const cache = driveOption(d, 'cache');
   if (cache) return { value: cache === 'off' ? 'none' : cache, origin: 'explicit' };
-  if (driveUsesCacheDirect(d, scfg)) return { value: 'none', origin: 'default', note: 'Proxmox default: an unset cache is none (direct)' };
-  const why = isCdrom(d) ? 'a CD-ROM' : 'a btrfs storage without nocow';
-  return { value: 'writeback', origin: 'default', note: `Proxmox default on ${why}: no direct cache, so QEMU's writeback` };
+  if (driveUsesCacheDirect(d, scfg)) return { value: 'none', origin: 'default', note: 'Proxmox default' };
+  const why = isCdrom(d) ? 'a CD-ROM' : 'btrfs without nocow';
+  return { value: 'writeback', origin: 'default', note: `Proxmox default on ${why}: not direct, so QEMU's` };
 }
 
 export function effectiveAio(d: DriveString, scfg: StorageConfig | undefined, pve: Version | undefined): Effective<AioMode | string> {
   const aio = driveOption(d, 'aio');
   if (!usesAio(scfg, d.file)) {
-    return { value: aio ?? 'threads', origin: aio ? 'explicit' : 'default', note: `${scfg?.type === 'iscsidirect' ? 'libiscsi' : 'librbd'}: QEMU's network driver has no aio option; Proxmox passes none` };
+    return { value: aio ?? 'threads', origin: aio ? 'explicit' : 'default', note: `${scfg?.type === 'iscsidirect' ? 'libiscsi' : 'librbd'}, which has no aio option; Proxmox passes none` };
   }
   if (aio) return { value: aio, origin: 'explicit' };
   const direct = driveUsesCacheDirect(d, scfg);
   const uring = storageAllowsIoUringDefault(scfg, direct);
   if (pve !== undefined && !atLeast(pve, PVE_IO_URING_DEFAULT)) {
-    return { value: direct ? 'native' : 'threads', origin: 'default', note: `Proxmox ${pve.major}.${pve.minor} default (before 7.0, no io_uring): ${direct ? 'native with a direct cache' : 'threads without a direct cache'}` };
+    return { value: direct ? 'native' : 'threads', origin: 'default', note: `Proxmox ${pve.major}.${pve.minor} default (no io_uring before 7.0) with${direct ? '' : 'out'} a direct cache` };
   }
-  if (uring.allowed) return { value: 'io_uring', origin: 'default', note: 'Proxmox default: io_uring' };
-  return { value: direct ? 'native' : 'threads', origin: 'default', note: `Proxmox default on ${uring.why}: ${direct ? 'native (direct cache)' : 'threads (no direct cache)'}` };
+  if (uring.allowed) return { value: 'io_uring', origin: 'default', note: 'Proxmox default' };
+  return { value: direct ? 'native' : 'threads', origin: 'default', note: `Proxmox default on ${uring.why}, with${direct ? '' : 'out'} a direct cache` };
 }
 
 /** Drive.pm detect_zeroes_cmdline_option (CD-ROMs: none). */
@@ -76,8 +76,8 @@ export function effectiveDetectZeroes(d: DriveString): Effective<string> | undef
   const dz = driveOption(d, 'detect_zeroes');
   const discard = driveOption(d, 'discard');
   if (dz !== undefined && parseBool(dz) === false) return { value: 'off', origin: 'explicit' };
-  if (discard) return { value: discard === 'on' ? 'unmap' : 'on', origin: dz !== undefined ? 'explicit' : 'default', note: `Proxmox derives it from discard=${discard}` };
-  return { value: 'on', origin: dz !== undefined ? 'explicit' : 'default', note: 'Proxmox default: detect_zeroes on' };
+  if (discard) return { value: discard === 'on' ? 'unmap' : 'on', origin: dz !== undefined ? 'explicit' : 'default', note: `Proxmox default with discard=${discard}` };
+  return { value: 'on', origin: dz !== undefined ? 'explicit' : 'default', note: 'Proxmox default' };
 }
 
 /** Blockdev.pm: discard=on → unmap; anything else → ignore. In QEMU's words. */

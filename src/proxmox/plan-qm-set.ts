@@ -67,12 +67,12 @@ export function planQmSet(pvm: ProxmoxVm, wants: ReadonlyMap<string, DiskWants>,
   for (const [key, want] of wants) {
     const pd = byKey.get(key);
     const vd = disk(key);
-    if (!pd || !vd) {
-      skipped.push(`${key}: not a drive of VM ${pvm.vmid}`);
+    if (pd && (pd.iface === 'efidisk' || pd.iface === 'tpmstate')) {
+      skipped.push(`${key}: Proxmox has no cache/aio options for ${pd.iface} drives`);
       continue;
     }
-    if (pd.iface === 'efidisk' || pd.iface === 'tpmstate') {
-      skipped.push(`${key}: Proxmox has no cache/aio options for ${pd.iface} drives`);
+    if (!pd || !vd) {
+      skipped.push(`${key}: not a drive of VM ${pvm.vmid}`);
       continue;
     }
     if (vd.device === 'cdrom') continue;

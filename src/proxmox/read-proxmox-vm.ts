@@ -136,9 +136,15 @@ export function proxmoxVmFromConfig(conf: VmConfig, input: Omit<ReadProxmoxVmInp
       problems.push({ key, message: `${key}: ${rejected.join('; ')}: Proxmox rejects the drive string and starts the VM without this disk` });
       continue;
     }
+    // EFI vars and TPM state are firmware stores, not guest disks: Proxmox gives them no
+    // cache/aio/bus options (Drive.pm $efidisk_fmt, $tpmstate_fmt), so nothing to tune.
     const cdrom = isCdrom(drive);
     const resolved = resolveVolume(drive.file, input.storage, { cdrom });
     drives.push({ key, iface: dk.iface, index: dk.index, text, drive, resolved });
+    if (dk.iface === 'efidisk' || dk.iface === 'tpmstate') {
+      notes.push(`${key}: ${dk.iface === 'efidisk' ? 'EFI vars' : 'TPM state'} on ${drive.file} (firmware state, not a guest disk: not audited)`);
+      continue;
+    }
     if (resolved.source.kind === 'volume') volumes.set(`${resolved.source.pool}/${resolved.source.volume}`, resolved.path);
     if (resolved.path.ok && !cdrom) backends.set(resolved.path.value, resolved.backend);
 

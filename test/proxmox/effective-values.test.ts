@@ -51,7 +51,7 @@ interface Row {
 }
 
 const ROWS: Row[] = [
-  { storage: 'local', cache: 'none', cacheOrigin: 'default', aio: 'io_uring', aioOrigin: 'default', note: /io_uring/ },
+  { storage: 'local', cache: 'none', cacheOrigin: 'default', aio: 'io_uring', aioOrigin: 'default', note: /^Proxmox default/ },
   { storage: 'local', opts: 'cache=writeback', cache: 'writeback', cacheOrigin: 'explicit', aio: 'io_uring', aioOrigin: 'default' },
   { storage: 'nfs1', cache: 'none', cacheOrigin: 'default', aio: 'io_uring', aioOrigin: 'default' },
   { storage: 'thin', cache: 'none', cacheOrigin: 'default', aio: 'io_uring', aioOrigin: 'default' },

@@ -166,3 +166,24 @@ test('plans: pending drives, efidisk, sata and librbd are left alone with the re
   assert.equal(displayArgv(['qm', 'set', '1', '--scsi0', 'x:y,serial=a b']), "qm set 1 --scsi0 'x:y,serial=a b'");
   assert.equal(displayArgv(['qm', 'set', '1', '--scsi0', "x:y,model=it's"]), "qm set 1 --scsi0 'x:y,model=it'\\''s'");
 });
+
+test('the neutral plan in Proxmox terms: controller iothreads become iothread=1 per drive; --bus moves an lsi VM to virtio-scsi-single by one key; bus moves that rename drives are left to the operator', async () => {
+  const { wantsFromPlan } = await import('../../src/proxmox/wants-from-plan.js');
+  const p106 = pvmOf(106);
+  const w = wantsFromPlan({ disks: [{ key: 'scsi0', label: 'scsi0', set: { cache: 'none', aio: 'native' }, reasons: ['zvol'] }], controllers: [{ key: 'scsihw', iothread: 1 }] }, p106);
+  assert.deepEqual([...w.wants.keys()], ['scsi0', 'scsi1', 'scsi2']);
+  const plan = planQmSet(p106, w.wants);
+  assert.equal(plan.scsihw?.to, 'virtio-scsi-single');
+  assert.deepEqual(plan.drives.map((d) => d.to), [
+    'local-zfs:vm-106-disk-0,backup=0,cache=none,iothread=1,replicate=0,size=96G,aio=native',
+    'san-lvm:vm-106-disk-1,size=500G,iothread=1',
+    'nas-smb:106/vm-106-disk-2.raw,size=64G,iothread=1',
+  ]);
+  const p102 = pvmOf(102);
+  const bus = wantsFromPlan({ disks: [], controllers: [] }, p102, { bus: true });
+  const pb = planQmSet(p102, bus.wants, { bus: true });
+  assert.deepEqual(qmSetOptions(pb), [['scsihw', 'virtio-scsi-single'], ['scsi1', 'local:102/vm-102-disk-1.raw,backup=0,size=100G,iothread=1']]);
+  const p103 = pvmOf(103);
+  const mv = wantsFromPlan({ disks: [{ key: 'sata0', label: 'vda', set: {}, bus: { from: 'sata', label: 'vda' }, reasons: [] }], controllers: [] }, p103);
+  assert.match(mv.skipped[0] ?? '', /sata0: moving it to vda \(virtio\) renames the drive on Proxmox; do it by hand: qm set 103 --virtioN/);
+});

@@ -47,7 +47,7 @@ export async function vmTuneProxmox(vmidText: string, opts: Opts, ctx: Ctx): Pro
   const pvm = readProxmoxVm({ vmid, file: from, text: text.value, storage: st.ok ? parseStorageCfg(st.value) : undefined });
   const facts = await probeVmFacts(src, [pvm.vm], []);
   const plan = planVmTune(pvm.vm, facts, { bus: opts.bus === true });
-  const { wants, skipped } = wantsFromPlan(plan, pvm);
+  const { wants, skipped } = wantsFromPlan(plan, pvm, { bus: opts.bus === true });
   const qplan = qm.planQmSet(pvm, wants, { bus: opts.bus === true });
   const options = qm.qmSetOptions(qplan);
   const argv = qm.qmSetArgv(vmid, options);
