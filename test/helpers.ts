@@ -1,6 +1,7 @@
 // Shared test helpers: run the CLI in-process, temp dirs, repo paths, and machine
 // resources (loop devices) that are always released in `finally`.
-import { mkdtempSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,20 @@ import { run } from '../src/cli/main.js';
 /** The repository root (tests run from dist/test/...). */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const fixture = (...parts: string[]): string => join(REPO, 'test', 'fixtures', ...parts);
+
+/**
+ * Compares `actual` with the golden FILE. A missing or different golden fails, whatever
+ * CI says; only UPDATE_GOLDEN=1 (re)writes it, so a golden never creates itself.
+ */
+export function assertGoldenFile(file: string, actual: string, env: Readonly<Record<string, string | undefined>> = process.env): void {
+  if (env.UPDATE_GOLDEN === '1') {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, actual);
+    return;
+  }
+  if (!existsSync(file)) assert.fail(`golden file ${file} is missing; run with UPDATE_GOLDEN=1 to write it, then review it`);
+  assert.equal(actual, readFileSync(file, 'utf8'), `differs from golden ${file} (UPDATE_GOLDEN=1 rewrites it)`);
+}
 
 /** A unique, short name for things a test creates on the machine (domains, files, VGs). */
 export const uniqueName = (prefix: string): string => `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 7)}`;

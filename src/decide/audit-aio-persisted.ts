@@ -4,9 +4,10 @@ import type { HostFacts, SysctlSetting } from '../facts/host-facts.js';
 import { fixText, type Finding, type Fix } from '../model/finding.js';
 import { fixAnd } from '../model/finding.js';
 import { fixWords, sedReplacement } from './fix-words.js';
+import { AIO_MAX_NR_KEY } from '../model/host-files.js';
 import { AIO_MAX_NR_DEFAULT, REF, SYSCTL_FILE } from './host-defaults.js';
 
-const KEY = 'fs.aio-max-nr';
+const KEY = AIO_MAX_NR_KEY;
 const normKey = (k: string): string => k.trim().replace(/^-/, '').replace(/\//g, '.');
 const where = (s: SysctlSetting): string => `${s.file}:${s.line}`;
 

@@ -3,13 +3,14 @@
 import type { HostFacts } from '../facts/host-facts.js';
 import { fixAnd, fixText, type Finding, type Fix } from '../model/finding.js';
 import { fixWords, sedReplacement } from './fix-words.js';
+import { AIO_MAX_NR_KEY } from '../model/host-files.js';
 import {
-  AIO_FAIL_FRACTION, AIO_HEADROOM_VMS, AIO_HEADROOM_WARN, AIO_MAX_NR_RECOMMENDED, AIO_PER_CONTEXT, AIO_PER_VM_ONE_IOTHREAD, REF, SYSCTL_FILE,
+  AIO_FAIL_FRACTION, AIO_HEADROOM_VMS, AIO_FREE_WANTED, AIO_MAX_NR_RECOMMENDED, AIO_PER_CONTEXT, AIO_PER_VM_ONE_IOTHREAD, REF, SYSCTL_FILE,
 } from './host-defaults.js';
 
 /** Sets the live value and persists it where it wins at boot: the last file that sets it already, else kvmio's own file. */
 export function aioFix(value: number, facts: HostFacts): Fix {
-  const settings = facts.sysctl.ok ? facts.sysctl.value.filter((x) => x.key.trim().replace(/\//g, '.') === 'fs.aio-max-nr') : [];
+  const settings = facts.sysctl.ok ? facts.sysctl.value.filter((x) => x.key.trim().replace(/\//g, '.') === AIO_MAX_NR_KEY) : [];
   const winner = settings[settings.length - 1];
   const persist = winner
     ? fixWords(['sed', '-i', `${winner.line}s/.*/${sedReplacement(`fs.aio-max-nr = ${value}`)}/`, winner.file])
@@ -25,7 +26,7 @@ export function auditAio(facts: HostFacts): Finding[] {
   const free = Math.max(0, maxNr - nr);
   const pct = maxNr > 0 ? Math.round((nr / maxNr) * 100) : 100;
   const observed = `aio-nr ${nr} of aio-max-nr ${maxNr} (${pct}% used, ${free} free)`;
-  const target = Math.max(AIO_MAX_NR_RECOMMENDED, nr + AIO_HEADROOM_WARN);
+  const target = Math.max(AIO_MAX_NR_RECOMMENDED, nr + AIO_FREE_WANTED);
   const arithmetic =
     `each AioContext doing native AIO charges ${AIO_PER_CONTEXT}, so a VM takes ${AIO_PER_CONTEXT} × (1 + iothreads serving native disks): ` +
     `${free} free fits ${Math.floor(free / AIO_PER_VM_ONE_IOTHREAD)} more VMs with one iothread (${Math.floor(free / AIO_PER_CONTEXT)} without)`;
@@ -39,11 +40,11 @@ export function auditAio(facts: HostFacts): Finding[] {
   if (!facts.roles.kvmHost) {
     return [{ id, object: 'host', status: 'pass', observed, expected: `aio-nr below ${Math.round(AIO_FAIL_FRACTION * 100)}% of aio-max-nr`, why: 'not a KVM host: only local programs use native AIO here, and they are well below the limit', ref }];
   }
-  const expected = `≥ ${AIO_HEADROOM_WARN} free (${AIO_HEADROOM_VMS} VMs × ${AIO_PER_VM_ONE_IOTHREAD}); recommended aio-max-nr ${AIO_MAX_NR_RECOMMENDED}`;
-  if (free < AIO_HEADROOM_WARN) {
+  const expected = `≥ ${AIO_FREE_WANTED} free (${AIO_HEADROOM_VMS} VMs × ${AIO_PER_VM_ONE_IOTHREAD}); recommended aio-max-nr ${AIO_MAX_NR_RECOMMENDED}`;
+  if (free < AIO_FREE_WANTED) {
     return [{
       id, object: 'host', status: 'warn', observed, expected,
-      why: `${arithmetic}; we want room for ${AIO_HEADROOM_VMS} such VMs (${AIO_HEADROOM_WARN}); raising the limit pre-allocates nothing (Harvester uses ${AIO_MAX_NR_RECOMMENDED})`,
+      why: `${arithmetic}; we want room for ${AIO_HEADROOM_VMS} such VMs (${AIO_FREE_WANTED}); raising the limit pre-allocates nothing (Harvester uses ${AIO_MAX_NR_RECOMMENDED})`,
       fix: aioFix(target, facts), ref,
     }];
   }

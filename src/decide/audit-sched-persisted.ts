@@ -62,7 +62,7 @@ function auditDevice(dev: BlockDevice, rules: readonly SchedulerRule[], facts: H
   const lastUdev = udev[udev.length - 1];
   const lastTmp = tmpfiles[tmpfiles.length - 1];
   const winner = lastUdev ?? lastTmp;
-  // Without udev (FACTS.md: this machine has none) a udev rule would never run: tmpfiles.d by kernel name is the fallback.
+  // Without udev (containers, minimal hosts: docs/host-facts.md) a udev rule would never run: tmpfiles.d by kernel name is the fallback.
   const noUdev = facts.udevPresent?.ok === true && !facts.udevPresent.value;
   const persistFix = noUdev
     ? fixText`printf '%s\\n' ${`w /sys/block/${dev.name}/queue/scheduler - - - - ${choice.expected}`} >> ${TMPFILES_SCHED_FILE}`

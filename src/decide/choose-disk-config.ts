@@ -1,4 +1,4 @@
-// The disk decision table (DESIGN.md), one pure function used by render, audit,
+// The disk decision table (docs/disk.md "The choice"), one pure function used by render, audit,
 // provision and bench: first match wins for cache, then for aio; every choice carries
 // its rule id, reason and reference so --explain can show it.
 import { refused, usageError } from '../errors.js';

@@ -3,8 +3,11 @@
 /** Kernel default for fs.aio-max-nr (Documentation/admin-guide/sysctl/fs.rst). */
 export const AIO_MAX_NR_DEFAULT = 65536;
 
-/** What one AioContext that has done native AIO charges to fs.aio-nr (measured here, QEMU 7.2; FACTS.md). */
+/** What one AioContext that has done native AIO charges to fs.aio-nr: QEMU block/linux-aio.c MAX_EVENTS, charged by fs/aio.c ioctx_alloc (measured: docs/host-facts.md). */
 export const AIO_PER_CONTEXT = 1024;
+
+/** fix sizes fs.aio-max-nr at this multiple of the counted need: VMs added later, and libvirt-started VMs seen at 4× per context (docs/host-facts.md). */
+export const AIO_HEADROOM = 2;
 
 /** The value we recommend: Harvester sets it (harvester/os2#49); raising the limit pre-allocates nothing. */
 export const AIO_MAX_NR_RECOMMENDED = 1048576;
@@ -15,16 +18,13 @@ export const AIO_MAX_NR_RECOMMENDED = 1048576;
  */
 export const AIO_HEADROOM_VMS = 64;
 export const AIO_PER_VM_ONE_IOTHREAD = AIO_PER_CONTEXT * 2;
-export const AIO_HEADROOM_WARN = AIO_HEADROOM_VMS * AIO_PER_VM_ONE_IOTHREAD;
+export const AIO_FREE_WANTED = AIO_HEADROOM_VMS * AIO_PER_VM_ONE_IOTHREAD;
 
 /** Use at or above this fraction of fs.aio-max-nr is a FAIL: the next native-AIO VM may not start. */
 export const AIO_FAIL_FRACTION = 0.9;
 
-/** Where kvmio persists its settings (sorted late so they win, but before 99-sysctl.conf's symlink). */
-export const SYSCTL_FILE = '/etc/sysctl.d/90-kvmio.conf';
-export const UDEV_SCHED_FILE = '/etc/udev/rules.d/60-kvmio-scheduler.rules';
-/** Only where udev is absent: tmpfiles.d matches by kernel name and runs once at boot. */
-export const TMPFILES_SCHED_FILE = '/etc/tmpfiles.d/kvmio-scheduler.conf';
+/** Where kvmio persists its settings: one name each, in model/host-files.ts. */
+export { SYSCTL_FILE, TMPFILES_SCHED_FILE, UDEV_SCHED_FILE } from '../model/host-files.js';
 
 export const REF = {
   elevatorDefault: 'block/elevator.c (elevator_get_default: mq-deadline for 1 hw queue, none otherwise)',
@@ -35,6 +35,6 @@ export const REF = {
   sysctlD: 'sysctl.d(5) (files sorted by name across directories; the last setting wins)',
   aio: 'Documentation/admin-guide/sysctl/fs.rst (aio-nr, aio-max-nr); fs/aio.c ioctx_alloc; harvester/os2#49',
   iommu: 'Documentation/admin-guide/kernel-parameters.txt (intel_iommu, amd_iommu, iommu=pt); virt-host-validate',
-  kvm: 'Documentation/virt/kvm/api.rst (/dev/kvm); FACTS.md (nested/PVM hosts lack vmx/svm)',
+  kvm: 'Documentation/virt/kvm/api.rst (/dev/kvm); docs/host-facts.md (nested/PVM hosts lack vmx/svm)',
   tuned: 'tuned profiles virtual-host/virtual-guest (tuned.conf: sysctls and readahead, no scheduler); tuned-adm verify',
 } as const;

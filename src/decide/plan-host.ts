@@ -6,6 +6,7 @@ import { GRUB_DROPIN_PATH, renderGrubDropin } from '../render/grub-dropin.js';
 import { TMPFILES_PATH, UDEV_RULES_PATH, renderTmpfilesScheduler, renderUdevSchedulerRules, type SchedulerEntry } from '../render/scheduler-persist.js';
 import { SYSCTL_PATH, renderSysctlConf } from '../render/sysctl-conf.js';
 import { sysctlPath, type HostAction } from '../model/action.js';
+import { AIO_MAX_NR_KEY, schedulerSysfsPath } from '../model/host-files.js';
 import { matchesOnly } from '../model/finding.js';
 import { AIO_MAX_NR_DEFAULT } from './host-defaults.js';
 import { recommendedAioMaxNr, type AioDemand } from './recommend-aio.js';
@@ -43,7 +44,7 @@ export interface HostPlan {
   readonly skipped: readonly Skipped[];
 }
 
-export const AIO_KEY = 'fs.aio-max-nr';
+export const AIO_KEY = AIO_MAX_NR_KEY;
 
 export function planHost(facts: HostFacts, policy: HostPolicy, managed: ManagedFiles = {}): HostPlan {
   const files: HostAction[] = [];
@@ -87,7 +88,7 @@ export function planHost(facts: HostFacts, policy: HostPolicy, managed: ManagedF
       });
     }
     if (fixLive && liveInScope) {
-      live.push({ kind: 'sysfs', id: choice.id, object: dev.name, reason: `${choice.why} (${choice.ref})`, path: `/sys/block/${dev.name}/queue/scheduler`, value: choice.expected });
+      live.push({ kind: 'sysfs', id: choice.id, object: dev.name, reason: `${choice.why} (${choice.ref})`, path: schedulerSysfsPath(dev.name), value: choice.expected });
     }
   }
   if (entries.length > 0) {

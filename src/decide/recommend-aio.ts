@@ -1,4 +1,4 @@
-// fs.aio-max-nr sizing (FACTS.md, measured on QEMU 7.2): every AioContext that does
+// fs.aio-max-nr sizing (docs/host-facts.md, measured on QEMU 7.2): every AioContext that does
 // native AIO charges 1024 to fs.aio-nr, so one VM costs 1024 × (1 + iothreads serving
 // native-AIO disks); aio=threads and io_uring cost nothing. kvmio doubles the need as
 // headroom (libvirt-started VMs were seen at 4096), rounds up to a power of two, never
@@ -6,10 +6,9 @@
 
 import type { Vm } from '../model/vm.js';
 import { aioCharge, chargeableVms } from './aio-cost.js';
-import { AIO_MAX_NR_DEFAULT, AIO_PER_CONTEXT } from './host-defaults.js';
+import { AIO_HEADROOM, AIO_MAX_NR_DEFAULT, AIO_PER_CONTEXT } from './host-defaults.js';
 
-/** Headroom over the counted need: VMs added later, libvirt-started VMs seen at 4× per context. */
-export const AIO_HEADROOM = 2;
+export { AIO_HEADROOM };
 
 export interface AioDemand {
   /** AIO contexts in use at the same time: Σ over VMs of (1 + iothreads serving native disks). */

@@ -1,6 +1,6 @@
 // Evaluates the matches of a udev rule (or a tmpfiles path) against a block device's
-// facts, and renders the stable-identity match kvmio recommends (FACTS.md: match by
-// wwid or serial, not by kernel name, since kernel names are not stable).
+// facts, and renders the stable-identity match kvmio recommends (match by wwid or
+// serial, not by kernel name, since kernel names are not stable: udev(7), docs/host-facts.md).
 import type { BlockDevice, SchedulerRule } from '../facts/host-facts.js';
 
 /** udev glob (udev(7): *, ?, [...], and | between alternatives) → RegExp. */

@@ -8,11 +8,8 @@
 import { basename } from 'node:path';
 import type { BlockDevice, HostFacts, SchedulerRule } from '../facts/host-facts.js';
 import { parseSysctlFile } from '../facts/parse-sysctl.js';
-import { SYSCTL_FILE, UDEV_SCHED_FILE } from './host-defaults.js';
+import { SYSCTL_FILE, TMPFILES_SCHED_FILE, UDEV_SCHED_FILE } from '../model/host-files.js';
 import { ruleApplies } from './udev-match.js';
-
-/** kvmio's tmpfiles.d scheduler file (render/scheduler-persist.ts writes it). */
-const TMPFILES_SCHED_FILE = '/etc/tmpfiles.d/kvmio-scheduler.conf';
 
 export interface Competitor {
   readonly object: string;

@@ -4,7 +4,9 @@
 // block/elevator.c) and, for PCI pass-through, set `intel_iommu=on iommu=pt`.
 // It is POSIX sh; takes effect after `update-grub` and a reboot.
 
-export const GRUB_DROPIN_PATH = '/etc/default/grub.d/kvmio.cfg';
+import { GRUB_DROPIN_FILE } from '../model/host-files.js';
+
+export const GRUB_DROPIN_PATH = GRUB_DROPIN_FILE;
 
 export interface CmdlineEdit {
   readonly dropElevator: boolean;

@@ -4,7 +4,7 @@
 //  - tmpfiles.d `w` lines (the seed's way): by kernel name, once at boot.
 // Both files are owned by kvmio; entries for devices outside this run are kept (merge),
 // so `--device sdb` then `--device sdc` accumulates rather than replaces.
-import { UDEV_SCHED_FILE } from '../decide/host-defaults.js';
+import { TMPFILES_SCHED_FILE, UDEV_SCHED_FILE, schedulerSysfsPath } from '../model/host-files.js';
 
 export interface SchedulerEntry {
   /** Kernel name today (tmpfiles and comments). */
@@ -17,9 +17,9 @@ export interface SchedulerEntry {
 }
 
 export const UDEV_RULES_PATH = UDEV_SCHED_FILE;
-export const TMPFILES_PATH = '/etc/tmpfiles.d/kvmio-scheduler.conf';
+export const TMPFILES_PATH = TMPFILES_SCHED_FILE;
 
-export const tmpfilesLine = (e: SchedulerEntry): string => `w /sys/block/${e.device}/queue/scheduler - - - - ${e.scheduler}`;
+export const tmpfilesLine = (e: SchedulerEntry): string => `w ${schedulerSysfsPath(e.device)} - - - - ${e.scheduler}`;
 
 interface Block {
   readonly key: string;

@@ -1,6 +1,6 @@
 // sysctl.d drop-in for the values kvmio sets (systemd-sysctl applies files in name
 // order across /etc, /run, /usr/lib; the last setting of a key wins: sysctl.d(5)).
-import { SYSCTL_FILE } from '../decide/host-defaults.js';
+import { SYSCTL_FILE } from '../model/host-files.js';
 
 export const SYSCTL_PATH = SYSCTL_FILE;
 

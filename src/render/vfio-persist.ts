@@ -7,6 +7,8 @@
 //     vfio-pci`, or the udev rule driverctl writes): exactly one device, but the address
 //     can change when cards move or firmware renumbers buses.
 // Refs: kernel Documentation/driver-api/vfio.rst; driverctl(8).
+import { VFIO_MODPROBE_FILE, VFIO_UDEV_FILE } from '../model/host-files.js';
+
 export interface SameIdDevice {
   readonly address: string;
   /** Why the host needs it, when it does (e.g. "carries /"). */
@@ -48,7 +50,7 @@ export function renderPersistOptions(
   return [
     {
       kind: 'driver-override',
-      file: '/etc/udev/rules.d/90-kvmio-vfio.rules',
+      file: VFIO_UDEV_FILE,
       content: udev,
       commands: members.map((m) => ['driverctl', 'set-override', m.address, 'vfio-pci']),
       tradeoff: 'binds exactly these addresses and nothing else; needs udev (or driverctl); the address changes if cards move or the firmware renumbers buses, and then the wrong device (or none) is overridden',
@@ -56,7 +58,7 @@ export function renderPersistOptions(
     },
     {
       kind: 'modprobe-ids',
-      file: '/etc/modprobe.d/kvmio-vfio.conf',
+      file: VFIO_MODPROBE_FILE,
       content: modprobe,
       commands: [['update-initramfs', '-u']],
       tradeoff: others.length === 0

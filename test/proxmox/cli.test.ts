@@ -6,14 +6,13 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execOk } from '../../src/exec.js';
-import { cli, REPO, withTempDir } from '../helpers.js';
-import { assertGolden } from '../render/golden-check.js';
+import { assertGoldenFile, cli, fixture, REPO, withTempDir } from '../helpers.js';
 import { PVE_HOST } from './fixtures.js';
 
 test('kvmio audit --from pve-host: Proxmox guests picked up from the dump (golden)', async () => {
   const r = await cli(['audit', '--from', PVE_HOST]);
   assert.equal(r.stderr, '');
-  assertGolden('../proxmox/golden/audit-pve-host.txt', r.stdout);
+  assertGoldenFile(fixture('proxmox', 'golden', 'audit-pve-host.txt'), r.stdout);
   assert.equal(r.code, r.stdout.includes('FAIL ') ? 1 : 0);
   const j = await cli(['audit', '--from', PVE_HOST, '--json', '--only', 'vm']);
   const findings = (JSON.parse(j.stdout) as { findings: { id: string; object: string; status: string }[] }).findings;

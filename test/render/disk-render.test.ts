@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import { renderDomainXml, renderLibvirtFragment } from '../../src/render/libvirt-disk.js';
 import { formatArgv, renderQemuDiskArgs } from '../../src/render/qemu-disk-args.js';
 import { renderExplain } from '../../src/render/disk-explain.js';
-import { fixture } from '../helpers.js';
+import { assertGoldenFile, fixture } from '../helpers.js';
 import { CASES, configsOf } from './disk-cases.js';
 
-function golden(rel: string, actual: string): void {
-  const file = fixture('golden', 'disk', rel);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    if (process.env.UPDATE_GOLDEN !== '1') assert.fail(`${file} is missing; run with UPDATE_GOLDEN=1 to write it`);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  assert.equal(actual, readFileSync(file, 'utf8'), `${rel} differs from its golden file (UPDATE_GOLDEN=1 rewrites it)`);
-}
+const golden = (rel: string, actual: string): void => assertGoldenFile(fixture('golden', 'disk', rel), actual);
 
 describe('disk renderers: golden files', () => {
   for (const c of CASES) {
