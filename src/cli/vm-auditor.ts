@@ -22,7 +22,7 @@ export async function auditVms(req: VmAuditRequest): Promise<{ findings: Finding
   // On this machine without a daemon socket, answer before starting virsh or loading the
   // XML and decision modules (audit startup time: bench/audit-time.ts). A dump says itself.
   // A Proxmox host (or dump of one) is seen by its config directory: one cheap read.
-  const pve = (req.proxmox?.conf ?? []).length > 0 || (req.proxmox?.host === true && (await req.source.listDir('/etc/pve/qemu-server')).ok);
+  const pve = (req.proxmox?.conf ?? []).length > 0 || (req.proxmox?.host === true && (await (await import('../proxmox/pve-present.js')).proxmoxPresent(req.source)));
   if (req.domainXml.length === 0 && !pve) {
     if (!req.libvirt) return { findings: [], warnings: [] };
     if (req.source.label === 'local') {

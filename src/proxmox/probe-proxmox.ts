@@ -56,17 +56,20 @@ async function running(src: Source, vmid: number): Promise<boolean> {
 }
 
 export async function probeProxmox(src: Source): Promise<ProxmoxFacts> {
-  const local = await src.listDir(PVE_QEMU_DIR);
+  // /etc/pve/qemu-server links to nodes/NODE/qemu-server: read through the link's target,
+  // so a recorded dump holds the link and the directory side by side.
+  const link = await src.readLink(PVE_QEMU_DIR);
+  const localNode = link.ok ? /nodes\/([^/]+)\/qemu-server\/?$/.exec(link.value)?.[1] : undefined;
+  const localDir = localNode ? `${PVE_NODES_DIR}/${localNode}/qemu-server` : PVE_QEMU_DIR;
+  const local = await src.listDir(localDir);
   if (!local.ok) return { present: false, vms: [], storage: missing('not a Proxmox host'), version: missing('not a Proxmox host'), unreadable: [] };
   const storageText = await src.readText(PVE_STORAGE_CFG);
   const storage = storageText.ok ? ok(parseStorageCfg(storageText.value)) : missing(`${PVE_STORAGE_CFG}: ${storageText.reason}`);
   const ver = await src.run(PVEVERSION);
   const version = !ver.ok ? ver : ver.value.code !== 0 ? missing(`pveversion exit ${ver.value.code}: ${ver.value.stderr.trim()}`) : parsePveversion(ver.value.stdout);
 
-  // Every node's directory (a cluster); /etc/pve/qemu-server is this node's (a link to nodes/NAME/qemu-server).
-  const link = await src.readLink(PVE_QEMU_DIR);
-  const localNode = link.ok ? /nodes\/([^/]+)\/qemu-server/.exec(link.value)?.[1] : undefined;
-  const dirs: { dir: string; node?: string }[] = [{ dir: PVE_QEMU_DIR, ...(localNode ? { node: localNode } : {}) }];
+  // Every node's directory (a cluster), this node's first.
+  const dirs: { dir: string; node?: string }[] = [{ dir: localDir, ...(localNode ? { node: localNode } : {}) }];
   const nodes = await src.listDir(PVE_NODES_DIR);
   if (nodes.ok) for (const n of nodes.value) if (n !== localNode) dirs.push({ dir: `${PVE_NODES_DIR}/${n}/qemu-server`, node: n });
 
@@ -74,7 +77,7 @@ export async function probeProxmox(src: Source): Promise<ProxmoxFacts> {
   const unreadable: { file: string; reason: string }[] = [];
   const seen = new Set<number>();
   for (const { dir, node } of dirs) {
-    const names = dir === PVE_QEMU_DIR ? local : await src.listDir(dir);
+    const names = dir === localDir ? local : await src.listDir(dir);
     if (!names.ok) continue;
     for (const name of names.value) {
       const vmid = vmidOfFile(name);
@@ -86,7 +89,7 @@ export async function probeProxmox(src: Source): Promise<ProxmoxFacts> {
         unreadable.push({ file, reason: text.reason });
         continue;
       }
-      const isLocal = dir === PVE_QEMU_DIR;
+      const isLocal = dir === localDir;
       vms.push(
         readProxmoxVm({
           vmid,

@@ -42,3 +42,19 @@ test('pveversion and file names', () => {
   assert.equal(vmidOfFile('/etc/pve/qemu-server/101.conf'), 101);
   assert.equal(vmidOfFile('/tmp/web.conf'), undefined);
 });
+
+test('recorded through the Source port: a RecordingSource over the node saves a dump that reads back to the same VMs', async () => {
+  const { RecordingSource } = await import('../../src/facts/recording-source.js');
+  const { withTempDir } = await import('../helpers.js');
+  const { renderModel } = await import('./fixtures.js');
+  const { probeProxmoxVms } = await import('../../src/proxmox/probe-vms.js');
+  await withTempDir(async (dir) => {
+    const rec = new RecordingSource(new DumpSource(PVE_HOST));
+    const first = await probeProxmoxVms(rec, { host: true });
+    await rec.save(join(dir, 'dump'), { redact: false });
+    const again = await probeProxmoxVms(new DumpSource(join(dir, 'dump')), { host: true });
+    assert.equal(renderModel(again.proxmox), renderModel(first.proxmox));
+    assert.deepEqual(again.managers, first.managers);
+    assert.match(JSON.stringify(first.managers), /8 VM config\(s\) on 2 nodes.*pve-manager 8\.2\.4/);
+  });
+});
