@@ -12,7 +12,6 @@ import { REFS } from './disk-defaults.js';
 import { controllerOf, localPath, recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
 import type { ImageInfo, SourceFacts, VmFacts } from '../facts/vm-disk-facts.js';
 import type { Read } from '../facts/source.js';
-import { fixWords } from './fix-words.js';
 import { auditVmDefinition } from './audit-vm-definition.js';
 
 /** QEMU's default qcow2 L2 cache ceiling on Linux (block/qcow2.h DEFAULT_L2_CACHE_MAX_SIZE). */

@@ -2,7 +2,7 @@
 // json`, through parse-lvm.ts), libvirt pool XML (`virsh pool-dumpxml`) and domain XML (`virsh dumpxml`).
 // Pure: text in, data out; garbage gives a Read failure, never an exception.
 import { DOMParser, type Element } from '@xmldom/xmldom';
-import type { DomainStorage, PhysicalVolume, StoragePool } from './passthrough-facts.js';
+import type { PhysicalVolume, StoragePool } from './passthrough-facts.js';
 import { parsePvs } from './parse-lvm.js';
 import { missing, ok, type Read } from './source.js';
 
@@ -56,32 +56,5 @@ export function parsePoolXml(xml: string): Read<StoragePool> {
   });
 }
 
-const hex = (v: string | null, width: number): string | undefined => {
-  if (v === null) return undefined;
-  const n = Number(v);
-  return Number.isInteger(n) && n >= 0 ? n.toString(16).padStart(width, '0') : undefined;
-};
-
-export function parseDomainStorage(xml: string): Read<DomainStorage> {
-  const r = parseXml(xml, 'domain XML');
-  if (!r.ok) return r;
-  const dom = r.value;
-  if (dom.tagName !== 'domain') return missing(`domain XML: root element is <${dom.tagName}>, expected <domain>`);
-  const devices = child(dom, 'devices');
-  const diskSources: string[] = [];
-  const hostdevs: string[] = [];
-  for (const disk of devices ? children(devices, 'disk') : []) {
-    const src = child(disk, 'source');
-    const path = src?.getAttribute('file') || src?.getAttribute('dev') || src?.getAttribute('dir') || '';
-    if (path !== '') diskSources.push(path);
-    else if (src?.getAttribute('pool') && src.getAttribute('volume')) diskSources.push(`pool:${src.getAttribute('pool')}/${src.getAttribute('volume')}`);
-  }
-  for (const hd of devices ? children(devices, 'hostdev') : []) {
-    if (hd.getAttribute('type') !== 'pci') continue;
-    const a = child(child(hd, 'source'), 'address');
-    if (!a) continue;
-    const parts = [hex(a.getAttribute('domain'), 4), hex(a.getAttribute('bus'), 2), hex(a.getAttribute('slot'), 2), hex(a.getAttribute('function'), 1)];
-    if (parts.every((p) => p !== undefined)) hostdevs.push(`${parts[0]}:${parts[1]}:${parts[2]}.${parts[3]}`);
-  }
-  return ok({ name: text(child(dom, 'name')) ?? '', diskSources, hostdevs });
-}
+/** Domain XML is read by the libvirt adapter's one reader (libvirt/read-domain.ts). */
+export { parseDomainStorage } from '../libvirt/domain-storage.js';

@@ -12,7 +12,7 @@ describe('kvmio collect', () => {
       const out = join(dir, 'dump');
       const r = await cli(['collect', '-o', out]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^collected \d+ files, \d+ links and 0 command outputs \(\d+ block devices; roles: kvm-host, guest\) into .*dump\n$/);
+      assert.match(r.stdout, /^collected \d+ files, \d+ links and \d+ command outputs \(\d+ block devices, \d+ libvirt domains, \d+ disk sources; roles: kvm-host, guest\) into .*dump\n$/);
       const src = new DumpSource(out);
       assert.equal(src.meta.redacted, false);
       const facts = await probeHost(src);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exec, execOk } from '../../src/exec.js';
 import { AIO_EVENTS_PER_CONTEXT, aioCharge } from '../../src/decide/aio-cost.js';
-import { parseDomainXml } from '../../src/facts/parse-domain.js';
+import { readDomainXml } from '../../src/libvirt/read-domain.js';
 import type { Finding } from '../../src/model/finding.js';
 import { cli, fixture, uniqueName, withTempDir } from '../helpers.js';
 
@@ -83,7 +83,7 @@ describe('kvmio audit + vm tune on a real libvirtd', () => {
         try {
           // The libvirt-started QEMU opens the AIO contexts aioCharge predicts (1024 each).
           const pid = Number(readFileSync(`/run/libvirt/qemu/${name}.pid`, 'utf8').trim());
-          const live = parseDomainXml((await virsh('dumpxml', name)).stdout);
+          const live = readDomainXml((await virsh('dumpxml', name)).stdout, { kind: 'libvirt', origin: 'live' }, true);
           assert.ok(live.ok);
           const contexts = (): number => readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').filter((l) => l.includes('[aio]')).length;
           for (let i = 0; i < 50 && contexts() < aioCharge(live.value).contexts; i++) await sleep(100);
@@ -96,7 +96,7 @@ describe('kvmio audit + vm tune on a real libvirtd', () => {
           assert.match(dry.stdout, /dry run: nothing changed/);
           assert.match(dry.stdout, /guest sees this disk as vdc/);
 
-          const tuned = await cli(['vm', 'tune', name, '--bus', '--yes', '--json']);
+          const tuned = await cli(['vm', 'tune', name, '--bus', '--yes', '--json', '--state-dir', join(dir, 'state')]);
           assert.equal(tuned.code, 0, tuned.stderr);
           const res = JSON.parse(tuned.stdout) as { applied: { defined: boolean; unmanagedKept: boolean }; notes: string[]; running: boolean };
           assert.deepEqual(res.applied, { defined: true, unmanagedKept: true }, res.notes.join('\n'));
@@ -208,7 +208,7 @@ describe('kvmio audit + vm tune on a real libvirtd', () => {
       writeFileSync(f, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${dir}/t.raw'/><target dev='vda' bus='virtio'/></disk></devices></domain>`);
       await virsh('create', f);
       try {
-        const r = await cli(['vm', 'tune', name, '--yes']);
+        const r = await cli(['vm', 'tune', name, '--yes', '--state-dir', join(dir, 'state')]);
         assert.equal(r.code, 1);
         assert.match(r.stderr, /transient domain/);
         const persistent = (await virsh('dominfo', name)).stdout;

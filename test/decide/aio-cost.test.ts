@@ -5,15 +5,14 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { aioCharge } from '../../src/decide/aio-cost.js';
-import { parseDomainXml } from '../../src/facts/parse-domain.js';
+import { auditAioHeadroom } from '../../src/decide/audit-vm-disks.js';
+import { aioDemandFromVms } from '../../src/decide/recommend-aio.js';
+import { ok } from '../../src/facts/source.js';
+import { vmFromXml } from '../vm-fixtures.js';
 import { execOk } from '../../src/exec.js';
 import { withTempDir } from '../helpers.js';
 
-const model = (iothreads: number, disks: string) => {
-  const r = parseDomainXml(`<domain type='kvm'><name>x</name><iothreads>${iothreads}</iothreads><devices>${disks}</devices></domain>`);
-  if (!r.ok) throw new Error(r.reason);
-  return r.value;
-};
+const model = (iothreads: number, disks: string, name = 'x') => vmFromXml(`<domain type='kvm'><name>${name}</name><iothreads>${iothreads}</iothreads><devices>${disks}</devices></domain>`);
 const disk = (dev: string, io: string, iothread?: number, bus = 'virtio') =>
   `<disk type='file'><driver name='qemu' type='raw' cache='none' io='${io}'${iothread ? ` iothread='${iothread}'` : ''}/><source file='/i/${dev}'/><target dev='${dev}' bus='${bus}'/></disk>`;
 
@@ -33,6 +32,15 @@ describe('aioCharge: the measured figures (QEMU 7.2.22, 2026-11-25)', () => {
   it('a virtio-scsi disk is served by its controller\'s iothread', () => {
     const m = model(1, `<controller type='scsi' index='0' model='virtio-scsi'><driver iothread='1'/></controller>${disk('sda', 'native', undefined, 'scsi')}`);
     assert.equal(aioCharge(m).aioNr, 2048);
+  });
+  it('kvmio fix (AIO demand) and aio.vm-headroom count the same contexts, the virtio-scsi controller\'s iothread included', () => {
+    // parse-domain-aio.ts used to forget the controller's iothread: fix sized 1 context where the check counted 2.
+    const scsi = model(1, `<controller type='scsi' index='0' model='virtio-scsi'><driver iothread='1'/></controller>${disk('sda', 'native', undefined, 'scsi')}`, 's');
+    const blk = model(2, disk('vda', 'native', 1) + disk('vdb', 'native', 2), 'b');
+    const demand = aioDemandFromVms([scsi, blk]);
+    assert.equal(demand.contexts, 2 + 3);
+    const headroom = auditAioHeadroom([scsi, blk], { aioNr: ok(0), aioMaxNr: ok(65536) });
+    assert.match(headroom.observed ?? '', new RegExp(`\\+ ${demand.contexts * 1024} for 2 defined VM`));
   });
 });
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { renderFix } from '../../src/render/shell-quote.js';
 import { describe, it } from 'node:test';
 import { auditHost } from '../../src/decide/audit-host.js';
 import type { Finding, Status } from '../../src/model/finding.js';
@@ -63,7 +64,7 @@ const cases: Case[] = [
   { name: 'unreadable cmdline skips', facts: host({ cmdline: missing('/proc/cmdline: EACCES') }), id: 'boot.elevator', object: 'host', status: 'skip' },
   // sched.persisted
   { name: 'nvme bfq from tmpfiles warns', facts: host({ schedulerRules: ok([tmpfiles('nvme0n1', 'bfq')]), blockDevices: devs(disk('nvme0n1', { transport: 'nvme', hw: 4, sched: 'bfq' })) }), id: 'sched.persisted', object: 'nvme0n1', status: 'warn', fix: "sed -i '1s/\\bbfq\\b/none/' /usr/lib/tmpfiles.d/IO_ioscheduler.conf" },
-  { name: 'stale tmpfiles line for a missing disk warns on host', facts: host({ schedulerRules: ok([tmpfiles('sdd', 'mq-deadline', 4)]), blockDevices: devs(disk('sda')) }), id: 'sched.persisted', object: 'host', status: 'warn', text: /stale.*sdd|sdd.*does not exist/, fix: "sed -i '4d' /usr/lib/tmpfiles.d/IO_ioscheduler.conf" },
+  { name: 'stale tmpfiles line for a missing disk warns on host', facts: host({ schedulerRules: ok([tmpfiles('sdd', 'mq-deadline', 4)]), blockDevices: devs(disk('sda')) }), id: 'sched.persisted', object: 'host', status: 'warn', text: /stale.*sdd|sdd.*does not exist/, fix: 'sed -i 4d /usr/lib/tmpfiles.d/IO_ioscheduler.conf' },
   { name: 'no rule where the kernel default is wrong warns with a udev rule by serial', facts: host({ roles: guest, blockDevices: devs(disk('vda', { transport: 'virtio', serial: 'disk-1' })) }), id: 'sched.persisted', object: 'vda', status: 'warn', fix: /ATTR\{serial\}=="disk-1", ATTR\{queue\/scheduler\}="none"' >> \/etc\/udev\/rules\.d\/60-kvmio-scheduler\.rules/ },
   { name: 'without udev the persist fix is a tmpfiles.d line', facts: host({ roles: guest, udevPresent: ok(false), blockDevices: devs(disk('vda', { transport: 'virtio', serial: 'disk-1' })) }), id: 'sched.persisted', object: 'vda', status: 'warn', text: /udev is not installed/, fix: "printf '%s\\n' 'w /sys/block/vda/queue/scheduler - - - - none' >> /etc/tmpfiles.d/kvmio-scheduler.conf" },
   { name: 'no rule where the kernel default is right passes', facts: host({ blockDevices: devs(disk('sda')) }), id: 'sched.persisted', object: 'sda', status: 'pass' },
@@ -90,7 +91,7 @@ const cases: Case[] = [
   { name: 'no setting and default live passes', facts: host({ sysctl: ok([]), aio: ok({ nr: 0, maxNr: 65536 }) }), id: 'aio.persisted', object: 'host', status: 'pass', text: /kernel default 65536/ },
   { name: 'raised live but not persisted warns', facts: host({ sysctl: ok([]), aio: ok({ nr: 0, maxNr: 1048576 }) }), id: 'aio.persisted', object: 'host', status: 'warn', fix: "printf 'fs.aio-max-nr = 1048576\\n' > /etc/sysctl.d/90-kvmio.conf" },
   { name: 'a later file overrides ours', facts: host({ sysctl: ok([sysctl('1048576', '/etc/sysctl.d/90-kvmio.conf'), sysctl('65536', '/etc/sysctl.conf', 7)]), aio: ok({ nr: 0, maxNr: 1048576 }) }), id: 'aio.persisted', object: 'host', status: 'warn', text: /next boot sets 65536.*\/etc\/sysctl\.conf:7 sorts later and overrides \/etc\/sysctl\.d\/90-kvmio\.conf:1/ },
-  { name: 'override with equal live value still warns', facts: host({ sysctl: ok([sysctl('1048576', '/etc/sysctl.d/90-kvmio.conf'), sysctl('2097152', '/etc/sysctl.conf', 7)]), aio: ok({ nr: 0, maxNr: 2097152 }) }), id: 'aio.persisted', object: 'host', status: 'warn', fix: "sed -i -e '1d' /etc/sysctl.d/90-kvmio.conf" },
+  { name: 'override with equal live value still warns', facts: host({ sysctl: ok([sysctl('1048576', '/etc/sysctl.d/90-kvmio.conf'), sysctl('2097152', '/etc/sysctl.conf', 7)]), aio: ok({ nr: 0, maxNr: 2097152 }) }), id: 'aio.persisted', object: 'host', status: 'warn', fix: 'sed -i -e 1d /etc/sysctl.d/90-kvmio.conf' },
   { name: 'garbage value warns', facts: host({ sysctl: ok([sysctl('lots')]) }), id: 'aio.persisted', object: 'host', status: 'warn', text: /rejects/ },
   { name: 'unreadable sysctl.d skips', facts: host({ sysctl: missing('EACCES') }), id: 'aio.persisted', object: 'host', status: 'skip' },
   // iommu.*
@@ -125,10 +126,11 @@ describe('auditHost rules', () => {
       assert.equal(got.length >= 1, true, `no ${c.id} finding for ${c.object}`);
       const f = got[0] as Finding;
       assert.equal(f.status, c.status, JSON.stringify(f));
-      const text = [f.why, f.fix, f.observed, f.expected].join(' | ');
+      const fix = f.fix ? renderFix(f.fix) : undefined;
+      const text = [f.why, fix, f.observed, f.expected].join(' | ');
       if (c.text) assert.match(text, c.text);
-      if (typeof c.fix === 'string') assert.equal(f.fix, c.fix);
-      else if (c.fix) assert.match(f.fix ?? '', c.fix);
+      if (typeof c.fix === 'string') assert.equal(fix, c.fix);
+      else if (c.fix) assert.match(fix ?? '', c.fix);
       if (f.status === 'warn' || f.status === 'fail') assert.ok(f.fix, 'a warn/fail carries a fix');
       assert.ok(f.why.length > 0);
     });

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { planHost, type HostPolicy } from '../../src/decide/plan-host.js';
-import { aioDemandFromCounts, aioDemandFromDomains, recommendedAioMaxNr } from '../../src/decide/recommend-aio.js';
+import { aioDemandFromCounts, aioDemandFromVms, recommendedAioMaxNr } from '../../src/decide/recommend-aio.js';
+import { vmFromXml } from '../vm-fixtures.js';
 import { ok } from '../../src/facts/source.js';
 import { checkUdevRules } from '../../src/render/udev-grammar.js';
 import { disk, host } from './fake-facts.js';
@@ -17,9 +18,10 @@ describe('recommendedAioMaxNr', () => {
   it('never goes below the kernel default', () => assert.equal(recommendedAioMaxNr(aioDemandFromCounts(1, 0), 0).target, 65536));
   it('never lowers the current value', () => assert.equal(recommendedAioMaxNr(aioDemandFromCounts(1, 0), 1048576).target, 1048576));
   it('counts only domains with native AIO', () => {
-    const d = aioDemandFromDomains([
-      { name: 'a', nativeDisks: 2, nativeIothreads: 2 },
-      { name: 'b', nativeDisks: 0, nativeIothreads: 0 },
+    const disk = (dev: string, io: string, t: number) => `<disk type='file'><driver name='qemu' type='raw' cache='none' io='${io}' iothread='${t}'/><source file='/i/${dev}'/><target dev='${dev}' bus='virtio'/></disk>`;
+    const d = aioDemandFromVms([
+      vmFromXml(`<domain><name>a</name><iothreads>2</iothreads><devices>${disk('vda', 'native', 1)}${disk('vdb', 'native', 2)}</devices></domain>`),
+      vmFromXml(`<domain><name>b</name><iothreads>1</iothreads><devices>${disk('vda', 'threads', 1)}</devices></domain>`),
     ]);
     assert.equal(d.contexts, 3);
   });

@@ -21,7 +21,7 @@ import { withRealBackends } from '../render/disk-backends.js';
 describe('probe-disk parsers', () => {
   it('reads qemu-img info JSON', () => {
     const i = parseQemuImgInfo('{"virtual-size": 67108864, "filename": "a", "cluster-size": 65536, "format": "qcow2", "actual-size": 200704}');
-    assert.deepEqual(i, { format: 'qcow2', virtualSize: { bytes: 67108864 }, actualSize: { bytes: 200704 }, clusterSize: { bytes: 65536 } });
+    assert.deepEqual(i, { filename: 'a', format: 'qcow2', virtualSize: { bytes: 67108864 }, actualSize: { bytes: 200704 }, clusterSize: { bytes: 65536 } });
   });
   const MOUNTINFO = [
     '22 1 254:0 / / rw,relatime - ext4 /dev/vda rw',

@@ -5,16 +5,17 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { exec, execOk } from '../../src/exec.js';
-import { firstFreeTarget, parseDomainDisks } from '../../src/provision/attach.js';
+import { domainDisks, firstFreeTarget } from '../../src/provision/attach.js';
+import { vmFromXml } from '../vm-fixtures.js';
 import { cli, uniqueName, withLoop, withTempDir } from '../helpers.js';
 
 const virsh = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => exec(['virsh', '-q', '-c', 'qemu:///system', ...args]);
 
 describe('attach helpers', () => {
   it('reads targets, sources and iothreads from domain XML', () => {
-    const d = parseDomainDisks(
-      "<domain><iothreads>2</iothreads><devices><disk type='file'><source file='/a.raw'/><target dev='vda'/></disk><disk type='block'><source dev='/dev/sdb'/><target dev='vdb'/></disk><disk type='file' device='cdrom'><target dev='sda'/></disk></devices></domain>",
-    );
+    const d = domainDisks(vmFromXml(
+      "<domain><name>a</name><iothreads>2</iothreads><devices><disk type='file'><source file='/a.raw'/><target dev='vda'/></disk><disk type='block'><source dev='/dev/sdb'/><target dev='vdb'/></disk><disk type='file' device='cdrom'><target dev='sda'/></disk></devices></domain>",
+    ));
     assert.deepEqual(d, { targets: ['vda', 'vdb', 'sda'], sources: ['/a.raw', '/dev/sdb'], iothreads: 2 });
   });
   it('picks the first free target name', () => {

@@ -10,7 +10,14 @@ import { DOMParser, type Element } from '@xmldom/xmldom';
 import { chooseDiskConfig } from '../../src/decide/choose-disk-config.js';
 import type { Backend, DiskConfig, DiskDeviceConfig, DiskIntent } from '../../src/model/disk-types.js';
 import { exec } from '../../src/exec.js';
-import { domainXml, virsh } from '../../src/facts/libvirt.js';
+import { missing, ok, type Read } from '../../src/facts/source.js';
+
+/** virsh on the system daemon, as a Read (this test's own helper: kvmio reads libvirt through libvirt/probe-domains.ts). */
+async function virsh(args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<Read<string>> {
+  const r = await exec(['virsh', '-q', '-c', 'qemu:///system', ...args], { timeoutMs: opts.timeoutMs ?? 30_000 });
+  return r.code === 0 ? ok(r.stdout) : missing(`virsh ${args.join(' ')}: exit ${r.code}: ${r.stderr.trim()}`);
+}
+const domainXml = (name: string, opts: { inactive?: boolean } = {}): Promise<Read<string>> => virsh(['dumpxml', ...(opts.inactive ? ['--inactive'] : []), '--', name]);
 import { probeBackend, probePlatform } from '../../src/facts/probe-disk.js';
 import { renderDomainXml } from '../../src/render/libvirt-disk.js';
 import { uniqueName, withTempDir } from '../helpers.js';

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Finding } from '../../src/model/finding.js';
+import { fixText, type Finding } from '../../src/model/finding.js';
 import { countFindings, countsLine, renderFindingsText } from '../../src/report/findings-text.js';
 
 const F: Finding[] = [
-  { id: 'aio.max-nr', object: 'host', status: 'fail', observed: '65000 of 65536', expected: '< 90%', why: 'near the limit', fix: 'sysctl -w fs.aio-max-nr=1048576', ref: 'fs.rst' },
+  { id: 'aio.max-nr', object: 'host', status: 'fail', observed: '65000 of 65536', expected: '< 90%', why: 'near the limit', fix: fixText`sysctl -w ${'fs.aio-max-nr=1048576'}`, ref: 'fs.rst' },
   { id: 'boot.elevator', object: 'host', status: 'pass', observed: '(not set)', expected: '(not set)', why: 'per disk', ref: 'elevator.c' },
   { id: 'sched.host-ssd', object: 'sda', status: 'skip', why: 'scheduler unreadable: EACCES' },
-  { id: 'sched.persisted', object: 'sda', status: 'warn', observed: 'no rule', expected: 'udev rule', why: 'reboot resets it', fix: 'printf …' },
+  { id: 'sched.persisted', object: 'sda', status: 'warn', observed: 'no rule', expected: 'udev rule', why: 'reboot resets it', fix: fixText(['printf …']) },
 ];
 
 describe('renderFindingsText', () => {

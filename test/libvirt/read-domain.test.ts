@@ -1,48 +1,53 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseDomainXml, liveDiffers } from '../../src/facts/parse-domain.js';
+import { liveDiffers, readDomainXml } from '../../src/libvirt/read-domain.js';
 import { fixture } from '../helpers.js';
 import { DOMAIN_FIXTURES, domainXmlText } from '../vm-fixtures.js';
 
+const FILE = { kind: 'libvirt-xml', file: 'f.xml' } as const;
+const parseDomainXml = (xml: string) => readDomainXml(xml, FILE);
 const model = (name: string) => {
   const r = parseDomainXml(domainXmlText(name));
   if (!r.ok) throw new Error(r.reason);
   return r.value;
 };
 
-describe('parseDomainXml', () => {
+describe('readDomainXml (libvirt XML → the Vm model)', () => {
   it('virt-install: q35, qcow2 on virtio, a block disk with native, a sata cdrom', () => {
     const m = model('virt-install');
-    assert.equal(m.name, 'debian12-vi');
+    assert.equal(m.ref.name, 'debian12-vi');
+    assert.deepEqual(m.ref.manager, FILE);
     assert.equal(m.machine, 'q35');
     assert.equal(m.vcpus, 2);
-    assert.equal(m.iothreads, 0);
-    assert.deepEqual(m.disks.map((d) => [d.type, d.device, d.target.dev, d.target.bus]), [
-      ['file', 'disk', 'vda', 'virtio'],
-      ['block', 'disk', 'vdb', 'virtio'],
-      ['file', 'cdrom', 'sda', 'sata'],
+    assert.deepEqual(m.iothreads, []);
+    assert.deepEqual(m.disks.map((d) => [d.source.kind, d.device, d.label, d.busName, d.bus]), [
+      ['file', 'disk', 'vda', 'virtio', 'virtio-blk'],
+      ['block', 'disk', 'vdb', 'virtio', 'virtio-blk'],
+      ['file', 'cdrom', 'sda', 'sata', 'sata'],
     ]);
-    assert.deepEqual(m.disks[0]?.driver, { name: 'qemu', type: 'qcow2', discard: 'unmap' });
+    const d0 = m.disks[0];
+    assert.deepEqual([d0?.format, d0?.discard, d0?.cache, d0?.aio], ['qcow2', 'unmap', { value: 'writeback', origin: 'default', note: 'QEMU default' }, { value: 'threads', origin: 'default', note: 'QEMU default' }]);
     assert.deepEqual(m.disks[1]?.source, { kind: 'block', path: '/dev/vg0/debian12-data' });
-    assert.equal(m.disks[2]?.readonly, true);
+    assert.equal(m.disks[2]?.readOnly, true);
   });
 
   it('virt-manager: live XML with aliases and drive addresses', () => {
     const m = model('virt-manager');
     assert.equal(m.machine, 'pc-q35-7.2');
-    assert.equal(m.disks[0]?.addressType, 'drive');
-    assert.equal(m.disks[0]?.controllerIndex, 0);
-    assert.deepEqual(m.controllers.map((c) => c.type), ['usb', 'sata', 'pci']);
+    assert.equal(m.disks[0]?.controller, 'sata:0');
+    assert.deepEqual(m.controllers.map((c) => c.key.split(':')[0]), ['usb', 'sata', 'pci']);
   });
 
   it('Proxmox-like: iothreads, virtio-scsi controller with iothread and queues, serial', () => {
     const m = model('proxmox-like');
-    assert.equal(m.iothreads, 2);
-    assert.deepEqual(m.controllers[0], { type: 'scsi', index: 0, model: 'virtio-scsi', iothread: 1, queues: 4 });
-    assert.equal(m.disks[0]?.serial, 'drive-scsi0');
-    assert.deepEqual(m.disks[0]?.driver, { name: 'qemu', type: 'raw', cache: 'none', io: 'io_uring', discard: 'unmap', detectZeroes: 'unmap' });
-    assert.equal(m.disks[1]?.driver.iothread, 2);
+    assert.deepEqual(m.iothreads, [1, 2]);
+    assert.deepEqual(m.controllers[0], { key: 'scsi:0', model: 'virtio-scsi', iothread: 1, queues: 4 });
+    const d0 = m.disks[0];
+    assert.equal(d0?.serial, 'drive-scsi0');
+    assert.equal(d0?.bus, 'virtio-scsi');
+    assert.deepEqual([d0?.format, d0?.cache, d0?.aio, d0?.discard, d0?.detectZeroes], ['raw', { value: 'none', origin: 'explicit' }, { value: 'io_uring', origin: 'explicit' }, 'unmap', 'unmap']);
+    assert.equal(m.disks[1]?.iothread, 2);
   });
 
   it('odd: network rbd/nbd, cdrom and floppy without source, nvme, volume, an empty <disk>, a hostdev, unknown elements', () => {
@@ -51,8 +56,9 @@ describe('parseDomainXml', () => {
     assert.deepEqual(m.disks[0]?.source, { kind: 'network', protocol: 'rbd', name: 'rbd/vm-odd-disk0', hosts: ['10.0.0.1:6789', '10.0.0.2:6789'] });
     assert.deepEqual(m.disks[1]?.source, { kind: 'network', protocol: 'nbd', name: 'export0', hosts: ['/run/nbd/odd.sock'] });
     assert.deepEqual(m.disks[5]?.source, { kind: 'volume', pool: 'no-such-pool', volume: 'odd.qcow2' });
-    assert.deepEqual(m.disks[6]?.target, {});
-    assert.deepEqual(m.hostdevs, [{ mode: 'subsystem', type: 'pci', address: '0000:03:00.0' }]);
+    assert.equal(m.disks[6]?.busName, undefined);
+    assert.equal(m.disks[6]?.label, 'disk#6');
+    assert.deepEqual(m.hostdevs, [{ type: 'pci', address: '0000:03:00.0' }]);
   });
 
   const bad: [string, string][] = [
@@ -90,9 +96,10 @@ describe('parseDomainXml', () => {
 
   it('liveDiffers: aliases and addresses do not count, a changed cache does', () => {
     const saved = model('virt-manager');
-    const sameButAddresses = { ...saved, disks: saved.disks.map((d) => ({ ...d, addressType: 'pci' })) };
-    assert.equal(liveDiffers(saved, sameButAddresses), false);
-    const changed = { ...saved, disks: saved.disks.map((d, i) => (i === 0 ? { ...d, driver: { ...d.driver, cache: 'none' } } : d)) };
+    const live = readDomainXml(domainXmlText('virt-manager').replace(/<address type='drive'[^>]*\/>/g, ''), FILE);
+    assert.ok(live.ok);
+    assert.equal(liveDiffers(saved, live.value), false);
+    const changed = { ...saved, disks: saved.disks.map((d, i) => (i === 0 ? { ...d, cache: { value: 'none', origin: 'explicit' as const } } : d)) };
     assert.equal(liveDiffers(saved, changed), true);
   });
 });
