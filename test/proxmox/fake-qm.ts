@@ -8,7 +8,10 @@
 import { appendFileSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
+// `node --test dist/test/` loads every file under test/: without FAKE_QM_DIR this is not
+// a qm invocation, so do nothing (and write nothing).
 const dir = process.env.FAKE_QM_DIR ?? '';
+if (dir === '') process.exit(0);
 const args = process.argv.slice(2);
 appendFileSync(join(dir, 'argv.jsonl'), `${JSON.stringify(['qm', ...args])}\n`);
 
