@@ -73,8 +73,6 @@ const PLAN_HOST_RENDERS = [allow('src/decide/plan-host.ts', ['render'])];
 // layer today; each may break exactly the groups listed, every other group still applies.
 const LAYER_DEBT = [
   allow('src/facts/probe-disk.ts', ['decide']), // decide/version.js parseVersion, decide/disk-defaults.js CIFS_FS_TYPES
-  allow('src/facts/parse-storage-use.ts', ['provision']), // provision/parse-block.js parsePvsJson
-  allow('src/render/edit-domain-xml.ts', ['facts', 'decide']), // facts/parse-domain.js XML helpers, decide/plan-vm-tune.js TunePlan
 ];
 // end of layer debt
 

@@ -2,8 +2,7 @@
 // host descriptions (NAME.facts.json), turned into the tool outputs a host would give
 // (stat, qemu-img info JSON, sysfs, O_DIRECT opens, versions) and read back by the real
 // probe (facts/probe-vm-disks.ts) and parsers; and compares outputs with golden files.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { VM_COMMANDS } from '../src/facts/commands.js';
 import { probeVmFacts } from '../src/facts/probe-vm-disks.js';
@@ -11,7 +10,7 @@ import type { VmFacts } from '../src/facts/vm-disk-facts.js';
 import { unresolvedVolumes } from '../src/libvirt/probe-domains.js';
 import { readDomainXml } from '../src/libvirt/read-domain.js';
 import type { Vm, VmManager } from '../src/model/vm.js';
-import { fixture } from './helpers.js';
+import { assertGoldenFile, fixture } from './helpers.js';
 import { MemorySource } from './memory-source.js';
 
 export const DOMAIN_FIXTURES = ['virt-install', 'virt-manager', 'proxmox-like', 'odd-network-unknown', 'missing-source', 'native-without-direct'];
@@ -100,16 +99,5 @@ export function fixtureFacts(vms: readonly Vm[], factsOf: string): Promise<VmFac
   return recordedFacts(vms, raw);
 }
 
-/**
- * Compares `actual` with the golden file. Only UPDATE_GOLDEN=1 writes it; a missing or
- * different golden fails, with or without CI, so a test cannot pass by creating its own.
- */
-export function assertGolden(path: string, actual: string): void {
-  if (process.env.UPDATE_GOLDEN === '1') {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  if (!existsSync(path)) assert.fail(`golden file missing: ${path} (UPDATE_GOLDEN=1 writes it; review it before committing)`);
-  assert.equal(actual, readFileSync(path, 'utf8'), `differs from ${path} (UPDATE_GOLDEN=1 rewrites it)`);
-}
+/** The one golden helper (helpers.ts): a missing or different golden fails unless UPDATE_GOLDEN=1, with or without CI. */
+export const assertGolden = (path: string, actual: string): void => assertGoldenFile(path, actual);

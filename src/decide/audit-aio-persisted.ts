@@ -1,10 +1,9 @@
 // aio.persisted: the fs.aio-max-nr that sysctl.d will set at boot (last setting in
 // systemd-sysctl's order wins) vs the live value; later-sorting files that override.
 import type { HostFacts, SysctlSetting } from '../facts/host-facts.js';
-import { fixText, type Finding, type Fix } from '../model/finding.js';
-import { fixAnd } from '../model/finding.js';
-import { fixWords, sedReplacement } from './fix-words.js';
+import { fixAnd, fixText, type Finding, type Fix } from '../model/finding.js';
 import { AIO_MAX_NR_KEY } from '../model/host-files.js';
+import { fixWords, sedReplacement } from './fix-words.js';
 import { AIO_MAX_NR_DEFAULT, REF, SYSCTL_FILE } from './host-defaults.js';
 
 const KEY = AIO_MAX_NR_KEY;

@@ -2,8 +2,8 @@
 // the limit io_setup fails with EAGAIN and QEMU cannot start native-AIO disks.
 import type { HostFacts } from '../facts/host-facts.js';
 import { fixAnd, fixText, type Finding, type Fix } from '../model/finding.js';
-import { fixWords, sedReplacement } from './fix-words.js';
 import { AIO_MAX_NR_KEY } from '../model/host-files.js';
+import { fixWords, sedReplacement } from './fix-words.js';
 import {
   AIO_FAIL_FRACTION, AIO_HEADROOM_VMS, AIO_FREE_WANTED, AIO_MAX_NR_RECOMMENDED, AIO_PER_CONTEXT, AIO_PER_VM_ONE_IOTHREAD, REF, SYSCTL_FILE,
 } from './host-defaults.js';
