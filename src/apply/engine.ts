@@ -45,6 +45,8 @@ export interface Outcome {
   /** Old → new for values; a unified diff for files. */
   readonly change: string;
   readonly error?: string;
+  /** The run that journaled this change (changed or failed outcomes): `kvmio rollback --run ID`. */
+  readonly run?: string;
 }
 
 function handlerFor(handlers: HandlerMap, action: EngineAction): ActionHandler {
@@ -145,13 +147,13 @@ export async function applyActions(actions: readonly EngineAction[], opts: Engin
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         journal.failed(seq, msg);
-        emit({ action: a, status: 'failed', change, error: msg });
+        emit({ action: a, status: 'failed', change, error: msg, run: journal.run });
         stopped = `${a.id} ${a.object} failed`;
         continue;
       }
       journal.done(seq, h.keepsAfter ? after : undefined);
       step();
-      emit({ action: a, status: 'changed', change });
+      emit({ action: a, status: 'changed', change, run: journal.run });
     }
   } finally {
     journal?.close();

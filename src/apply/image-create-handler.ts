@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
 import { exec } from '../exec.js';
-import { parseQemuImgInfo } from '../facts/probe-disk.js';
+import { parseQemuImgInfo } from '../facts/parse-qemu-img.js';
 import type { ImageCreate } from '../model/action.js';
 import { argvText } from '../render/argv-text.js';
 import { removeFileDurable } from './atomic-file.js';
@@ -47,12 +47,9 @@ export async function snapshotImage(path: string, format: string): Promise<Image
   // -U (force share) reads an image a QEMU holds; the lock was noted above.
   const info = locked ? await exec(['qemu-img', 'info', '-U', '--output=json', '-f', format, path], { timeoutMs: 60_000 }) : probe;
   if (info.code !== 0) return { ...base, locked, unreadable: `qemu-img info: exit ${info.code}: ${tail(info.stderr)}` };
-  let parsed;
-  try {
-    parsed = parseQemuImgInfo(info.stdout);
-  } catch (e) {
-    return { ...base, locked, unreadable: `qemu-img info: ${(e as Error).message}` };
-  }
+  const read = parseQemuImgInfo(info.stdout);
+  if (!read.ok) return { ...base, locked, unreadable: read.reason };
+  const parsed = read.value;
   const map = await exec(['qemu-img', 'map', '-U', '--output=json', '-f', format, path], { timeoutMs: 300_000 });
   return {
     ...base,

@@ -200,8 +200,22 @@ export function archiveJournal(stateDir: string, suffix: string): string | undef
   return to;
 }
 
-/** Keys of every target a run still in force journaled (kvmio began changing it). */
-export function journaledKeys(stateDir: string): Set<string> {
+/**
+ * Keys of targets a run still in force began changing but never finished (killed between
+ * `before` and `done`): what kvmio left half-made is its own, so a rerun may finish it.
+ */
+export function unfinishedKeys(stateDir: string): Set<string> {
+  const records = readJournal(stateDir);
+  const gone = rolledBackRuns(records);
+  const live = records.filter((r) => !gone.has(r.run));
+  const ended = new Set(live.flatMap((r) => (r.event === 'done' || r.event === 'failed' ? [r.seq] : [])));
+  const begun = new Map<string, boolean>();
+  for (const r of live) if (r.event === 'before') begun.set(r.key, (begun.get(r.key) ?? false) || ended.has(r.seq));
+  return new Set([...begun].filter(([, finished]) => !finished).map(([k]) => k));
+}
+
+/** Keys of every target a run still in force journaled (finished or not): what kvmio made and has not undone. */
+export function liveKeys(stateDir: string): Set<string> {
   const records = readJournal(stateDir);
   const gone = rolledBackRuns(records);
   return new Set(records.flatMap((r) => (r.event === 'before' && !gone.has(r.run) ? [r.key] : [])));

@@ -4,6 +4,7 @@
 // /boot depend on it. Everything goes through a Source, so a recorded dump works too.
 import { devicesBacking, rootBootUsesOf, type BlockNode, type DeviceFacts, type DomainUse, type HolderUse, type LibvirtUse, type ProcessUse } from './device-facts.js';
 import type { Mount } from './host-facts.js';
+import { probeRawBlocks } from './probe-block.js';
 import { parsePvs, type PvInfo } from './parse-lvm.js';
 import { parseMountinfo, parseSwaps } from './parse-mounts.js';
 import { mergeSignatures, parseBlkidExport, parseWipefsJson, type Signature } from './parse-signatures.js';
@@ -44,33 +45,18 @@ function normalize(p: string): string {
   return `/${out.join('/')}`;
 }
 
-/** The block device tree from /sys/class/block: partitions, slaves, holders, loop backing files. */
+/** The block device tree (partitions, slaves, holders, loop backing files) from probe-block.ts's one sysfs walk. */
 export async function probeBlockNodes(src: Source): Promise<BlockNode[]> {
-  const names = await src.listDir('/sys/class/block');
-  if (!names.ok) return [];
-  return Promise.all(
-    names.value.map(async (name): Promise<BlockNode> => {
-      const base = `/sys/class/block/${name}`;
-      const [majMin, part, link, slaves, holders, backing] = await Promise.all([
-        src.readText(`${base}/dev`),
-        src.readText(`${base}/partition`),
-        src.readLink(base),
-        src.listDir(`${base}/slaves`),
-        src.listDir(`${base}/holders`),
-        src.readText(`${base}/loop/backing_file`),
-      ]);
-      const segs = link.ok ? link.value.split('/') : [];
-      const parent = part.ok && segs.length >= 2 ? segs[segs.length - 2] : undefined;
-      return {
-        name,
-        majMin: majMin.ok ? majMin.value.trim() : '',
-        ...(parent !== undefined ? { parent } : {}),
-        slaves: slaves.ok ? slaves.value : [],
-        holders: holders.ok ? holders.value : [],
-        ...(backing.ok && backing.value.trim() !== '' ? { backingFile: backing.value.trim() } : {}),
-      };
-    }),
-  );
+  const raw = await probeRawBlocks(src);
+  if (!raw.ok) return [];
+  return raw.value.map((r) => ({
+    name: r.name,
+    majMin: r.devNumber ?? '',
+    ...(r.isPartition && r.parent !== undefined ? { parent: r.parent } : {}),
+    slaves: r.slaves,
+    holders: r.holders,
+    ...(r.backingFile !== undefined ? { backingFile: r.backingFile } : {}),
+  }));
 }
 
 /** Probes everything the guards need about `path` (a partition or a whole disk). Read-only. */

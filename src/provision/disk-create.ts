@@ -15,7 +15,8 @@ import { LocalSource } from '../facts/local-source.js';
 import { isThinPool } from '../facts/parse-lvm.js';
 import { probeDevice } from '../facts/probe-device.js';
 import { probeDeviceMapper, probeDirectIoDir, probeFreeBytes, probeFsType, probeIsPartition, probeLvs, probePathKind, probeVgs } from '../facts/probe-disk-target.js';
-import { parseQemuImgInfo, probePlatform } from '../facts/probe-disk.js';
+import { parseQemuImgInfo } from '../facts/parse-qemu-img.js';
+import { probePlatform } from '../facts/probe-disk.js';
 import type { Source } from '../facts/source.js';
 import { formatSize, type Size } from '../size.js';
 import { checkAttach, domainDisks, firstFreeTarget, planAttach } from './attach.js';
@@ -66,7 +67,7 @@ export interface DiskCreateRequest {
   readonly force: boolean;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Image paths and LVs an earlier, unfinished run journaled (apply/journal.ts): kvmio's own, so "exists" is no refusal. */
+  /** Engine keys ("image:PATH", "lvm-lv:VG/LV") an earlier run began but did not finish (apply/journal.ts unfinishedKeys): kvmio's own, so "exists" is no refusal. */
   readonly owned?: ReadonlySet<string>;
   /** Where facts are read (default: this machine). */
   readonly source?: Source;
@@ -239,27 +240,39 @@ export interface DiskCreateResult {
   readonly disk: CreatedDisk;
   readonly info?: ImageInfo;
   readonly attached: boolean;
+  /** Journal runs that made it (kvmio rollback --run ID undoes one). */
+  readonly runs: readonly string[];
 }
 
 /** Runs the plan through the engine (one run), checks the image against the plan, then attaches (a second run, if asked). */
 export async function applyDiskCreate(plan: DiskCreatePlan, engine: EngineOptions): Promise<DiskCreateResult> {
   const src = plan.request.source ?? new LocalSource();
-  const err = outcomeError(await applyActions(plan.actions, { ...engine, purpose: 'disk create --yes' }));
-  if (err) throw err;
+  const runs: string[] = [];
+  const note = (outcomes: readonly Outcome[]): void => {
+    for (const o of outcomes) if (o.run !== undefined && !runs.includes(o.run)) runs.push(o.run);
+  };
+  if (plan.actions.length > 0) {
+    const outcomes = await applyActions(plan.actions, { ...engine, purpose: 'disk create --yes' });
+    note(outcomes);
+    const err = outcomeError(outcomes);
+    if (err) throw err;
+  }
   let disk = plan.disk;
   let info: ImageInfo | undefined;
   if (plan.image) {
     const r = await src.run({ name: 'qemu-img-info', argv: ['qemu-img', 'info', '--output=json', plan.image.path] });
     if (!r.ok || r.value.code !== 0) throw new KvmioError('failed', `${plan.image.path}: created, but qemu-img info failed: ${r.ok ? r.value.stderr.trim() : r.reason}`);
-    const q = parseQemuImgInfo(r.value.stdout);
-    info = { format: q.format, virtualSize: q.virtualSize.bytes, actualSize: q.actualSize?.bytes ?? 0, ...(q.clusterSize ? { clusterSize: q.clusterSize.bytes } : {}), ...extendedL2Of(r.value.stdout) };
+    const read = parseQemuImgInfo(r.value.stdout);
+    if (!read.ok) throw new KvmioError('failed', `${plan.image.path}: created, but ${read.reason}`);
+    const q = read.value;
+    info = { format: q.format, virtualSize: q.virtualSize.bytes, ...(q.actualSize !== undefined ? { actualSize: q.actualSize.bytes } : {}), ...(q.clusterSize ? { clusterSize: q.clusterSize.bytes } : {}), ...(q.extendedL2 !== undefined ? { extendedL2: q.extendedL2 } : {}) };
     const problems = verifyImage(plan.image, info);
     if (problems.length > 0) throw new KvmioError('failed', `${plan.image.path}: created, but ${problems.join('; ')}`);
     const direct = await src.tryOpen(plan.image.path, 'direct');
     const b = plan.disk.backend;
     if (b.kind === 'file') {
       disk = describeCreatedDisk(
-        { ...b, actualSize: { bytes: info.actualSize }, allocation: isFullyAllocated(info) ? 'preallocated' : 'sparse', ...(direct.ok ? { directIo: direct.value.opened } : {}) },
+        { ...b, ...(info.actualSize !== undefined ? { actualSize: { bytes: info.actualSize } } : {}), allocation: isFullyAllocated(info) ? 'preallocated' : 'sparse', ...(direct.ok ? { directIo: direct.value.opened } : {}) },
         plan.intent,
         plan.platform,
       );
@@ -268,17 +281,12 @@ export async function applyDiskCreate(plan: DiskCreatePlan, engine: EngineOption
   if (plan.attachSteps.length > 0 && plan.request.attach !== undefined) {
     // The element attached is the one verified above, not the dry-run's guess.
     const steps = plan.attachSteps.map((s) => (s.kind === 'exec' && s.file !== undefined ? { ...s, file: { ...s.file, content: disk.diskElement } } : s));
-    const e = outcomeError(await applyActions([attachAction(plan.request.attach, steps, plan.path, plan.request.env)], { ...engine, purpose: 'disk create --attach --yes' }));
+    const outcomes = await applyActions([attachAction(plan.request.attach, steps, plan.path, plan.request.env)], { ...engine, purpose: 'disk create --attach --yes' });
+    note(outcomes);
+    const e = outcomeError(outcomes);
     if (e) throw e;
   }
-  return { disk, ...(info ? { info } : {}), attached: plan.attachSteps.length > 0 };
-}
-
-/** qcow2's extended-l2 flag from `qemu-img info --output=json` (format-specific data). */
-function extendedL2Of(json: string): { extendedL2?: boolean } {
-  const j = JSON.parse(json) as { 'format-specific'?: { data?: { 'extended-l2'?: unknown } } };
-  const v = j['format-specific']?.data?.['extended-l2'];
-  return typeof v === 'boolean' ? { extendedL2: v } : {};
+  return { disk, ...(info ? { info } : {}), attached: plan.attachSteps.length > 0, runs };
 }
 
 /** What qemu-img must report for the image the plan asked for (decide and verify share the plan). */
@@ -288,6 +296,6 @@ export function verifyImage(p: ImagePlan, i: ImageInfo): string[] {
   if (i.virtualSize !== p.size.bytes) out.push(`virtual-size is ${i.virtualSize}, expected ${p.size.bytes}`);
   if (p.clusterBytes !== undefined && i.clusterSize !== p.clusterBytes) out.push(`cluster-size is ${i.clusterSize}, expected ${p.clusterBytes}`);
   if (p.format === 'qcow2' && (i.extendedL2 ?? false) !== p.extendedL2) out.push(`extended-l2 is ${String(i.extendedL2)}, expected ${String(p.extendedL2)}`);
-  if (p.preallocated && !isFullyAllocated(i)) out.push(`actual-size ${i.actualSize} < virtual-size ${i.virtualSize}: not fully allocated`);
+  if (p.preallocated && !isFullyAllocated(i)) out.push(`actual-size ${i.actualSize ?? 'unknown'} < virtual-size ${i.virtualSize}: not fully allocated`);
   return out;
 }

@@ -140,10 +140,11 @@ function checkPrealloc(format: ImageFormat, p: Prealloc): void {
 export interface ImageInfo {
   readonly format: string;
   readonly virtualSize: number;
-  readonly actualSize: number;
+  /** Absent when qemu-img cannot tell (then never "fully allocated"). */
+  readonly actualSize?: number;
   readonly clusterSize?: number;
   readonly extendedL2?: boolean;
 }
 
 /** KubeVirt's test for "fully allocated": actual-size ≥ virtual-size. */
-export const isFullyAllocated = (i: ImageInfo): boolean => i.actualSize >= i.virtualSize;
+export const isFullyAllocated = (i: ImageInfo): boolean => i.actualSize !== undefined && i.actualSize >= i.virtualSize;

@@ -24,6 +24,12 @@ export interface VgCreateRequest {
   readonly force: boolean;
   /** Where facts are read (default: this machine). */
   readonly source?: Source;
+  /**
+   * Engine keys of what kvmio made and has not undone (apply/journal.ts liveKeys): a rerun
+   * after a killed `vg create` finds its own PVs ("lvm-pv:DEV") and VG ("lvm-vg:VG") and
+   * finishes the job instead of refusing them.
+   */
+  readonly owned?: ReadonlySet<string>;
 }
 
 export interface VgCreatePlan {
@@ -41,7 +47,7 @@ export async function prepareVgCreate(req: VgCreateRequest): Promise<VgCreatePla
   if (req.thinPool !== undefined) checkLvmName('--thin-pool', req.thinPool);
   const src = req.source ?? new LocalSource();
   const vgs = await probeVgs(src);
-  if (vgs.ok && vgs.value.some((v) => v.name === req.vg)) {
+  if (vgs.ok && vgs.value.some((v) => v.name === req.vg) && req.owned?.has(`lvm-vg:${req.vg}`) !== true) {
     throw refuseBy('vg-exists', req.vg, `volume group ${req.vg} already exists (vgs)`, 'pick another name, or add devices with vgextend');
   }
   const trips: GuardTrip[] = [];
@@ -50,7 +56,9 @@ export async function prepareVgCreate(req: VgCreateRequest): Promise<VgCreatePla
   for (const d of req.devices) {
     const facts = await probeDevice(src, d);
     const v = checkDeviceGuards(facts, { force: req.force });
-    trips.push(...v.trips);
+    // kvmio's own PV from an earlier, interrupted run of this command: its LVM label is no stranger's data.
+    const mine = req.owned?.has(`lvm-pv:${d}`) === true && facts.pvs.ok && facts.pvs.value.every((p) => p.vgName === '' || p.vgName === req.vg);
+    trips.push(...v.trips.filter((t) => !(mine && (t.guard === 'signature.lvm' || t.guard === 'active-pv'))));
     overridden.push(...v.overridden);
     const size = facts.name ? await probeBlockBytes(src, facts.name) : undefined;
     sizes.push(size?.ok ? size.value : 0);
@@ -83,7 +91,9 @@ export async function prepareVgCreate(req: VgCreateRequest): Promise<VgCreatePla
 }
 
 /** Runs the plan through the engine: one journaled run that kvmio rollback undoes. */
-export async function applyVgCreate(plan: VgCreatePlan, engine: EngineOptions): Promise<void> {
-  const err = outcomeError(await applyActions(plan.actions, { ...engine, purpose: 'vg create --yes' }));
+export async function applyVgCreate(plan: VgCreatePlan, engine: EngineOptions): Promise<string | undefined> {
+  const outcomes = await applyActions(plan.actions, { ...engine, purpose: 'vg create --yes' });
+  const err = outcomeError(outcomes);
   if (err) throw err;
+  return outcomes.find((o) => o.run !== undefined)?.run;
 }

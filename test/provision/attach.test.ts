@@ -39,7 +39,7 @@ describe('kvmio disk create --attach (real libvirtd)', () => {
       );
       await execOk(['virsh', '-q', '-c', 'qemu:///system', 'define', xml]);
       try {
-        const r = await cli(['disk', 'create', 'd1', '--size', '8M', '--on', dir, '--attach', dom, '--yes']);
+        const r = await cli(['disk', 'create', 'd1', '--size', '8M', '--on', dir, '--attach', dom, '--yes', '--state-dir', join(dir, 'state')]);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, new RegExp(`attached to ${dom} as vdb`));
         const blocks = (await virsh('domblklist', '--details', '--inactive', dom)).stdout;
@@ -51,13 +51,13 @@ describe('kvmio disk create --attach (real libvirtd)', () => {
         writeFileSync(saveFile, saved);
         assert.equal((await exec(['virt-xml-validate', saveFile])).code, 0);
 
-        const clash = await cli(['disk', 'create', 'd2', '--size', '8M', '--on', dir, '--attach', dom, '--target-dev', 'vdb', '--yes']);
+        const clash = await cli(['disk', 'create', 'd2', '--size', '8M', '--on', dir, '--attach', dom, '--target-dev', 'vdb', '--yes', '--state-dir', join(dir, 'state')]);
         assert.equal(clash.code, 1);
         assert.match(clash.stderr, new RegExp(`${dom}: refused by guard attach.target-clash: target vdb is already used`));
         assert.equal(existsSync(join(dir, 'd2.raw')), false, 'refused before anything was written');
 
         await withLoop(dir, 16, async (dev) => {
-          const b = await cli(['disk', 'create', 'scratch', '--on', dev, '--attach', dom, '--yes']);
+          const b = await cli(['disk', 'create', 'scratch', '--on', dev, '--attach', dom, '--yes', '--state-dir', join(dir, 'state')]);
           assert.equal(b.code, 0, b.stderr);
           assert.match((await virsh('domblklist', '--details', '--inactive', dom)).stdout, new RegExp(`block\\s+disk\\s+vdc\\s+${dev}`));
           const again = await cli(['disk', 'create', 'other', '--on', dev]);

@@ -31,7 +31,7 @@ describe('kvmio disk create on a directory (real qemu-img)', () => {
   for (const k of kinds) {
     it(`creates ${k.name}; qemu-img info confirms format, cluster size and allocation`, async () => {
       await withTempDir(async (dir) => {
-        const r = await cli(['disk', 'create', 'd', '--size', '64M', '--on', dir, ...k.args, '--yes']);
+        const r = await cli(['disk', 'create', 'd', '--size', '64M', '--on', dir, ...k.args, '--yes', '--state-dir', join(dir, '.state')]);
         assert.equal(r.code, 0, r.stderr);
         const i = await info(join(dir, k.file));
         assert.equal(i.format, k.format);
@@ -58,10 +58,10 @@ describe('kvmio disk create on a directory (real qemu-img)', () => {
 
   it('a second create refuses to overwrite the image, which stays byte for byte the same', async () => {
     await withTempDir(async (dir) => {
-      assert.equal((await cli(['disk', 'create', 'd', '--size', '8M', '--on', dir, '--yes'])).code, 0);
+      assert.equal((await cli(['disk', 'create', 'd', '--size', '8M', '--on', dir, '--yes', '--state-dir', join(dir, '.state')])).code, 0);
       await execOk(['dd', 'if=/dev/urandom', `of=${dir}/d.raw`, 'bs=1M', 'count=1', 'conv=notrunc', 'status=none']);
       const before = sha(join(dir, 'd.raw'));
-      const r = await cli(['disk', 'create', 'd', '--size', '16M', '--on', dir, '--yes', '--force']);
+      const r = await cli(['disk', 'create', 'd', '--size', '16M', '--on', dir, '--yes', '--force', '--state-dir', join(dir, '.state')]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /refused by guard image-exists: a file at .*d\.raw already exists/);
       assert.equal(sha(join(dir, 'd.raw')), before);
@@ -75,12 +75,12 @@ describe('kvmio disk create on a directory (real qemu-img)', () => {
       mkdirSync(mnt);
       await execOk(['mount', '-t', 'tmpfs', '-o', 'size=16m', 'kvmio-test', mnt]);
       try {
-        const r = await cli(['disk', 'create', 'big', '--size', '64M', '--on', mnt, '--yes']);
+        const r = await cli(['disk', 'create', 'big', '--size', '64M', '--on', mnt, '--yes', '--state-dir', join(dir, '.state')]);
         assert.equal(r.code, 1);
         assert.match(r.stderr, new RegExp(`${mnt}: refused by guard free-space: needs 67108864 bytes .* but the file system has \\d+ bytes .* free \\(statfs\\)`));
         assert.deepEqual(readdirSync(mnt), []);
         // Sparse qcow2 with metadata only needs little: the guard counts what is allocated.
-        const q = await cli(['disk', 'create', 'small', '--size', '64M', '--on', mnt, '--format', 'qcow2', '--yes']);
+        const q = await cli(['disk', 'create', 'small', '--size', '64M', '--on', mnt, '--format', 'qcow2', '--yes', '--state-dir', join(dir, '.state')]);
         assert.equal(q.code, 0, q.stderr);
         assert.deepEqual(readdirSync(mnt), ['small.qcow2']);
       } finally {
@@ -91,7 +91,7 @@ describe('kvmio disk create on a directory (real qemu-img)', () => {
 
   it('--json reports the plan and, after --yes, what qemu-img saw', async () => {
     await withTempDir(async (dir) => {
-      const r = await cli(['disk', 'create', 'j', '--size', '4M', '--on', dir, '--json', '--yes']);
+      const r = await cli(['disk', 'create', 'j', '--size', '4M', '--on', dir, '--json', '--yes', '--state-dir', join(dir, '.state')]);
       assert.equal(r.code, 0, r.stderr);
       const j = JSON.parse(r.stdout) as { applied: boolean; path: string; info: { format: string; actualSize: number; virtualSize: number }; xml: string };
       assert.equal(j.applied, true);

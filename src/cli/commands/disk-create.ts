@@ -90,7 +90,7 @@ export function register(program: Command, ctx: Ctx): void {
       const { planDiskCreate, applyDiskCreate } = await import('../../provision/disk-create.js');
       const { renderStep } = await import('../../provision/step.js');
       const { formatTrip, GuardRefusal } = await import('../../provision/guards.js');
-      const { journaledKeys } = await import('../../apply/journal.js');
+      const { unfinishedKeys } = await import('../../apply/journal.js');
       const { stateDir } = resolveHostState(o, ctx.cwd);
       const plan = await planDiskCreate({
         name,
@@ -106,7 +106,7 @@ export function register(program: Command, ctx: Ctx): void {
         force: o.force === true,
         cwd: ctx.cwd,
         env: ctx.env,
-        owned: journaledKeys(stateDir),
+        owned: unfinishedKeys(stateDir),
       }).catch((e: unknown) => {
         if (o.json && e instanceof GuardRefusal) return e;
         throw e;
@@ -135,14 +135,15 @@ export function register(program: Command, ctx: Ctx): void {
       const fault = faultHook(ctx.env);
       const r = await applyDiskCreate(plan, { stateDir, wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
       if (o.json) {
-        ctx.json({ applied: true, name, target: plan.target, path: plan.path, steps: steps.map(renderStep), warnings, notes: plan.notes, info: r.info ?? null, attached: r.attached ? o.attach : null, xml: r.disk.diskElement });
+        ctx.json({ applied: true, name, target: plan.target, path: plan.path, steps: steps.map(renderStep), warnings, notes: plan.notes, info: r.info ?? null, attached: r.attached ? o.attach : null, xml: r.disk.diskElement, runs: r.runs });
         return;
       }
       const lines = [plan.target.kind === 'device' ? `disk ${name}: ${plan.path} handed over as is (nothing written to it)` : `disk ${name}: created ${plan.path}`];
-      if (r.info) lines.push(`qemu-img info: format ${r.info.format}, virtual-size ${r.info.virtualSize}, actual-size ${r.info.actualSize}${r.info.clusterSize ? `, cluster-size ${r.info.clusterSize}` : ''}`);
+      if (r.info) lines.push(`qemu-img info: format ${r.info.format}, virtual-size ${r.info.virtualSize}, actual-size ${r.info.actualSize ?? 'unknown'}${r.info.clusterSize ? `, cluster-size ${r.info.clusterSize}` : ''}`);
       for (const n of plan.notes) lines.push(`note: ${n}`);
       if (r.attached) lines.push(`attached to ${o.attach} as ${r.disk.config.target.value} (persistent definition; takes effect at its next start)`);
       lines.push('disk XML:', r.disk.fragment.trimEnd());
+      for (const run of r.runs) lines.push(`journaled as run ${run}: "kvmio rollback --run ${run}" shows how to undo it`);
       ctx.print(lines.join('\n'));
     });
 }

@@ -6,6 +6,7 @@ import { register as collect } from './collect.js';
 import { register as fix } from './fix.js';
 import { register as verify } from './verify.js';
 import { register as rollback } from './rollback.js';
+import { register as journal } from './journal.js';
 import { register as disk } from './disk.js';
 import { register as diskCreate } from './disk-create.js';
 import { register as vg } from './vg.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Register[] = [
   fix,
   verify,
   rollback,
+  journal,
   disk,
   diskCreate,
   vg,

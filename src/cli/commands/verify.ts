@@ -1,5 +1,6 @@
-// kvmio verify: does the host still hold what kvmio applied (journal), live and in the
-// persisted files, and would another file or tool win at boot? Like `tuned-adm verify`.
+// kvmio verify: does the host still hold what kvmio applied (journal: values, files,
+// vfio binds, domain definitions, images, LVs, VGs), live and in the persisted files,
+// and would another file or tool win at boot? Like `tuned-adm verify`.
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { resolveHostState } from '../host-state.js';
@@ -56,7 +57,7 @@ async function verify(opts: VerifyOptions, ctx: Ctx): Promise<void> {
   } else {
     for (const d of drift) {
       const a = d.action as { id: string; object: string; kind: string; path?: string; value?: string };
-      const what = a.kind === 'sysfs' ? `${a.path} = ${a.value}` : a.path;
+      const what = a.kind === 'sysfs' ? `${a.path} = ${a.value}` : (a.path ?? a.object);
       ctx.print(`${d.drift ? 'DRIFT' : 'ok   '} ${a.id} ${a.object}: ${d.drift ?? what}`);
     }
     for (const c of competitors) ctx.print(`${c.wins ? 'WINS ' : 'note '} ${c.object}: ${c.message}`);

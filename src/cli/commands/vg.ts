@@ -51,7 +51,10 @@ export function register(program: Command, ctx: Ctx): void {
       const { formatTrip, GuardRefusal } = await import('../../provision/guards.js');
       const { usageError } = await import('../../errors.js');
       if (o.thinSize !== undefined && o.thinPool === undefined) throw usageError('--thin-size: needs --thin-pool NAME');
+      const { liveKeys } = await import('../../apply/journal.js');
+      const { stateDir } = resolveHostState(o, ctx.cwd);
       const plan = await prepareVgCreate({
+        owned: liveKeys(stateDir),
         vg,
         devices,
         ...(o.thinPool !== undefined ? { thinPool: o.thinPool } : {}),
@@ -68,19 +71,20 @@ export function register(program: Command, ctx: Ctx): void {
       }
       const warnings = plan.overridden.map((t) => `--force overrides: ${formatTrip(t).replace(/^.*?refused by guard /, 'guard ')}`);
       for (const w of warnings) if (!o.json) ctx.warn(w);
+      let run: string | undefined;
       if (o.yes) {
-        const { stateDir } = resolveHostState(o, ctx.cwd);
         const fault = faultHook(ctx.env);
-        await applyVgCreate(plan, { stateDir, wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
+        run = await applyVgCreate(plan, { stateDir, wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
       }
       const thin = plan.thin ? { name: plan.thin.name, dataBytes: plan.thin.data.bytes, metadataBytes: plan.thin.metadata.bytes } : null;
       if (o.json) {
-        ctx.json({ applied: o.yes === true, vg, devices, steps: plan.steps.map(renderStep), thinPool: thin, warnings, notes: plan.notes });
+        ctx.json({ applied: o.yes === true, vg, devices, steps: plan.steps.map(renderStep), thinPool: thin, warnings, notes: plan.notes, ...(run !== undefined ? { run } : {}) });
         return;
       }
       const lines = [`vg ${vg} on ${devices.join(', ')}`, 'guards: passed', o.yes ? 'ran:' : 'would run:', ...plan.steps.map((s) => `  ${renderStep(s)}`)];
       for (const n of plan.notes) lines.push(`note: ${n}`);
       lines.push(o.yes ? `done: volume group ${vg} created` : 'dry run: nothing changed; add --yes to do it');
+      if (run !== undefined) lines.push(`journaled as run ${run}: "kvmio rollback --run ${run}" shows how to undo it`);
       ctx.print(lines.join('\n'));
     });
 }
