@@ -9,6 +9,7 @@ PKGS=(
   openssh-server openssh-client iproute2 ansible  # fleet: sshd in a netns, playbooks
   cpio busybox-static lz4 systemd                 # guest appliance; systemd-tmpfiles
   strace                                          # tests: audit starts no process; order of sysfs writes
+  chromium                                        # tests only: the bench HTML report opened headless
 )
 missing=()
 for p in "${PKGS[@]}"; do

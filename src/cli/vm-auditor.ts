@@ -14,6 +14,8 @@ export interface VmAuditRequest {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Proxmox VE configs (this host's when /etc/pve/qemu-server exists, and files). */
   readonly proxmox?: import('../proxmox/probe-vms.js').ProxmoxRequest;
+  /** Where kvmio bench saved results (default /var/lib/kvmio). */
+  readonly stateDir?: string;
 }
 
 export async function auditVms(req: VmAuditRequest): Promise<{ findings: Finding[]; warnings: readonly string[] }> {
@@ -32,6 +34,8 @@ export async function auditVms(req: VmAuditRequest): Promise<{ findings: Finding
     }
   }
   const { vmFacts } = await import('./vm-facts.js');
-  const [{ auditVmDisks }, facts] = await Promise.all([import('../decide/audit-vm-disks.js'), vmFacts(req, uri)]);
+  const { withAioEvidence } = await import('../bench/evidence.js');
+  // Saved kvmio bench results (aio rule 2), read from the default state directory.
+  const [{ auditVmDisks }, facts] = await Promise.all([import('../decide/audit-vm-disks.js'), vmFacts(req, uri).then((f) => withAioEvidence(f, req.stateDir ?? '/var/lib/kvmio'))]);
   return { findings: auditVmDisks(facts), warnings: facts.warnings };
 }

@@ -11,15 +11,45 @@ export const schedulerFix = (dev: string, sched: string, available: readonly str
   return sched !== 'none' && available.length > 0 && !available.includes(sched) ? fixAnd(fixWords(['modprobe', sched]), echo) : echo;
 };
 
-export function auditSchedulers(facts: HostFacts): Finding[] {
+/**
+ * The guest tier's measured answer to "none or mq-deadline inside a guest?" (kvmio bench
+ * --guest --guest-sched none,mq-deadline; src/bench/guest/guest-sched-evidence.ts builds it).
+ */
+export interface GuestSchedulerEvidence {
+  readonly runId: string;
+  readonly workload: string;
+  readonly target: string;
+  readonly vms: number;
+  readonly noneIops: number;
+  readonly mqDeadlineIops: number;
+  /** Beyond both spreads; undefined when they overlap. */
+  readonly winner: 'none' | 'mq-deadline' | undefined;
+  /** Measured under TCG: it shows the path works, not which is faster. */
+  readonly functionalOnly: boolean;
+}
+
+/** The sentence sched.guest-virtual adds when a guest bench measured both schedulers. */
+export function citeGuestScheduler(ev: GuestSchedulerEvidence): string {
+  const fig = `none ${Math.round(ev.noneIops)} vs mq-deadline ${Math.round(ev.mqDeadlineIops)} IOPS per VM (${ev.workload}, ${ev.target}, ${ev.vms} VM(s), bench ${ev.runId})`;
+  if (ev.functionalOnly) return `a guest bench measured ${fig}, but under TCG: functional only, not evidence`;
+  return ev.winner === undefined ? `measured here: ${fig}: within the spread, so none (less work per I/O) stays` : `measured here: ${fig}: ${ev.winner} wins beyond the spread`;
+}
+
+export function auditSchedulers(facts: HostFacts, guestEvidence?: GuestSchedulerEvidence): Finding[] {
   if (!facts.blockDevices.ok) {
     return [{ id: 'sched.live', object: 'host', status: 'skip', why: `block devices unreadable: ${facts.blockDevices.reason}` }];
   }
-  return facts.blockDevices.value.filter((d) => d.kind !== 'part').map((d) => auditOne(d, facts));
+  return facts.blockDevices.value.filter((d) => d.kind !== 'part').map((d) => auditOne(d, facts, guestEvidence));
 }
 
-function auditOne(dev: BlockDevice, facts: HostFacts): Finding {
-  const choice = chooseScheduler(dev, facts.roles);
+function auditOne(dev: BlockDevice, facts: HostFacts, guestEvidence: GuestSchedulerEvidence | undefined): Finding {
+  const chosen = chooseScheduler(dev, facts.roles);
+  // A measured guest answer that is a performance figure and has a winner replaces the default; TCG figures are only cited.
+  const measured = chosen.ok && chosen.id === 'sched.guest-virtual' && guestEvidence !== undefined;
+  const useWinner = measured && !guestEvidence.functionalOnly && guestEvidence.winner !== undefined;
+  const choice = measured && chosen.ok
+    ? { ...chosen, ...(useWinner ? { expected: guestEvidence.winner as string } : {}), why: `${chosen.why}; ${citeGuestScheduler(guestEvidence)}` }
+    : chosen;
   const object = dev.name;
   if (!choice.ok) return { id: choice.id, object, status: 'skip', why: `${dev.name}: ${choice.reason}` };
   const base = { id: choice.id, object, ref: choice.ref };

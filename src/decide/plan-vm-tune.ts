@@ -64,7 +64,7 @@ function nextVirtioName(used: Set<string>): string {
   throw new Error('no free virtio disk name');
 }
 
-export function planVmTune(vm: Vm, facts: Pick<VmFacts, 'sources' | 'platform'>, opts: { bus?: boolean } = {}): TunePlan {
+export function planVmTune(vm: Vm, facts: Pick<VmFacts, 'sources' | 'platform' | 'aioEvidence'>, opts: { bus?: boolean } = {}): TunePlan {
   const disks: DiskEdit[] = [];
   const controllers: ControllerEdit[] = [];
   const skipped: string[] = [];

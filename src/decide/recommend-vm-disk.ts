@@ -44,7 +44,7 @@ export function backendOf(disk: VmDisk, src: SourceFacts): Read<Backend> {
 }
 
 /** What the table wants for this disk, or why it cannot say. */
-export function recommendVmDisk(disk: VmDisk, facts: Pick<VmFacts, 'sources'>, platform: Platform): Read<DiskDeviceConfig> {
+export function recommendVmDisk(disk: VmDisk, facts: Pick<VmFacts, 'sources' | 'aioEvidence'>, platform: Platform): Read<DiskDeviceConfig> {
   const path = localPath(disk);
   if (!path.ok) return path;
   const src = facts.sources.get(path.value);
@@ -56,6 +56,8 @@ export function recommendVmDisk(disk: VmDisk, facts: Pick<VmFacts, 'sources'>, p
     ...(bus ? { bus } : {}),
     ...(disk.shareable ? { shareable: true } : {}),
     ...(disk.readOnly ? { readOnly: true } : {}),
+    // aio rule 2: saved bench results for this disk's store and format, when any.
+    ...(facts.aioEvidence?.get(path.value) ? { bench: facts.aioEvidence.get(path.value) } : {}),
   };
   try {
     const cfg = chooseDiskConfig(backend.value, intent, platform);

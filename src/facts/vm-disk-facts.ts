@@ -1,7 +1,7 @@
 // What kvmio knows about the VMs it audits: each VM as the neutral model (whatever
 // manager it came from; the adapters in src/libvirt/ and src/proxmox/ read them), and
 // for every local disk source what the host says about it (facts/probe-vm-disks.ts).
-import type { Backend, Platform } from '../model/disk-types.js';
+import type { AioBenchEvidence, Backend, Platform } from '../model/disk-types.js';
 import type { Vm } from '../model/vm.js';
 import type { Size } from '../size.js';
 import type { Read } from './source.js';
@@ -49,4 +49,6 @@ export interface VmFacts {
   readonly platform: Platform;
   readonly aioNr: Read<number>;
   readonly aioMaxNr: Read<number>;
+  /** Saved kvmio bench results for aio rule 2, by local path (src/bench/evidence.ts withAioEvidence). */
+  readonly aioEvidence?: ReadonlyMap<string, AioBenchEvidence>;
 }

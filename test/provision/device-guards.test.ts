@@ -211,10 +211,13 @@ describe('data guards on real devices', () => {
             try {
               const before = await sha256(file);
               const vg = uniqueName('kvg').replace(/-/g, '_');
+              // A private journal: kvmio treats a PV its journal says it created as its own, and a
+              // shared /var/lib/kvmio remembers earlier runs on the same (reused) loop device.
+              const state = ['--state-dir', join(dir, 'state')];
               const runs = [
-                ['vg', 'create', vg, dev, '--yes'],
-                ['disk', 'create', 'g', '--on', dev, '--yes'],
-                ...(t.use ? [['vg', 'create', vg, dev, '--yes', '--force'], ['disk', 'create', 'g', '--on', dev, '--yes', '--force']] : []),
+                ['vg', 'create', vg, dev, '--yes', ...state],
+                ['disk', 'create', 'g', '--on', dev, '--yes', ...state],
+                ...(t.use ? [['vg', 'create', vg, dev, '--yes', '--force', ...state], ['disk', 'create', 'g', '--on', dev, '--yes', '--force', ...state]] : []),
               ];
               for (const args of runs) {
                 const r = await cli(args);

@@ -12,6 +12,7 @@ interface DiskOpts extends Omit<DiskIntent, 'discard' | 'bench'> {
   readonly explain?: boolean;
   readonly json?: boolean;
   readonly domain?: string | boolean;
+  readonly stateDir?: string;
 }
 
 function withDiskOptions(c: Command): Command {
@@ -31,7 +32,8 @@ function withDiskOptions(c: Command): Command {
     .option('--machine <type>', `machine type: ${MACHINES.join(', ')} (default q35)`, oneOf('--machine', MACHINES))
     .option('--shareable', 'a disk shared between VMs (forces cache=none)')
     .option('--explain', 'print every choice with its reason and reference')
-    .option('--json', 'print the probed backend, the choices and the output as JSON');
+    .option('--json', 'print the probed backend, the choices and the output as JSON')
+    .option('--state-dir <dir>', 'where kvmio bench saved its results (aio evidence; default /var/lib/kvmio)');
 }
 
 const intentOf = (o: DiskOpts): DiskIntent => ({
@@ -59,7 +61,10 @@ async function runDisk(ctx: Ctx, what: 'xml' | 'args', source: string, o: DiskOp
   const intent = intentOf(o); // validated before probing: bad flags fail fast
   const { backend, notes } = await probeBackend(source);
   const platform = await probePlatform(undefined, backend);
-  const config = chooseDiskConfig(backend, intent, platform);
+  // aio rule 2: saved kvmio bench results for this store and format (src/bench/evidence.ts).
+  const { loadAioEvidence } = await import('../../bench/evidence.js');
+  const ev = backend.kind === 'pci' ? undefined : loadAioEvidence((await import('node:path')).resolve(ctx.cwd, o.stateDir ?? '/var/lib/kvmio'), backend).evidence;
+  const config = chooseDiskConfig(backend, ev ? { ...intent, bench: ev } : intent, platform);
   const domainName = typeof o.domain === 'string' ? o.domain : 'kvmio-vm';
   const xml = o.domain ? renderDomainXml([config], { name: domainName }) : renderLibvirtFragment([config]);
   const argv = renderQemuDiskArgs([config]);

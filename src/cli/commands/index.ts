@@ -12,6 +12,8 @@ import { register as diskCreate } from './disk-create.js';
 import { register as vg } from './vg.js';
 import { register as vm } from './vm.js';
 import { register as passthrough } from './passthrough.js';
+import { register as bench } from './bench.js';
+import { register as report } from './report.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
@@ -27,4 +29,6 @@ export const COMMANDS: readonly Register[] = [
   vg,
   vm,
   passthrough,
+  bench,
+  report,
 ];

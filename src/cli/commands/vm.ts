@@ -144,7 +144,9 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
   const parsed = readDomainXml(xml, domain === undefined ? { kind: 'libvirt-xml', file: label } : { kind: 'libvirt', origin: 'saved', uri });
   if (!parsed.ok) throw usageError(`${label}: ${parsed.reason}; expected libvirt domain XML`);
   // Probe this domain's sources only (volumes through libvirt when a domain is named).
-  const facts = await vmFacts(domain === undefined ? { source: src, libvirt: false, domainXml: [label] } : { source: src, libvirt: true, domainXml: [], domains: [domain] }, uri);
+  const { withAioEvidence } = await import('../../bench/evidence.js');
+  // Saved kvmio bench results feed aio rule 2, as in kvmio audit.
+  const facts = withAioEvidence(await vmFacts(domain === undefined ? { source: src, libvirt: false, domainXml: [label] } : { source: src, libvirt: true, domainXml: [], domains: [domain] }, uri), '/var/lib/kvmio');
   const isSaved = (v: (typeof facts.vms)[number]): boolean => v.ref.name === parsed.value.ref.name && v.ref.manager.kind === parsed.value.ref.manager.kind && (v.ref.manager.kind !== 'libvirt' || v.ref.manager.origin === 'saved');
   const vm = facts.vms.find(isSaved) ?? parsed.value;
   const plan = planVmTune(vm, facts, { bus: opts.bus === true });

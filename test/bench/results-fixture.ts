@@ -1,0 +1,40 @@
+// Builds small, schema-valid results files for tests (figures chosen per test, so each
+// test states the numbers it depends on).
+import { RESULTS_SCHEMA_ID, ResultsSchema, type DiskConfiguration, type Figures, type Results, type Workload } from '../../src/bench/results-schema.js';
+import { summarize } from '../../src/bench/stats.js';
+import { configId } from '../../src/bench/anchors.js';
+
+export const W_RANDWRITE: Workload = { id: 'randwrite-4k-qd32', pattern: 'randwrite', blockSizeBytes: 4096, iodepth: 32 };
+
+export interface PointSpec {
+  readonly config: Omit<DiskConfiguration, 'id'>;
+  readonly iops: readonly number[];
+  readonly anchors?: readonly string[];
+}
+
+const fig = (iops: number): Figures => ({ iops, bandwidthBytesPerSec: iops * 4096, durationMs: 2000, ios: iops * 2, latency: { p50Ns: 1e9 / iops, p99Ns: 3e9 / iops, p999Ns: 6e9 / iops } });
+
+export function makeResults(store: string, specs: readonly PointSpec[], o: { bare?: number; ceiling?: number; finishedAt?: string } = {}): Results {
+  const points = [
+    { id: 'bare/fio/randwrite-4k-qd32', tier: 'bare', runner: 'fio', transport: 'none', workload: W_RANDWRITE, repeats: [fig(o.bare ?? 40000)] },
+    { id: 'ceiling/qsd-fio/null-co/randwrite-4k-qd32', tier: 'ceiling', runner: 'qsd-fio', transport: 'nbd', workload: W_RANDWRITE, repeats: [fig(o.ceiling ?? 60000)] },
+    ...specs.map((s) => {
+      const config = { id: configId(s.config), ...s.config };
+      return { id: `backend/qsd-fio/${config.id}/randwrite-4k-qd32`, tier: 'backend', runner: 'qsd-fio', transport: 'nbd', workload: W_RANDWRITE, config, anchors: s.anchors ?? [], repeats: s.iops.map(fig) };
+    }),
+  ].map((p) => ({ ...p, summary: summarize(p.repeats), functionalOnly: false }));
+  const anchorOf = (id: string): string => specs.find((s) => s.anchors?.includes(id))?.config !== undefined ? configId((specs.find((s) => s.anchors?.includes(id)) as PointSpec).config) : configId((specs[0] as PointSpec).config);
+  return ResultsSchema.parse({
+    schema: RESULTS_SCHEMA_ID,
+    runId: '20261201T000000Z-test',
+    startedAt: '2026-12-01T00:00:00.000Z',
+    finishedAt: o.finishedAt ?? '2026-12-01T00:05:00.000Z',
+    kvmio: { version: '0.1.0' },
+    tools: { 'qemu-img': 'qemu-img version 7.2.22', 'qemu-storage-daemon': 'qemu-storage-daemon version 7.2.22', fio: 'fio-3.33', libvirt: '9.0.0' },
+    host: { hostname: 'test', kernel: '6.18.0', cpus: 2, loadAvgStart: [0.5, 0.5, 0.5], loadAvgEnd: [0.5, 0.5, 0.5] },
+    target: { kind: 'file', path: store, store, fsType: 'ext4', sizeBytes: 256 * 1024 ** 2 },
+    matrix: { name: 'test', repeat: Math.max(...specs.map((s) => s.iops.length)), runtimeSec: 2, notes: [] },
+    anchors: ['virt-install', 'proxmox', 'kubevirt-nova', 'seed', 'kvmio'].map((id) => ({ id, name: id, configId: anchorOf(id), why: 'test', ref: 'test' })),
+    points,
+  });
+}
