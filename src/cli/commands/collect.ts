@@ -47,18 +47,20 @@ export function register(program: Command, ctx: Ctx): void {
       const uri = libvirtUri(ctx.env);
       const down = libvirtDown(uri);
       if (down) rec.noteUnavailable(VM_COMMANDS.domainList(uri), down);
-      const vms = down ? undefined : await vmFacts({ source: rec, libvirt: true, domainXml: [] }, uri);
+      // Proxmox VE: its VM configs, storage.cfg and pveversion, when this is a Proxmox host.
+      const pve = await (await import('../../proxmox/pve-present.js')).proxmoxPresent(rec);
+      const vms = down && !pve ? undefined : await vmFacts({ source: rec, libvirt: !down, domainXml: [], proxmox: { host: pve } }, uri);
       if (facts.hostname.ok) rec.addSensitive(facts.hostname.value);
       const stats = await rec.save(dir, { redact: Boolean(opts.redact) });
       const devices = facts.blockDevices.ok ? facts.blockDevices.value.length : 0;
       const roles = [facts.roles.kvmHost ? 'kvm-host' : '', facts.roles.guest ? 'guest' : ''].filter((r) => r !== '');
       const summary = {
         dir, redacted: Boolean(opts.redact), files: stats.files, links: stats.links, commands: stats.commands,
-        blockDevices: devices, roles, domains: vms ? new Set(vms.vms.map((v) => v.ref.name)).size : 0, images: vms?.sources.size ?? 0,
+        blockDevices: devices, roles, domains: vms ? new Set(vms.vms.filter((v) => v.ref.manager.kind === 'libvirt').map((v) => v.ref.name)).size : 0, proxmoxVms: vms ? vms.vms.filter((v) => v.ref.manager.kind === 'proxmox').length : 0, images: vms?.sources.size ?? 0,
       };
       if (opts.json) ctx.json(summary);
       else {
-        ctx.print(`collected ${stats.files} files, ${stats.links} links and ${stats.commands} command outputs (${devices} block devices, ${summary.domains} libvirt domains, ${summary.images} disk sources; roles: ${roles.join(', ') || 'none'}) into ${dir}${opts.redact ? ', redacted' : ''}`);
+        ctx.print(`collected ${stats.files} files, ${stats.links} links and ${stats.commands} command outputs (${devices} block devices, ${summary.domains} libvirt domains, ${summary.proxmoxVms ? `${summary.proxmoxVms} Proxmox VMs, ` : ''}${summary.images} disk sources; roles: ${roles.join(', ') || 'none'}) into ${dir}${opts.redact ? ', redacted' : ''}`);
       }
     });
 }
