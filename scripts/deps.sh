@@ -21,6 +21,7 @@ TEST_PKGS=(
   cpio busybox-static lz4 systemd                 # guest appliance; systemd-tmpfiles
   strace                                          # tests: audit starts no process; order of sysfs writes
   chromium                                        # tests only: the bench HTML report opened headless
+  prometheus                                      # tests: promtool check metrics (audit --format prometheus)
 )
 case "${1:-}" in
   runtime) PKGS=("${RUNTIME_PKGS[@]}") ;;

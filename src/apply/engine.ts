@@ -42,6 +42,10 @@ export interface EngineOptions {
   readonly onNote?: (text: string) => void;
 }
 
+/** The journal trust with the extra handlers' kinds (their handlers check their own records). */
+const trustOf = (opts: Pick<EngineOptions, 'trust' | 'handlers'>): JournalTrust | undefined =>
+  opts.trust === undefined ? undefined : { ...opts.trust, kinds: Object.keys(opts.handlers ?? {}) };
+
 /** Why a located action's file path leaves --root (confine.ts), or undefined. */
 function confinement(a: EngineAction, root: string): string | undefined {
   const path = (a as { path?: unknown }).path;
@@ -71,7 +75,7 @@ const handlersOf = (opts: EngineOptions): HandlerMap => ({ ...BUILTIN_HANDLERS, 
 /** Dry run: what each action would do, without the lock, without writing anything. */
 export async function previewActions(actions: readonly EngineAction[], opts: Omit<EngineOptions, 'stateDir'> & { readonly stateDir?: string } = {}): Promise<Outcome[]> {
   const handlers = handlersOf({ stateDir: '', ...opts });
-  const records = opts.stateDir === undefined ? [] : readJournal(opts.stateDir, opts.trust);
+  const records = opts.stateDir === undefined ? [] : readJournal(opts.stateDir, trustOf(opts));
   const out: Outcome[] = [];
   for (const raw of actions) {
     const h = handlerFor(handlers, raw);
@@ -145,7 +149,7 @@ export async function applyActions(actions: readonly EngineAction[], opts: Engin
   let journal: JournalWriter | undefined;
   let stopped: string | undefined;
   try {
-    const records = readJournal(opts.stateDir, opts.trust);
+    const records = readJournal(opts.stateDir, trustOf(opts));
     for (const raw of actions) {
       if (stopped) {
         emit({ action: raw, status: 'not-run', change: '', error: `not run: ${stopped}` });
@@ -234,7 +238,7 @@ export async function rollbackJournal(opts: RollbackOptions): Promise<{ outcomes
   if (lock?.tookOver !== undefined) opts.onNote?.(lock.tookOver);
   const step = faultCounter(opts.faultAfterStep);
   try {
-    const records = readJournal(opts.stateDir, opts.trust, (where) => opts.onNote?.(`${where}: torn last line left out (a write cut short; its change is treated as unfinished)`));
+    const records = readJournal(opts.stateDir, trustOf(opts), (where) => opts.onNote?.(`${where}: torn last line left out (a write cut short; its change is treated as unfinished)`));
     const gone = rolledBackRuns(records);
     if (opts.run !== undefined && !records.some((r) => r.run === opts.run)) {
       throw new KvmioError('usage', `--run: "${opts.run}" is not a run in ${opts.stateDir}; expected an id from "kvmio journal"`);
@@ -310,7 +314,7 @@ export interface DriftOutcome {
 export async function verifyJournal(opts: Pick<EngineOptions, 'stateDir' | 'handlers' | 'trust'>): Promise<DriftOutcome[]> {
   const handlers = handlersOf(opts);
   const out: DriftOutcome[] = [];
-  for (const t of journalTargets(readJournal(opts.stateDir, opts.trust))) {
+  for (const t of journalTargets(readJournal(opts.stateDir, trustOf(opts)))) {
     if (!t.applied) continue;
     const h = handlerFor(handlers, t.applied);
     const drift = h.verify(t.applied, await h.snapshot(t.applied));

@@ -13,6 +13,7 @@ import { vfioHandler } from './vfio-handler.js';
 import { domainDefineHandler, domainEditHandler } from './libvirt-define-handler.js';
 import { imageCreateHandler } from './image-create-handler.js';
 import { lvCreateHandler, pvCreateHandler, vgCreateHandler } from './lvm-handlers.js';
+import { proxmoxHandler } from './proxmox-handler.js';
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -168,4 +169,6 @@ export const BUILTIN_HANDLERS: HandlerMap = {
   'lvm-lv-create': lvCreateHandler as ActionHandler,
   'lvm-pv-create': pvCreateHandler as ActionHandler,
   'lvm-vg-create': vgCreateHandler as ActionHandler,
+  // vm tune --proxmox journals qm set; rollback and verify read any journal
+  'proxmox-set': proxmoxHandler as ActionHandler,
 };

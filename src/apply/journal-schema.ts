@@ -16,6 +16,8 @@ export const MANAGED_FILES: readonly string[] = [SYSCTL_FILE, UDEV_SCHED_FILE, T
 export interface JournalTrust {
   /** "/" for the live host. */
   readonly root: string;
+  /** Kinds of handlers passed to the engine besides the built-in ones (e.g. libvirt pools): their handler checks them. */
+  readonly kinds?: readonly string[];
 }
 
 const MAX_TEXT = 16 * 1024 * 1024;

@@ -122,7 +122,7 @@ export function readJournal(stateDir: string, trust?: JournalTrust, onTorn?: (wh
         if (key !== undefined && key !== rec.key) throw badLine(path, n, `key ${JSON.stringify(rec.key)} does not name its target (expected ${JSON.stringify(key)})`);
         const refusal = trust === undefined ? undefined : refuseTarget(rec.action as Record<string, unknown>, rec.old, trust);
         if (refusal !== undefined) throw badLine(path, n, `${refusal}; kvmio never wrote it`);
-      } else if (trust !== undefined) {
+      } else if (trust !== undefined && !(trust.kinds ?? []).includes(rec.action.kind)) {
         throw badLine(path, n, `action kind ${JSON.stringify(rec.action.kind)} is not one kvmio writes (${Object.keys(KIND_SCHEMAS).join(', ')})`);
       }
       if (rec.seq <= lastSeq) throw badLine(path, n, `seq ${rec.seq} does not follow ${lastSeq} (a repeated or reordered line)`);

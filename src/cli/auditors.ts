@@ -43,7 +43,7 @@ export const AUDITORS: readonly Auditor[] = [
     // VM facts has no virsh-list: then libvirt is not judged, as before).
     run: async ({ source, local, domainXml }) => {
       const libvirt = local || !(source instanceof (await import('../facts/dump-source.js')).DumpSource) || source.hasCommand('virsh-list');
-      return (await (await import('./vm-auditor.js')).auditVms({ source, libvirt, domainXml: domainXml ?? [] })).findings;
+      return (await (await import('./vm-auditor.js')).auditVms({ source, libvirt, domainXml: domainXml ?? [], proxmox: { host: true } })).findings;
     },
   },
 ];

@@ -12,6 +12,8 @@ export interface VmAuditRequest {
   /** Only these libvirt domains (default: all). */
   readonly domains?: readonly string[];
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Proxmox VE configs (this host's when /etc/pve/qemu-server exists, and files). */
+  readonly proxmox?: import('../proxmox/probe-vms.js').ProxmoxRequest;
   /** Where kvmio bench saved results (default /var/lib/kvmio). */
   readonly stateDir?: string;
 }
@@ -21,7 +23,9 @@ export async function auditVms(req: VmAuditRequest): Promise<{ findings: Finding
   const uri = libvirtUri(req.env ?? process.env);
   // On this machine without a daemon socket, answer before starting virsh or loading the
   // XML and decision modules (audit startup time: bench/audit-time.ts). A dump says itself.
-  if (req.domainXml.length === 0) {
+  // A Proxmox host (or dump of one) is seen by its config directory: one cheap read.
+  const pve = (req.proxmox?.conf ?? []).length > 0 || (req.proxmox?.host === true && (await (await import('../proxmox/pve-present.js')).proxmoxPresent(req.source)));
+  if (req.domainXml.length === 0 && !pve) {
     if (!req.libvirt) return { findings: [], warnings: [] };
     if (req.source.label === 'local') {
       const { libvirtDown } = await import('../facts/libvirt-socket.js');

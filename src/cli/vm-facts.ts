@@ -5,7 +5,14 @@ import type { ManagerRead, VmFacts } from '../facts/vm-disk-facts.js';
 import type { Vm } from '../model/vm.js';
 
 export async function vmFacts(
-  req: { readonly source: Source; readonly libvirt: boolean; readonly domainXml: readonly string[]; readonly domains?: readonly string[] },
+  req: {
+    readonly source: Source;
+    readonly libvirt: boolean;
+    readonly domainXml: readonly string[];
+    readonly domains?: readonly string[];
+    /** Proxmox VE configs: this host's (when it is one) and --proxmox-conf files. */
+    readonly proxmox?: import('../proxmox/probe-vms.js').ProxmoxRequest;
+  },
   uri: string,
 ): Promise<VmFacts & { warnings: readonly string[]; savedXml: ReadonlyMap<string, string> }> {
   const [{ probeLibvirtDomains }, { readDomainFiles }, { probeVmFacts }, { libvirtDown }] = await Promise.all([
@@ -26,6 +33,11 @@ export async function vmFacts(
       warnings = lv.warnings;
       savedXml = lv.savedXml;
     }
+  }
+  if (req.proxmox && (req.proxmox.host || (req.proxmox.conf ?? []).length > 0)) {
+    const pve = await (await import('../proxmox/probe-vms.js')).probeProxmoxVms(req.source, req.proxmox);
+    managers.push(...pve.managers);
+    vms = [...vms, ...pve.vms];
   }
   const facts = await probeVmFacts(req.source, [...vms, ...files.vms], managers);
   return { ...facts, warnings, savedXml };

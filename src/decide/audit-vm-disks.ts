@@ -12,6 +12,7 @@ import { REFS } from './disk-defaults.js';
 import { controllerOf, localPath, recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
 import type { ImageInfo, SourceFacts, VmFacts } from '../facts/vm-disk-facts.js';
 import type { Read } from '../facts/source.js';
+import { auditVmDefinition } from './audit-vm-definition.js';
 
 /** QEMU's default qcow2 L2 cache ceiling on Linux (block/qcow2.h DEFAULT_L2_CACHE_MAX_SIZE). */
 export const L2_CACHE_MAX = { bytes: 32 * 1024 ** 2 } as const satisfies Size;
@@ -330,6 +331,7 @@ export function auditVmDisks(facts: VmFacts): Finding[] {
       out.push({ id: 'vm.disks', subject: vmSubject(vm), object: `vm:${definitionName(vm)}`, status: 'skip', why: 'the domain has no <disk>' });
     }
     for (const disk of vm.disks) out.push(...auditVmDisk(vm, disk, facts));
+    out.push(...auditVmDefinition(vm));
   }
   out.push(...sharedImageFindings(facts.vms));
   if (facts.vms.length > 0) out.push(auditAioHeadroom(facts.vms, facts));

@@ -22,7 +22,7 @@ const VIRTUAL_MODEL = /\b(QEMU|VBOX|VMware|Virtual disk|Virtual_disk|VIRTUAL-DIS
 
 /** The kernel's own default (block/elevator.c): mq-deadline with one hw queue, none otherwise. */
 export function kernelDefaultScheduler(dev: BlockDevice): string | undefined {
-  if (dev.kind === 'loop' || dev.kind === 'dm' || dev.kind === 'md') return 'none';
+  if (dev.kind === 'loop' || dev.kind === 'dm' || dev.kind === 'md' || dev.kind === 'zvol') return 'none';
   if (!dev.nrHwQueues.ok) return dev.transport === 'nvme' ? 'none' : undefined;
   return dev.nrHwQueues.value === 1 ? 'mq-deadline' : 'none';
 }
@@ -40,11 +40,13 @@ export function chooseScheduler(dev: BlockDevice, roles: Roles): SchedChoice {
       ref: REF.elevatorDefault,
     };
   }
-  const stacked = dev.kind === 'loop' || dev.kind === 'dm' || dev.kind === 'md' || ['loop', 'dm', 'md'].includes(dev.transport);
+  const stacked = dev.kind === 'loop' || dev.kind === 'dm' || dev.kind === 'md' || dev.kind === 'zvol' || ['loop', 'dm', 'md', 'zvol'].includes(dev.transport);
   if (stacked) {
     return {
       ok: true, id: 'sched.stacked', expected: 'none', alsoOk: [],
-      why: `${dev.kind} devices pass I/O to the devices underneath, which schedule it; a scheduler here only adds latency`,
+      why: dev.kind === 'zvol'
+        ? 'a ZFS volume (VM disks on a Proxmox zfspool): ZFS queues and orders its I/O itself (the ZIO pipeline and vdev queues) before the pool\'s disks see it; a block scheduler on zdN only adds latency'
+        : `${dev.kind} devices pass I/O to the devices underneath, which schedule it; a scheduler here only adds latency`,
       ref: REF.elevatorDefault,
     };
   }

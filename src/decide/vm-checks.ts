@@ -14,6 +14,9 @@ export const VM_CHECKS: readonly CheckInfo[] = [
   { id: 'vm.source-missing', what: 'disk source exists (SKIP with the reason when not)' },
   { id: 'vm.device', what: 'CD-ROM/floppy: not audited (noted)' },
   { id: 'vm.disks', what: 'domain without disks (noted)' },
+  { id: 'vm.definition', what: 'parts of a VM definition its manager ignores (unknown keys, broken drive strings)' },
+  { id: 'vm.notes', what: 'what the adapter noticed about a VM (a pending change, snapshots, an ignored iothread)' },
+  { id: 'vm.proxmox', what: 'Proxmox VE VM configs readable (on a Proxmox host)' },
   { id: 'vm.libvirt', what: 'libvirt domains readable (SKIP with the reason)' },
   { id: 'aio.vm-headroom', what: 'fs.aio-max-nr vs what running and defined native-AIO VMs charge' },
 ];

@@ -20,13 +20,15 @@ export function blockKind(id: BlockIdentity): BlockKind {
   if (/^md(\d+|_d\d+)$/.test(n)) return 'md';
   if (/^zram\d+$/.test(n)) return 'zram';
   if (/^sr\d+$/.test(n)) return 'rom';
+  // OpenZFS names zvols zd0, zd16, … (module/os/linux/zfs/zvol_os.c ZVOL_DEV_NAME "zd").
+  if (/^zd\d+$/.test(n)) return 'zvol';
   // nbd, ram, … are virtual; native-multipath NVMe namespaces live under virtual/nvme-subsystem but are disks
   if (id.sysfsPath?.includes('/devices/virtual/') && !id.sysfsPath.includes('/nvme-subsystem/')) return 'other';
   return 'disk';
 }
 
 export function blockTransport(id: BlockIdentity, kind: BlockKind = blockKind(id)): Transport {
-  if (kind === 'loop' || kind === 'dm' || kind === 'md' || kind === 'zram') return kind;
+  if (kind === 'loop' || kind === 'dm' || kind === 'md' || kind === 'zram' || kind === 'zvol') return kind;
   const p = id.sysfsPath ?? '';
   const n = id.name;
   const d = id.driver ?? '';

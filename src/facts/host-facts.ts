@@ -4,8 +4,9 @@
 import type { Size } from '../size.js';
 import type { OpenResult, Read } from './source.js';
 
-export type BlockKind = 'disk' | 'part' | 'loop' | 'dm' | 'md' | 'rom' | 'zram' | 'other';
-export type Transport = 'nvme' | 'sata' | 'sas' | 'scsi' | 'virtio' | 'usb' | 'mmc' | 'xen' | 'loop' | 'dm' | 'md' | 'zram' | 'unknown';
+/** zvol: a ZFS volume (zdN), e.g. a Proxmox VM disk on a zfspool storage. */
+export type BlockKind = 'disk' | 'part' | 'loop' | 'dm' | 'md' | 'rom' | 'zram' | 'zvol' | 'other';
+export type Transport = 'nvme' | 'sata' | 'sas' | 'scsi' | 'virtio' | 'usb' | 'mmc' | 'xen' | 'loop' | 'dm' | 'md' | 'zram' | 'zvol' | 'unknown';
 
 export interface Scheduler {
   /** The bracketed one in queue/scheduler, e.g. "mq-deadline"; "none" when bracketed none. */

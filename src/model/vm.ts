@@ -119,4 +119,9 @@ export interface Vm {
   readonly hostdevs: readonly VmHostdev[];
   /** Things the adapter noticed that are not disks (a pending Proxmox change, a transient domain). */
   readonly notes: readonly string[];
+  /**
+   * Parts of the definition its manager rejects or ignores (an unknown Proxmox key, a
+   * drive string Proxmox cannot parse): the VM runs without them. Undefined: none.
+   */
+  readonly problems?: readonly string[];
 }

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { usageError } from '../../errors.js';
 import { virtualFsOf } from '../../apply/state-dir.js';
 import type { Ctx } from '../context.js';
+import { addFleetCollectOptions, fleetCollect, type CollectFlags } from '../fleet.js';
 
 interface CollectOptions {
   readonly output: string;
@@ -30,16 +31,16 @@ export function checkOutputDir(dir: string): void {
 }
 
 export function register(program: Command, ctx: Ctx): void {
-  program
-    .command('collect')
+  addFleetCollectOptions(program.command('collect'))
     .description('record what the audit reads on this host (sysfs, procfs, config files, libvirt domains and their disk images) into a dump directory')
     .requiredOption('-o, --output <dir>', 'directory to write the dump to (new or empty)')
     .option('--redact', 'hide serial numbers, WWIDs and the host name')
     .option('--json', 'print the summary as JSON')
-    .addHelpText('after', '\nAudit a dump with: kvmio audit --from DIR\nExit codes: 0 written, 1 write failed, 2 usage error (DIR not empty).')
-    .action(async (opts: CollectOptions) => {
+    .addHelpText('after', '\nAudit a dump with: kvmio audit --from DIR\nWith --host/--inventory: one dump per host in DIR/HOST (kvmio audit --from DIR audits them side by side).\nExit codes: 0 written, 1 write failed (or a host failed), 2 usage error (DIR not empty).')
+    .action(async (opts: CollectOptions & CollectFlags) => {
       const dir = resolve(ctx.cwd, opts.output);
       checkOutputDir(dir);
+      if (await fleetCollect(opts, dir, ctx)) return;
       const [{ LocalSource }, { RecordingSource }, { probeHost }, { libvirtUri, VM_COMMANDS }, { libvirtDown }, { vmFacts }] = await Promise.all([
         import('../../facts/local-source.js'), import('../../facts/recording-source.js'), import('../../facts/probe-host.js'),
         import('../../facts/commands.js'), import('../../facts/libvirt-socket.js'), import('../vm-facts.js'),
@@ -50,18 +51,20 @@ export function register(program: Command, ctx: Ctx): void {
       const uri = libvirtUri(ctx.env);
       const down = libvirtDown(uri);
       if (down) rec.noteUnavailable(VM_COMMANDS.domainList(uri), down);
-      const vms = down ? undefined : await vmFacts({ source: rec, libvirt: true, domainXml: [] }, uri);
+      // Proxmox VE: its VM configs, storage.cfg and pveversion, when this is a Proxmox host.
+      const pve = await (await import('../../proxmox/pve-present.js')).proxmoxPresent(rec);
+      const vms = down && !pve ? undefined : await vmFacts({ source: rec, libvirt: !down, domainXml: [], proxmox: { host: pve } }, uri);
       if (facts.hostname.ok) rec.addSensitive(facts.hostname.value);
       const stats = await rec.save(dir, { redact: Boolean(opts.redact) });
       const devices = facts.blockDevices.ok ? facts.blockDevices.value.length : 0;
       const roles = [facts.roles.kvmHost ? 'kvm-host' : '', facts.roles.guest ? 'guest' : ''].filter((r) => r !== '');
       const summary = {
         dir, redacted: Boolean(opts.redact), files: stats.files, links: stats.links, commands: stats.commands,
-        blockDevices: devices, roles, domains: vms ? new Set(vms.vms.map((v) => v.ref.name)).size : 0, images: vms?.sources.size ?? 0,
+        blockDevices: devices, roles, domains: vms ? new Set(vms.vms.filter((v) => v.ref.manager.kind === 'libvirt').map((v) => v.ref.name)).size : 0, proxmoxVms: vms ? vms.vms.filter((v) => v.ref.manager.kind === 'proxmox').length : 0, images: vms?.sources.size ?? 0,
       };
       if (opts.json) ctx.json(summary);
       else {
-        ctx.print(`collected ${stats.files} files, ${stats.links} links and ${stats.commands} command outputs (${devices} block devices, ${summary.domains} libvirt domains, ${summary.images} disk sources; roles: ${roles.join(', ') || 'none'}) into ${dir}${opts.redact ? ', redacted' : ''}`);
+        ctx.print(`collected ${stats.files} files, ${stats.links} links and ${stats.commands} command outputs (${devices} block devices, ${summary.domains} libvirt domains, ${summary.proxmoxVms ? `${summary.proxmoxVms} Proxmox VMs, ` : ''}${summary.images} disk sources; roles: ${roles.join(', ') || 'none'}) into ${dir}${opts.redact ? ', redacted' : ''}`);
       }
     });
 }

@@ -49,7 +49,8 @@ Examples:
 
 interface Opts {
   size?: string;
-  on: string;
+  on?: string;
+  pool?: string;
   format?: 'raw' | 'qcow2';
   prealloc?: 'off' | 'metadata' | 'falloc' | 'full';
   clusterSize?: string;
@@ -70,7 +71,8 @@ export function register(program: Command, ctx: Ctx): void {
     .command('create')
     .description('Create a VM disk (image file, LV, thin LV) or hand over a partition/disk, behind data guards; print its libvirt XML')
     .argument('<name>', 'disk name: the image file is NAME.raw/NAME.qcow2, the LV is NAME')
-    .requiredOption('--on <target>', 'DIR, lv:VG, thin:VG/POOL, or /dev/… (partition or whole disk)')
+    .option('--on <target>', 'DIR, lv:VG, thin:VG/POOL, or /dev/… (partition or whole disk)')
+    .option('--pool <pool>', 'create the volume through this libvirt pool instead (virsh vol-create-as; kvmio pool create makes one)')
     .option('--size <size>', 'virtual size, e.g. 100G (not for a device handed over as is)')
     .addOption(new Option('--format <format>', 'image format (directory targets)').argParser(oneOf('--format', ['raw', 'qcow2'] as const)))
     .addOption(new Option('--prealloc <mode>', 'preallocation: raw falloc|full|off (default falloc); qcow2 metadata|falloc|full|off (default metadata)').argParser(oneOf('--prealloc', ['off', 'metadata', 'falloc', 'full'] as const)))
@@ -87,6 +89,8 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--wait', 'wait for another kvmio run holding the lock instead of refusing')
     .addHelpText('after', DISK_CREATE_HELP)
     .action(async (name: string, o: Opts) => {
+      if ((o.on === undefined) === (o.pool === undefined)) throw (await import('../../errors.js')).usageError('disk create: expected exactly one of --on TARGET or --pool POOL');
+      if (o.pool !== undefined) return (await import('./pool.js')).diskCreateInPool(name, { ...o, pool: o.pool }, ctx);
       const { planDiskCreate, applyDiskCreate } = await import('../../provision/disk-create.js');
       const { renderStep } = await import('../../provision/step.js');
       const { formatTrip, GuardRefusal } = await import('../../provision/guards.js');
@@ -94,7 +98,7 @@ export function register(program: Command, ctx: Ctx): void {
       const { stateDir } = resolveHostState(o, ctx.cwd);
       const plan = await planDiskCreate({
         name,
-        on: o.on,
+        on: o.on ?? '',
         ...(o.size !== undefined ? { size: parseSize(o.size, '--size') } : {}),
         ...(o.format ? { format: o.format } : {}),
         ...(o.prealloc ? { prealloc: o.prealloc } : {}),

@@ -53,7 +53,9 @@ async function rollback(opts: RollbackOptions, ctx: Ctx): Promise<void> {
   const [{ rollbackJournal }, { GRUB_DROPIN_PATH }] = await Promise.all([import('../../apply/engine.js'), import('../../render/grub-dropin.js')]);
   const yes = opts.yes === true;
   const fault = faultHook(ctx.env);
-  const { outcomes, archived, rolledBack } = await rollbackJournal({ stateDir, trust: { root }, onNote: (n) => ctx.warn(n), yes, wait: opts.wait === true, ...(opts.run !== undefined ? { run: opts.run } : {}), ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
+  // Handlers registered outside BUILTIN_HANDLERS (libvirt pools and volumes) must be known to undo their actions.
+  const { POOL_HANDLERS } = await import('../../apply/pool-handler.js');
+  const { outcomes, archived, rolledBack } = await rollbackJournal({ stateDir, trust: { root }, onNote: (n) => ctx.warn(n), yes, handlers: POOL_HANDLERS, wait: opts.wait === true, ...(opts.run !== undefined ? { run: opts.run } : {}), ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
   const grub = outcomes.some((o) => o.status !== 'unchanged' && (o.action as { path?: string }).path?.endsWith(GRUB_DROPIN_PATH));
   const notes = grub ? ['the GRUB drop-in changed: run update-grub and reboot for the kernel command line to follow'] : [];
   if (opts.json === true) {

@@ -29,14 +29,15 @@ async function verify(opts: VerifyOptions, ctx: Ctx): Promise<void> {
   const [engine, { journalTargets, readJournal }, { findCompetitors, persistedFromFiles }] = await Promise.all([
     import('../../apply/engine.js'), import('../../apply/journal.js'), import('../../decide/verify-competitors.js'),
   ]);
-  const trust = { root };
+  const { POOL_HANDLERS } = await import('../../apply/pool-handler.js');
+  const trust = { root, kinds: Object.keys(POOL_HANDLERS) };
   const targets = journalTargets(readJournal(stateDir, trust, (where) => ctx.warn(`${where}: torn last line left out (a write cut short)`))).filter((t) => t.applied);
   if (targets.length === 0) {
     if (opts.json === true) ctx.json({ stateDir, applied: [], competitors: [], drift: false });
     else ctx.print(`nothing to verify: no change applied by kvmio is journaled in ${stateDir}`);
     return;
   }
-  const drift = await engine.verifyJournal({ stateDir, trust });
+  const drift = await engine.verifyJournal({ stateDir, trust, handlers: POOL_HANDLERS });
   const logical = (p: string): string => (root !== '/' && p.startsWith(`${root}/`) ? p.slice(root.length) : p);
   const files = targets.flatMap((t) => {
     const a = t.applied as { kind: string; path?: string; content?: string };

@@ -13,6 +13,8 @@ interface VmAuditOptions {
   readonly only: string[];
   readonly verbose?: boolean;
   readonly libvirt: boolean;
+  readonly proxmoxConf: string[];
+  readonly proxmoxStorage?: string;
 }
 
 interface VmTuneOptions {
@@ -21,6 +23,8 @@ interface VmTuneOptions {
   readonly yes?: boolean;
   readonly json?: boolean;
   readonly bus?: boolean;
+  readonly proxmox?: string;
+  readonly proxmoxStorage?: string;
 }
 
 const addFile = (v: string, p: string[] = []): string[] => [...p, v];
@@ -31,7 +35,9 @@ export function register(program: Command, ctx: Ctx): void {
     .description('Audit the disks of libvirt domains (all, or those named) and --domain-xml files')
     .argument('[domain...]', 'libvirt domains to audit (default: every defined domain)')
     .option('--domain-xml <file...>', 'audit these domain XML files too (virsh dumpxml output)', addFile, [])
-    .option('--no-libvirt', 'do not read libvirt (only --domain-xml files)')
+    .option('--proxmox-conf <file...>', 'audit these Proxmox VE VM configs too (VMID.conf; on a Proxmox host its own are audited anyway)', addFile, [])
+    .option('--proxmox-storage <file>', 'storage.cfg to resolve --proxmox-conf volumes with (default /etc/pve/storage.cfg)')
+    .option('--no-libvirt', 'do not read libvirt (only --domain-xml and --proxmox-conf files, and this host\'s Proxmox configs)')
     .option('--json', 'print the findings as JSON')
     .option('--only <id>', 'only checks with this id or dotted prefix (repeatable)', collect, [])
     .option('-v, --verbose', 'show why and the reference for passing checks too')
@@ -48,6 +54,8 @@ JSON (--json): {"findings": [{id, object, status, observed?, expected?, why, fix
     .description('Propose the recommended disk settings of a domain as a diff of its XML; --yes redefines it')
     .argument('[domain]', 'libvirt domain to tune (its saved definition)')
     .option('--domain-xml <file>', 'tune a domain XML file instead: prints the diff (never applied)')
+    .option('--proxmox <vmid>', 'tune a Proxmox VE VM instead: proposes "qm set VMID --scsi0 …" (every option of the drive kept); --yes runs it, journaled')
+    .option('--proxmox-storage <file>', 'storage.cfg for --proxmox (default /etc/pve/storage.cfg)')
     .option('--bus', 'also move disks on emulated buses (ide, sata, usb) to virtio: the guest\'s device names change (sda → vda)')
     .option('--yes', 'redefine the domain with virsh define (effective at its next boot), journaled: "kvmio rollback --yes" redefines the old XML')
     .option('--state-dir <dir>', 'journal and lock directory (default /var/lib/kvmio)')
@@ -77,8 +85,10 @@ async function vmAudit(domains: string[], opts: VmAuditOptions, ctx: Ctx): Promi
   for (const o of opts.only) {
     if (!VM_CHECKS.some((c) => matchesOnly(c.id, [o]))) throw usageError(`--only ${o}: no such VM check id or prefix; expected one of ${VM_CHECKS.map((c) => c.id).join(', ')}`);
   }
-  if (!opts.libvirt && opts.domainXml.length === 0) throw usageError('--no-libvirt without --domain-xml: nothing to audit; expected --domain-xml FILE');
-  const { findings: all, warnings } = await auditVms({ source: new LocalSource(), libvirt: opts.libvirt, domainXml: opts.domainXml, domains, env: ctx.env });
+  if (!opts.libvirt && opts.domainXml.length === 0 && opts.proxmoxConf.length === 0) throw usageError('--no-libvirt without --domain-xml or --proxmox-conf: nothing to audit; expected --domain-xml FILE or --proxmox-conf FILE');
+  if (opts.proxmoxStorage !== undefined && opts.proxmoxConf.length === 0) throw usageError(`--proxmox-storage ${opts.proxmoxStorage} without --proxmox-conf: it resolves only those files' volumes; expected --proxmox-conf FILE`);
+  const proxmox = { host: true, conf: opts.proxmoxConf, ...(opts.proxmoxStorage === undefined ? {} : { storage: opts.proxmoxStorage }) };
+  const { findings: all, warnings } = await auditVms({ source: new LocalSource(), libvirt: opts.libvirt, domainXml: opts.domainXml, domains, env: ctx.env, proxmox });
   if (opts.libvirt && domains.length > 0) {
     const seen = new Set(all.flatMap((f) => (f.subject?.kind === 'vm' && f.subject.vm.manager.kind === 'libvirt' ? [f.subject.vm.name] : [])));
     for (const d of domains) if (!seen.has(d)) throw usageError(`vm audit ${d}: no such libvirt domain; expected one of "virsh list --all --name"`);
@@ -91,6 +101,10 @@ async function vmAudit(domains: string[], opts: VmAuditOptions, ctx: Ctx): Promi
 }
 
 async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx): Promise<void> {
+  if (opts.proxmox !== undefined) {
+    if (domain !== undefined || opts.domainXml !== undefined) throw usageError(`vm tune --proxmox ${opts.proxmox}: give the VMID alone, not with a DOMAIN or --domain-xml`);
+    return (await import('./vm-tune-proxmox.js')).vmTuneProxmox(opts.proxmox, opts, ctx);
+  }
   if ((domain === undefined) === (opts.domainXml === undefined)) throw usageError('vm tune: give a DOMAIN or --domain-xml FILE (one of them)');
   if (opts.domainXml !== undefined && opts.yes) throw usageError(`vm tune --domain-xml ${opts.domainXml} --yes: files are not applied; expected no --yes (define the result with virsh define)`);
   const [{ readFile }, { LocalSource }, { libvirtUri, VM_COMMANDS }, { virshText }, { parseDominfo }, { vmFacts }, { planVmTune, planIsEmpty }, edit, { unifiedDiff }, { readDomainXml }] = await Promise.all([
