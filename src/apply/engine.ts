@@ -44,7 +44,7 @@ export interface EngineOptions {
 
 /** The journal trust with the extra handlers' kinds (their handlers check their own records). */
 const trustOf = (opts: Pick<EngineOptions, 'trust' | 'handlers'>): JournalTrust | undefined =>
-  opts.trust === undefined ? undefined : { ...opts.trust, kinds: Object.keys(opts.handlers ?? {}) };
+  opts.trust === undefined ? undefined : { ...opts.trust, kinds: Object.keys(handlersOf({ stateDir: '', ...opts })) };
 
 /** Why a located action's file path leaves --root (confine.ts), or undefined. */
 function confinement(a: EngineAction, root: string): string | undefined {

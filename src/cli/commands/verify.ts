@@ -30,7 +30,8 @@ async function verify(opts: VerifyOptions, ctx: Ctx): Promise<void> {
     import('../../apply/engine.js'), import('../../apply/journal.js'), import('../../decide/verify-competitors.js'),
   ]);
   const { POOL_HANDLERS } = await import('../../apply/pool-handler.js');
-  const trust = { root, kinds: Object.keys(POOL_HANDLERS) };
+  const { BUILTIN_HANDLERS } = await import('../../apply/handlers.js');
+  const trust = { root, kinds: Object.keys({ ...BUILTIN_HANDLERS, ...POOL_HANDLERS }) };
   const targets = journalTargets(readJournal(stateDir, trust, (where) => ctx.warn(`${where}: torn last line left out (a write cut short)`))).filter((t) => t.applied);
   if (targets.length === 0) {
     if (opts.json === true) ctx.json({ stateDir, applied: [], competitors: [], drift: false });
