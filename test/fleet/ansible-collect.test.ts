@@ -52,7 +52,7 @@ describe('kvmio export ansible --collect', { timeout: 300_000 }, () => {
     const { cli, withTempDir } = await import('../helpers.js');
     const r = await cli(['export', 'ansible', '-o', '/nonexistent-kvmio-dir']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /nothing to export; expected --collect/);
+    assert.match(r.stderr, /nothing to export; expected PLAN or --collect/);
     await withTempDir(async (dir) => {
       writeFileSync(join(dir, 'x'), '');
       const n = await cli(['export', 'ansible', '--collect', '-o', dir]);
