@@ -30,11 +30,19 @@ export function parseSize(text: string, what = 'size'): Size {
   return { bytes: n };
 }
 
+/**
+ * In the largest binary unit that keeps the number ≥ 1 (100 TiB, not 104857600.0 MiB),
+ * one decimal when not whole; 1023.96 MiB reads 1.0 GiB, never "1024.0 MiB".
+ */
 export function formatSize(s: Size): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let v = s.bytes;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
+  while (i < units.length - 1 && v >= 1024) {
+    v /= 1024;
+    i++;
+  }
+  if (i < units.length - 1 && !Number.isInteger(v) && v.toFixed(1) === '1024.0') {
     v /= 1024;
     i++;
   }

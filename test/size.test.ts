@@ -11,3 +11,16 @@ describe('parseSize', () => {
   }
   it('formats binary units', () => assert.equal(formatSize({ bytes: 3 * 1024 ** 3 }), '3 GiB'));
 });
+
+describe('formatSize: the unit that reads best', () => {
+  const cases: [number, string][] = [
+    [512, '512 B'],
+    [1536, '1.5 KiB'],
+    [100 * 1024 ** 4, '100 TiB'], // was "104857600.0 MiB" in guard messages
+    [2.5 * 1024 ** 4, '2.5 TiB'],
+    [1024 ** 3 - 1024 * 40, '1.0 GiB'], // 1023.96 MiB: never "1024.0 MiB"
+    [20 * 1024 ** 2, '20 MiB'],
+    [3 * 1024 ** 5, '3 PiB'],
+  ];
+  for (const [n, text] of cases) it(`${n} bytes → ${text}`, () => assert.equal(formatSize({ bytes: n }), text));
+});

@@ -77,6 +77,28 @@ export async function previewActions(actions: readonly EngineAction[], opts: Omi
   return out;
 }
 
+/**
+ * Keys of objects kvmio created and that are still exactly what it created: a run still
+ * in force journaled them right after creation (`applied`/`done`), and the handler's
+ * `owns` finds the same identity now (an image's fingerprint, an LV's, PV's or VG's
+ * uuid). A rerun after a kill may adopt these instead of refusing them as "exists"; a
+ * device name or path reused since, or an object changed since, is never adopted.
+ */
+export async function ownedKeys(stateDir: string, extra: HandlerMap = {}): Promise<Set<string>> {
+  const handlers: HandlerMap = { ...BUILTIN_HANDLERS, ...extra };
+  const out = new Set<string>();
+  for (const t of journalTargets(readJournal(stateDir))) {
+    const h = handlers[t.firstAction.kind];
+    if (t.after === undefined || h?.owns === undefined) continue;
+    try {
+      if (h.owns(t.firstAction, await h.snapshot(t.firstAction), t.after)) out.add(t.key);
+    } catch {
+      /* cannot tell: not adopted */
+    }
+  }
+  return out;
+}
+
 /** What the journal (runs not rolled back) says about KEY: begun by kvmio, and finished. */
 function ctxOf(records: readonly JournalRecord[], key: string): CheckContext {
   const gone = rolledBackRuns(records);
@@ -140,8 +162,13 @@ export async function applyActions(actions: readonly EngineAction[], opts: Engin
       let after: unknown;
       try {
         await h.apply(a);
+        if (h.keepsAfter) {
+          // What identifies the new object as kvmio's (uuid, fingerprint), durable before anything else.
+          after = await h.snapshot(a);
+          journal.applied(seq, after);
+        }
         step();
-        after = await h.snapshot(a);
+        after ??= await h.snapshot(a);
         const drift = h.verify(a, after);
         if (drift) throw new Error(`after writing, ${drift}`);
       } catch (e) {

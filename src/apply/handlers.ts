@@ -53,6 +53,8 @@ export interface ActionHandler<A extends EngineAction = EngineAction, S = unknow
    * change, undefined when the run was killed before it was recorded).
    */
   refuseRestore?(action: A, old: S, current: S, after: S | undefined): string | undefined;
+  /** The object now is the one kvmio created (`after`: journaled right after creation): same identity, unchanged. */
+  owns?(action: A, current: S, after: S): boolean;
 }
 
 // ---- sysfs / procfs values -------------------------------------------------------

@@ -1,16 +1,16 @@
 // Engine handler for image files made by `disk create --on DIR` (qemu-img create).
 //
 // apply: claim the name with O_EXCL (an image that appeared since the guard is never
-// overwritten), then run the planned `qemu-img create` argv. A file left by an earlier
-// run that was killed before it finished is kvmio's own (the journal says so) and is
-// created again.
+// overwritten), then run the planned `qemu-img create` argv. Right after it the engine
+// journals the fingerprint below (`applied`); a rerun after a kill adopts an image only
+// while it still has that fingerprint (engine.ts ownedKeys).
 // Rollback deletes only what kvmio created, and only unchanged: right after creation the
 // journal records the file's size, its mtime (ns) and a SHA-256 of `qemu-img map
 // --output=json` (which extents hold data or zeroes). Rollback refuses when any of them
 // differ (a guest or a tool wrote to it: a write changes the mtime, an allocating write
-// also the map), or when a QEMU holds the image lock (qemu-img cannot take it). A run
-// killed before the fingerprint was recorded never handed the image to anyone (attaching
-// comes later, in its own action), so that image is removed. docs/engine.md.
+// also the map), when a QEMU holds the image lock (qemu-img cannot take it), or when no
+// fingerprint was recorded (a crash between qemu-img and the journal write: kvmio cannot
+// prove the file is its own). docs/engine.md.
 import { createHash } from 'node:crypto';
 import { closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
 import { exec } from '../exec.js';
@@ -73,17 +73,16 @@ export const imageCreateHandler: ActionHandler<ImageCreate, ImageSnapshot> = {
   check: (a, s, ctx) => {
     if (a.argv[0] !== 'qemu-img' || a.argv[1] !== 'create' || !a.argv.includes(a.path)) return `not a qemu-img create of ${a.path}: ${argvText(a.argv)}`;
     if (!s.exists) return undefined;
-    if (ctx?.journaled && !ctx.completed) return undefined; // an earlier run's unfinished image
     return ctx?.completed
       ? `${a.path} no longer is the ${a.format} image kvmio created (qemu-img: ${s.format ?? s.unreadable ?? '?'}, ${s.virtualBytes ?? '?'} bytes); kvmio never overwrites an image`
       : `${a.path} already exists; kvmio never overwrites an image`;
   },
   describe: (a) => `${a.path}: create (${argvText(a.argv)})`,
   apply: async (a) => {
-    if (!existsSync(a.path)) closeSync(openSync(a.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600));
+    closeSync(openSync(a.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600));
     const r = await exec(a.argv, { timeoutMs: 30 * 60_000 });
     if (r.code !== 0) {
-      removeFileDurable(a.path); // ours: claimed above (or by the killed run the journal names)
+      removeFileDurable(a.path); // ours: claimed above
       throw new Error(`${argvText(a.argv)}: exit ${r.code}: ${tail(r.stderr)}`);
     }
   },
@@ -94,11 +93,12 @@ export const imageCreateHandler: ActionHandler<ImageCreate, ImageSnapshot> = {
   compare: (old, cur) => (old.exists ? undefined : cur.exists ? 'exists, created by kvmio' : undefined),
   describeRestore: (a, old, cur) => (old.exists ? `${a.path}: existed before kvmio, left alone\n` : cur.exists ? `${a.path}: remove (kvmio created it; unchanged since)\n` : `${a.path}: already absent\n`),
   keepsAfter: true,
+  owns: (_a, cur, after) => cur.exists && after.exists && !cur.locked && cur.sizeBytes === after.sizeBytes && cur.mtimeNs === after.mtimeNs && cur.mapSha256 !== undefined && cur.mapSha256 === after.mapSha256,
   refuseRestore: (a, old, cur, after) => {
     if (old.exists || !cur.exists) return undefined;
     const keep = 'kvmio deletes only an image it created and nobody wrote to; remove it yourself if its data is not needed';
     if (cur.locked) return `${a.path} is open by a running QEMU (it holds the image lock); ${keep}`;
-    if (after === undefined || !after.exists) return undefined; // killed before the fingerprint: never handed over
+    if (after === undefined || !after.exists) return `${a.path} was created by a run killed before kvmio recorded its fingerprint, so kvmio cannot tell whether it is its own; ${keep}`;
     const changed: string[] = [];
     if (cur.sizeBytes !== after.sizeBytes) changed.push(`size ${after.sizeBytes} → ${cur.sizeBytes} bytes`);
     if (cur.mtimeNs !== after.mtimeNs) changed.push('modification time changed');

@@ -25,6 +25,7 @@ const actionSchema = z.looseObject({ kind: z.string(), id: z.string(), object: z
 
 const recordSchema = z.discriminatedUnion('event', [
   z.object({ v: z.literal(1), event: z.literal('before'), seq: z.number(), run: z.string(), time: z.string(), key: z.string(), action: actionSchema, old: z.unknown(), purpose: z.string().optional() }),
+  z.object({ v: z.literal(1), event: z.literal('applied'), seq: z.number(), run: z.string(), after: z.unknown() }),
   z.object({ v: z.literal(1), event: z.literal('done'), seq: z.number(), run: z.string(), after: z.unknown().optional() }),
   z.object({ v: z.literal(1), event: z.literal('failed'), seq: z.number(), run: z.string(), error: z.string() }),
   z.object({ v: z.literal(1), event: z.literal('rolled-back'), run: z.string(), time: z.string() }),
@@ -77,15 +78,17 @@ export function journalTargets(records: readonly JournalRecord[], opts: { readon
   const gone = rolledBackRuns(records);
   const live = records.filter((r) => !gone.has(r.run) && (opts.run === undefined || r.run === opts.run));
   const done = new Map<number, unknown>();
+  const applied = new Map<number, unknown>();
   for (const r of live) if (r.event === 'done') done.set(r.seq, r.after);
+  for (const r of live) if (r.event === 'applied') applied.set(r.seq, r.after);
   const byKey = new Map<string, { key: string; firstSeq: number; run: string; runs: string[]; original: unknown; firstAction: EngineAction; applied?: EngineAction; after?: unknown }>();
   for (const r of live) {
     if (r.event !== 'before') continue;
     const t = byKey.get(r.key) ?? { key: r.key, firstSeq: r.seq, run: r.run, runs: [], original: r.old, firstAction: r.action };
     if (!t.runs.includes(r.run)) t.runs.push(r.run);
-    if (done.has(r.seq)) {
-      t.applied = r.action;
-      const after = done.get(r.seq);
+    if (done.has(r.seq)) t.applied = r.action;
+    if (done.has(r.seq) || applied.has(r.seq)) {
+      const after = done.get(r.seq) ?? applied.get(r.seq);
       if (after !== undefined) t.after = after;
       else delete t.after;
     }
@@ -166,6 +169,11 @@ export class JournalWriter {
     return seq;
   }
 
+  /** The state right after a creating change, before it is verified: what identifies the object as kvmio's. */
+  applied(seq: number, after: unknown): void {
+    this.append({ v: 1, event: 'applied', seq, run: this.run, after });
+  }
+
   done(seq: number, after?: unknown): void {
     this.append(after === undefined ? { v: 1, event: 'done', seq, run: this.run } : { v: 1, event: 'done', seq, run: this.run, after });
   }
@@ -198,25 +206,4 @@ export function archiveJournal(stateDir: string, suffix: string): string | undef
   renameSync(path, to);
   fsyncDir(stateDir);
   return to;
-}
-
-/**
- * Keys of targets a run still in force began changing but never finished (killed between
- * `before` and `done`): what kvmio left half-made is its own, so a rerun may finish it.
- */
-export function unfinishedKeys(stateDir: string): Set<string> {
-  const records = readJournal(stateDir);
-  const gone = rolledBackRuns(records);
-  const live = records.filter((r) => !gone.has(r.run));
-  const ended = new Set(live.flatMap((r) => (r.event === 'done' || r.event === 'failed' ? [r.seq] : [])));
-  const begun = new Map<string, boolean>();
-  for (const r of live) if (r.event === 'before') begun.set(r.key, (begun.get(r.key) ?? false) || ended.has(r.seq));
-  return new Set([...begun].filter(([, finished]) => !finished).map(([k]) => k));
-}
-
-/** Keys of every target a run still in force journaled (finished or not): what kvmio made and has not undone. */
-export function liveKeys(stateDir: string): Set<string> {
-  const records = readJournal(stateDir);
-  const gone = rolledBackRuns(records);
-  return new Set(records.flatMap((r) => (r.event === 'before' && !gone.has(r.run) ? [r.key] : [])));
 }

@@ -1,8 +1,10 @@
 // Engine handlers for LVM objects `disk create` and `vg create` make: LVs (lvcreate),
 // PVs (pvcreate) and VGs (vgcreate). Every tool runs with LVM_SUPPRESS_FD_WARNINGS=1.
 //
-// Rollback removes only what kvmio created, and refuses when it was used since. What the
-// journal keeps right after creation, and what rollback compares (docs/engine.md):
+// Rollback removes only what kvmio created, and refuses when it was used since (or when
+// no identity was journaled: a crash right after the tool ran). What the journal keeps
+// right after creation, and what rollback compares (docs/engine.md); the same uuid lets
+// a rerun after a kill adopt its own PV, VG or LV (engine.ts ownedKeys):
 // - LV: lv_uuid (a different LV of the same name is not ours), open state (lv_attr "o"),
 //   data_percent of a thin volume (grows on first writes), and on-disk signatures
 //   (blkid -p on /dev/VG/LV: a guest's partition table or file system). Then
@@ -73,6 +75,7 @@ export const lvCreateHandler: ActionHandler<LvCreate, LvSnapshot> = {
     if (!old.exists && (await snapshotLv(a.vg, a.lv)).exists) await run(['lvremove', '-y', `${a.vg}/${a.lv}`]);
   },
   compare: (old, cur) => (old.exists ? undefined : cur.exists ? 'exists, created by kvmio' : undefined),
+  owns: (_a, cur, after) => cur.exists && after.exists && cur.uuid !== '' && cur.uuid === after.uuid,
   describeRestore: (a, old, cur) => (old.exists ? `${a.vg}/${a.lv}: existed before kvmio, left alone\n` : cur.exists ? `${a.vg}/${a.lv}: lvremove -y ${a.vg}/${a.lv} (kvmio created it; unused since)\n` : `${a.vg}/${a.lv}: already absent\n`),
   keepsAfter: true,
   refuseRestore: (a, old, cur, after) => {
@@ -81,7 +84,8 @@ export const lvCreateHandler: ActionHandler<LvCreate, LvSnapshot> = {
     const why: string[] = [];
     if (isOpen({ name: a.lv, vg: a.vg, attr: cur.attr, sizeBytes: cur.sizeBytes })) why.push(`it is open (lv_attr ${cur.attr})`);
     if (cur.signatures.length > 0) why.push(`it holds ${cur.signatures.join(', ')} signatures (blkid)`);
-    if (after !== undefined && after.exists) {
+    if (after === undefined || !after.exists) why.push('its run was killed before kvmio recorded its lv_uuid, so kvmio cannot tell it is its own');
+    else {
       if (after.uuid !== cur.uuid) why.push(`lv_uuid ${cur.uuid} is not the ${after.uuid} kvmio created`);
       if (cur.dataPercent !== undefined && (after.dataPercent ?? 0) < cur.dataPercent) why.push(`thin data grew ${after.dataPercent ?? 0}% → ${cur.dataPercent}%`);
     }
@@ -112,13 +116,15 @@ export const pvCreateHandler: ActionHandler<PvCreate, PvSnapshot> = {
     if (!old.exists && (await snapshotPv(a.device)).exists) await run(['pvremove', a.device]);
   },
   compare: (old, cur) => (old.exists ? undefined : cur.exists ? 'a physical volume, made by kvmio' : undefined),
+  owns: (_a, cur, after) => cur.exists && after.exists && cur.uuid !== '' && cur.uuid === after.uuid,
   describeRestore: (a, old, cur) => (old.exists ? `${a.device}: was a PV before kvmio, left alone\n` : cur.exists ? `${a.device}: pvremove ${a.device} (kvmio made it a PV)\n` : `${a.device}: not a PV\n`),
   keepsAfter: true,
   refuseRestore: (a, old, cur, after) => {
     if (old.exists || !cur.exists) return undefined;
     const why: string[] = [];
     if (cur.vg !== '') why.push(`it is in volume group ${cur.vg}`);
-    if (after !== undefined && after.exists && after.uuid !== cur.uuid) why.push(`pv_uuid ${cur.uuid} is not the ${after.uuid} kvmio created`);
+    if (after === undefined || !after.exists) why.push('its run was killed before kvmio recorded its pv_uuid, so kvmio cannot tell it is its own');
+    else if (after.uuid !== cur.uuid) why.push(`pv_uuid ${cur.uuid} is not the ${after.uuid} kvmio created`);
     return why.length === 0 ? undefined : `${a.device} was used since kvmio made it a PV (${why.join('; ')}); kvmio removes only an unused PV it created`;
   },
 };
@@ -146,13 +152,15 @@ export const vgCreateHandler: ActionHandler<VgCreate, VgSnapshot> = {
     if (!old.exists && (await snapshotVg(a.vg)).exists) await run(['vgremove', a.vg]);
   },
   compare: (old, cur) => (old.exists ? undefined : cur.exists ? 'exists, created by kvmio' : undefined),
+  owns: (_a, cur, after) => cur.exists && after.exists && cur.uuid !== '' && cur.uuid === after.uuid,
   describeRestore: (a, old, cur) => (old.exists ? `${a.vg}: existed before kvmio, left alone\n` : cur.exists ? `${a.vg}: vgremove ${a.vg} (kvmio created it)\n` : `${a.vg}: already absent\n`),
   keepsAfter: true,
   refuseRestore: (a, old, cur, after) => {
     if (old.exists || !cur.exists) return undefined;
     const why: string[] = [];
     if (cur.lvCount > 0) why.push(`it holds ${cur.lvCount} logical volume(s) kvmio did not create or did not remove`);
-    if (after !== undefined && after.exists) {
+    if (after === undefined || !after.exists) why.push('its run was killed before kvmio recorded its vg_uuid, so kvmio cannot tell it is its own');
+    else {
       if (after.uuid !== cur.uuid) why.push(`vg_uuid ${cur.uuid} is not the ${after.uuid} kvmio created`);
       if (after.pvCount !== cur.pvCount) why.push(`it has ${cur.pvCount} physical volumes, kvmio created it with ${after.pvCount}`);
     }

@@ -10,8 +10,8 @@ import { fsTypeOf } from '../facts/probe-disk.js';
 import { parseMountinfo } from '../facts/parse-mounts.js';
 import { LocalSource } from '../facts/local-source.js';
 import { formatSize, bytes } from '../size.js';
-import { probeDevice } from '../facts/probe-device.js';
-import { checkDeviceGuards, refusalError } from '../provision/guards.js';
+import { guardDevice } from '../provision/guard-device.js';
+import { refusalError } from '../provision/guards.js';
 
 /** Where libvirt's default pool keeps images (virt-install, virt-manager). */
 export const DEFAULT_IMAGE_DIR = '/var/lib/libvirt/images';
@@ -71,7 +71,7 @@ async function resolveDevice(path: string, given: string, r: TargetRequest): Pro
   }
   // --destroy-data is the consent --force gives for signatures; a device in use
   // (mounted, swap, holders, root/boot, open, a libvirt domain's) is never written.
-  const verdict = checkDeviceGuards(await probeDevice(new LocalSource(), path), { force: true });
+  const { verdict } = await guardDevice(new LocalSource(), path, { force: true });
   if (!verdict.allowed) throw refusalError(verdict);
   const sizeText = await fs.readFile(`/sys/class/block/${real.slice(real.lastIndexOf('/') + 1)}/size`, 'utf8').catch(() => '');
   const sizeBytes = Number(sizeText.trim()) * 512;

@@ -1,10 +1,14 @@
 // The kvmio command line: parse, call the library, print. Each command lives in
-// src/cli/commands/NAME.ts and registers itself; heavy modules are imported inside the
-// action so `kvmio audit` does not pay for `kvmio bench`.
+// src/cli/commands/NAME.ts and registers itself (one line in commands/index.ts); heavy
+// modules are imported inside the action so `kvmio audit` does not pay for `kvmio bench`.
+// Exit codes follow the peers (git, virsh): an unknown command or help topic, or a group
+// without its subcommand, is a usage error (2).
 import { Command, CommanderError } from 'commander';
 import { KvmioError, exitCodeOf } from '../errors.js';
 import { makeCtx, type CliDeps, type Ctx } from './context.js';
 import { COMMANDS } from './commands/index.js';
+import { registerCompletion } from './completion.js';
+import { listChoices } from './options.js';
 
 export const EXIT_HELP = `
 Exit codes:
@@ -26,6 +30,8 @@ export function buildProgram(ctx: Ctx): Command {
     })
     .exitOverride();
   for (const register of COMMANDS) register(program, ctx);
+  registerCompletion(program, ctx, VERSION);
+  listChoices(program);
   for (const c of program.commands) {
     c.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
   }
@@ -33,6 +39,21 @@ export function buildProgram(ctx: Ctx): Command {
 }
 
 const VERSION = '0.1.0';
+
+const visibleNames = (cmd: Command): string[] => cmd.createHelp().visibleCommands(cmd).map((c) => c.name());
+
+/** `kvmio help X [Y]`: the first word that names no command (commander would print the top help and exit 0). */
+function unknownHelpTopic(program: Command, argv: readonly string[]): { word: string; parent: Command } | undefined {
+  if (argv[0] !== 'help') return undefined;
+  let cmd = program;
+  for (const word of argv.slice(1)) {
+    if (word.startsWith('-')) return undefined;
+    const next = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (next === undefined) return cmd.commands.length > 0 ? { word, parent: cmd } : undefined;
+    cmd = next;
+  }
+  return undefined;
+}
 
 const processDeps = (): CliDeps => ({
   stdout: process.stdout,
@@ -45,12 +66,21 @@ const processDeps = (): CliDeps => ({
 export async function run(argv: readonly string[], deps: CliDeps = processDeps()): Promise<number> {
   const ctx = makeCtx(deps);
   const program = buildProgram(ctx);
+  const topic = unknownHelpTopic(program, argv);
+  if (topic !== undefined) {
+    const where = topic.parent === program ? 'kvmio' : `kvmio ${topic.parent.name()}`;
+    ctx.stderr.write(`error: unknown command '${topic.word}' for ${where}; expected one of ${visibleNames(topic.parent).join(', ')}\n(run with --help for usage)\n`);
+    return 2;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      // Help shown because something was missing (`kvmio disk`, or no command at all).
+      if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
+      return 2;
     }
     ctx.warn(e instanceof Error ? e.message : String(e));
     if (e instanceof KvmioError && e.hint) ctx.stderr.write(`  hint: ${e.hint}\n`);

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, promises as fs, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { scrubCredentials } from './redact-dump.js';
 import { DUMP_FORMAT, DUMP_KEEP, DUMP_META, openKey, resolvePath, type DumpMeta, type LinkReader } from './dump-format.js';
 import { type CommandOutput, type CommandSpec, type OpenMode, type OpenResult, type Read, type Source } from './source.js';
 
@@ -121,7 +122,7 @@ export class RecordingSource implements Source {
   async save(dir: string, opts: { redact: boolean }): Promise<DumpStats> {
     const secrets = opts.redact ? [...this.sensitive].sort((a, b) => b.length - a.length) : [];
     const token = (s: string): string => `redacted-${createHash('sha256').update(s).digest('hex').slice(0, 8)}`;
-    const hide = (text: string): string => secrets.reduce((t, s) => t.split(s).join(token(s)), text);
+    const hide = (text: string): string => (opts.redact ? scrubCredentials : (t: string) => t)(secrets.reduce((t, s) => t.split(s).join(token(s)), text));
     const hideFile = (path: string, text: string): string => {
       const base = path.slice(path.lastIndexOf('/') + 1);
       if (!opts.redact || !SENSITIVE_NAMES.has(base) || text.trim() === '') return hide(text);

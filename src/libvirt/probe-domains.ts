@@ -8,6 +8,7 @@ import { VM_COMMANDS } from '../facts/commands.js';
 import { missing, ok, type CommandSpec, type Read, type Source } from '../facts/source.js';
 import type { ManagerRead } from '../facts/vm-disk-facts.js';
 import { liveDiffers, readDomainXml } from './read-domain.js';
+import { LIBVIRT_START_HINT } from '../model/libvirt-hint.js';
 
 export interface LibvirtRead {
   readonly status: ManagerRead;
@@ -21,7 +22,11 @@ export interface LibvirtRead {
 export async function virshText(src: Source, cmd: CommandSpec): Promise<Read<string>> {
   const r = await src.run(cmd);
   if (!r.ok) return r;
-  if (r.value.code !== 0) return missing(`${cmd.argv.join(' ')}: exit ${r.value.code}: ${r.value.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+  if (r.value.code !== 0) {
+    // virsh cannot reach the daemon: say how to start it on hosts without systemd.
+    const hint = /failed to connect to the hypervisor/i.test(r.value.stderr) ? `; ${LIBVIRT_START_HINT}` : '';
+    return missing(`${cmd.argv.join(' ')}: exit ${r.value.code}: ${r.value.stderr.trim().split('\n').slice(-2).join(' | ')}${hint}`);
+  }
   return ok(r.value.stdout);
 }
 

@@ -67,7 +67,7 @@ export interface DiskCreateRequest {
   readonly force: boolean;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Engine keys ("image:PATH", "lvm-lv:VG/LV") an earlier run began but did not finish (apply/journal.ts unfinishedKeys): kvmio's own, so "exists" is no refusal. */
+  /** Engine keys ("image:PATH", "lvm-lv:VG/LV") of objects kvmio made and that are unchanged since (apply/engine.ts ownedKeys): "exists" is no refusal for them. */
   readonly owned?: ReadonlySet<string>;
   /** Where facts are read (default: this machine). */
   readonly source?: Source;

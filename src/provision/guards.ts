@@ -15,6 +15,8 @@
  *   libvirt domain, open by a process, facts that could not be read): never overridden.
  */
 import { KvmioError } from '../errors.js';
+import { LIBVIRT_START_HINT } from '../model/libvirt-hint.js';
+import { formatSize } from '../size.js';
 import type { DeviceFacts } from '../facts/device-facts.js';
 import type { Signature, SignatureKind } from '../facts/parse-signatures.js';
 
@@ -105,7 +107,7 @@ export function checkDeviceGuards(f: DeviceFacts, opts: { force?: boolean } = {}
   if (f.libvirt.state === 'checked') {
     for (const u of f.libvirt.users) use('libvirt-domain', `domain ${u.domain} uses it as ${u.target} (${u.source})`, `detach it from ${u.domain} first (virsh detach-disk ${u.domain} ${u.target} --config)`);
   } else if (f.libvirt.state === 'failed') {
-    use('probe-incomplete', `could not ask libvirt which domains use it: ${f.libvirt.reason}`, 'start libvirtd (or set LIBVIRT_DEFAULT_URI) so the guard can check');
+    use('probe-incomplete', `could not ask libvirt which domains use it: ${f.libvirt.reason}`, `${LIBVIRT_START_HINT} (or set LIBVIRT_DEFAULT_URI) so the guard can check`);
   }
   for (const p of f.openBy) use('open', `${dev(p.device)} is open by pid ${p.pid} (${p.command})`, `stop pid ${p.pid} first`);
 
@@ -181,4 +183,4 @@ export function checkImageGuards(f: ImageTargetFacts): GuardVerdict {
   return { allowed: trips.length === 0, trips, overridden: [] };
 }
 
-const mibText = (b: number): string => `${(b / 1024 ** 2).toFixed(1)} MiB`;
+const mibText = (b: number): string => formatSize({ bytes: b });

@@ -25,9 +25,9 @@ export interface VgCreateRequest {
   /** Where facts are read (default: this machine). */
   readonly source?: Source;
   /**
-   * Engine keys of what kvmio made and has not undone (apply/journal.ts liveKeys): a rerun
-   * after a killed `vg create` finds its own PVs ("lvm-pv:DEV") and VG ("lvm-vg:VG") and
-   * finishes the job instead of refusing them.
+   * Engine keys of what kvmio made and that still has the uuid it journaled (apply/engine.ts
+   * ownedKeys): a rerun after a killed `vg create` finds its own PVs ("lvm-pv:DEV") and VG
+   * ("lvm-vg:VG") and finishes the job instead of refusing them.
    */
   readonly owned?: ReadonlySet<string>;
 }

@@ -59,6 +59,25 @@ describe('disk create --yes on a directory, then kvmio rollback', () => {
     });
   });
 
+  it('never adopts a file that only shares the journaled path: a new file there is refused and rollback leaves it alone', async () => {
+    await withTempDir(async (dir) => {
+      const images = join(dir, 'images');
+      mkdirSync(images);
+      const state = ['--state-dir', join(dir, 'state')];
+      const path = join(images, 's.raw');
+      assert.equal((await cli(['disk', 'create', 's', '--size', '8M', '--on', images, '--yes', ...state])).code, 0);
+      await execOk(['rm', path]);
+      writeFileSync(path, 'someone else\'s data');
+      const again = await cli(['disk', 'create', 's', '--size', '8M', '--on', images, '--yes', ...state]);
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /refused by guard image-exists/);
+      const rb = await cli(['rollback', '--yes', ...state]);
+      assert.equal(rb.code, 1);
+      assert.match(rb.stdout, /s\.raw was written to since kvmio created it/);
+      assert.equal(readFileSync(path, 'utf8'), "someone else's data");
+    });
+  });
+
   it('killed with SIGKILL after every step: the rerun converges, rollback leaves the directory empty', async () => {
     await withTempDir(async (dir) => {
       const images = join(dir, 'images');

@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { collect } from '../options.js';
+import { addFleetAuditOptions, fleetAudit, FLEET_HELP, type AuditFlags } from '../fleet.js';
 import { usageError } from '../../errors.js';
 import { AUDITORS } from '../auditors.js';
 import { matchesOnly, worst } from '../../model/finding.js';
@@ -32,15 +33,15 @@ export const AUDIT_JSON_SHAPE = `JSON (--json): {
 }`;
 
 export function register(program: Command, ctx: Ctx): void {
-  program
-    .command('audit')
+  addFleetAuditOptions(program.command('audit'))
     .description('Audit this host (or a dump): schedulers, AIO limit, boot parameters, IOMMU, /dev/kvm')
-    .option('--from <dir>', 'audit a dump written by "kvmio collect -o DIR" instead of this machine')
+    .option('--from <dir>', 'audit a dump written by "kvmio collect -o DIR" instead of this machine (repeatable: dumps, .kvmio-probe files or directories of them, side by side)', (v: string, p: string[] = []) => [...p, v])
     .option('--json', 'print findings and a facts summary as JSON')
     .option('--only <id>', 'only checks with this id or dotted prefix (repeatable, or comma-separated)', collect)
     .option('--device <name>', 'only findings about this block device, e.g. sda or /dev/sda (repeatable)', collect)
     .option('--domain-xml <file...>', 'also audit the disks of these libvirt domain XML files (virsh dumpxml output)', (v: string, p: string[] = []) => [...p, v])
     .option('-v, --verbose', 'show why and the reference for passing checks too')
+    .addHelpText('after', FLEET_HELP)
     .addHelpText('after', () => `
 Exit codes:
   0  no check failed (WARN and SKIP do not fail)
@@ -56,8 +57,9 @@ Read-only: it reads /sys, /proc and /etc and opens /dev/kvm to test it. VM disks
 reads libvirt's domains through virsh (this machine only, not with --from; saved and,
 where different, live definitions) and --domain-xml files, and inspects each local
 disk source (qemu-img info -U, findmnt, an O_DIRECT open). It changes nothing.`)
-    .action(async (opts: AuditOptions) => {
-      await audit(opts, ctx);
+    .action(async (opts: Omit<AuditOptions, 'from'> & AuditFlags & { from?: string[] }) => {
+      if (await fleetAudit(opts, ctx)) return;
+      await audit({ ...opts, from: opts.from?.[0], json: opts.json === true || opts.format === 'json' }, ctx);
     });
 }
 

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { usageError } from '../../errors.js';
 import type { Ctx } from '../context.js';
+import { addFleetCollectOptions, fleetCollect, type CollectFlags } from '../fleet.js';
 
 interface CollectOptions {
   readonly output: string;
@@ -26,16 +27,16 @@ export function checkOutputDir(dir: string): void {
 }
 
 export function register(program: Command, ctx: Ctx): void {
-  program
-    .command('collect')
+  addFleetCollectOptions(program.command('collect'))
     .description('record what the audit reads on this host (sysfs, procfs, config files, libvirt domains and their disk images) into a dump directory')
     .requiredOption('-o, --output <dir>', 'directory to write the dump to (new or empty)')
     .option('--redact', 'hide serial numbers, WWIDs and the host name')
     .option('--json', 'print the summary as JSON')
-    .addHelpText('after', '\nAudit a dump with: kvmio audit --from DIR\nExit codes: 0 written, 1 write failed, 2 usage error (DIR not empty).')
-    .action(async (opts: CollectOptions) => {
+    .addHelpText('after', '\nAudit a dump with: kvmio audit --from DIR\nWith --host/--inventory: one dump per host in DIR/HOST (kvmio audit --from DIR audits them side by side).\nExit codes: 0 written, 1 write failed (or a host failed), 2 usage error (DIR not empty).')
+    .action(async (opts: CollectOptions & CollectFlags) => {
       const dir = resolve(ctx.cwd, opts.output);
       checkOutputDir(dir);
+      if (await fleetCollect(opts, dir, ctx)) return;
       const [{ LocalSource }, { RecordingSource }, { probeHost }, { libvirtUri, VM_COMMANDS }, { libvirtDown }, { vmFacts }] = await Promise.all([
         import('../../facts/local-source.js'), import('../../facts/recording-source.js'), import('../../facts/probe-host.js'),
         import('../../facts/commands.js'), import('../../facts/libvirt-socket.js'), import('../vm-facts.js'),

@@ -90,7 +90,7 @@ export function register(program: Command, ctx: Ctx): void {
       const { planDiskCreate, applyDiskCreate } = await import('../../provision/disk-create.js');
       const { renderStep } = await import('../../provision/step.js');
       const { formatTrip, GuardRefusal } = await import('../../provision/guards.js');
-      const { unfinishedKeys } = await import('../../apply/journal.js');
+      const { ownedKeys } = await import('../../apply/engine.js');
       const { stateDir } = resolveHostState(o, ctx.cwd);
       const plan = await planDiskCreate({
         name,
@@ -106,7 +106,7 @@ export function register(program: Command, ctx: Ctx): void {
         force: o.force === true,
         cwd: ctx.cwd,
         env: ctx.env,
-        owned: unfinishedKeys(stateDir),
+        owned: await ownedKeys(stateDir),
       }).catch((e: unknown) => {
         if (o.json && e instanceof GuardRefusal) return e;
         throw e;

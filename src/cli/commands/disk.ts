@@ -1,6 +1,7 @@
 // `kvmio disk xml SOURCE` and `kvmio disk args SOURCE`: probe the backend, choose its
 // settings with the decision table, and print libvirt XML or QEMU arguments.
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import type { Ctx } from '../context.js';
 import { group } from '../group.js';
 import { oneOf, positiveInt } from '../options.js';
@@ -63,7 +64,7 @@ async function runDisk(ctx: Ctx, what: 'xml' | 'args', source: string, o: DiskOp
   const platform = await probePlatform(undefined, backend);
   // aio rule 2: saved kvmio bench results for this store and format (src/bench/evidence.ts).
   const { loadAioEvidence } = await import('../../bench/evidence.js');
-  const ev = backend.kind === 'pci' ? undefined : loadAioEvidence((await import('node:path')).resolve(ctx.cwd, o.stateDir ?? '/var/lib/kvmio'), backend).evidence;
+  const ev = backend.kind === 'pci' ? undefined : loadAioEvidence(resolve(ctx.cwd, o.stateDir ?? '/var/lib/kvmio'), backend).evidence;
   const config = chooseDiskConfig(backend, ev ? { ...intent, bench: ev } : intent, platform);
   const domainName = typeof o.domain === 'string' ? o.domain : 'kvmio-vm';
   const xml = o.domain ? renderDomainXml([config], { name: domainName }) : renderLibvirtFragment([config]);

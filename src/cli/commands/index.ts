@@ -14,6 +14,7 @@ import { register as vm } from './vm.js';
 import { register as passthrough } from './passthrough.js';
 import { register as bench } from './bench.js';
 import { register as report } from './report.js';
+import { register as exportCmd } from './export.js';
 
 export type Register = (program: Command, ctx: Ctx) => void;
 
@@ -31,4 +32,5 @@ export const COMMANDS: readonly Register[] = [
   passthrough,
   bench,
   report,
+  exportCmd,
 ];

@@ -51,10 +51,10 @@ export function register(program: Command, ctx: Ctx): void {
       const { formatTrip, GuardRefusal } = await import('../../provision/guards.js');
       const { usageError } = await import('../../errors.js');
       if (o.thinSize !== undefined && o.thinPool === undefined) throw usageError('--thin-size: needs --thin-pool NAME');
-      const { liveKeys } = await import('../../apply/journal.js');
+      const { ownedKeys } = await import('../../apply/engine.js');
       const { stateDir } = resolveHostState(o, ctx.cwd);
       const plan = await prepareVgCreate({
-        owned: liveKeys(stateDir),
+        owned: await ownedKeys(stateDir),
         vg,
         devices,
         ...(o.thinPool !== undefined ? { thinPool: o.thinPool } : {}),

@@ -5,6 +5,7 @@ import type { Ctx } from '../context.js';
 import { group } from '../group.js';
 import { collect } from '../options.js';
 import { refused, usageError } from '../../errors.js';
+import { LIBVIRT_START_HINT } from '../../model/libvirt-hint.js';
 
 interface VmAuditOptions {
   readonly domainXml: string[];
@@ -112,7 +113,13 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
   const label = domain ?? (opts.domainXml as string);
   if (domain !== undefined) {
     const r = await virshText(src, VM_COMMANDS.savedXml(uri, domain));
-    if (!r.ok) throw usageError(`vm tune ${domain}: cannot read the domain: ${r.reason}`, 'expected a defined domain: virsh list --all --name');
+    if (!r.ok) {
+      // libvirt unreachable is not "no such domain" (virsh: "failed to connect to the hypervisor").
+      const { libvirtDown } = await import('../../facts/libvirt-socket.js');
+      const down = libvirtDown(uri) ?? (/failed to connect/i.test(r.reason) ? `libvirt unreachable: ${r.reason}` : undefined);
+      if (down !== undefined) throw refused(`vm tune ${domain}: cannot read the domain: ${down}`, down.includes(LIBVIRT_START_HINT) ? undefined : LIBVIRT_START_HINT);
+      throw usageError(`vm tune ${domain}: cannot read the domain: ${r.reason}`, 'expected a defined domain: virsh list --all --name');
+    }
     xml = r.value;
     const info = await virshText(src, VM_COMMANDS.dominfo(uri, domain));
     const di = info.ok ? parseDominfo(info.value) : undefined;

@@ -5,7 +5,6 @@
 // One appliance is built in `before` and shared by every test here.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildAppliance, type Appliance } from '../../../src/bench/appliance/build-appliance.js';
@@ -21,7 +20,10 @@ const CACHE = process.env.KVMIO_TEST_CACHE ?? '/var/tmp/kvmio-test-cache';
 const work = mkdtempSync(join('/var/tmp', 'kvmio-guest-test-'));
 const state = join(work, 'state');
 const store = join(work, 'store');
+/** This file's own TMPDIR for the runs it starts, so other processes' scratch dirs never count. */
+const scratch = join(work, 'tmp');
 mkdirSync(store, { recursive: true });
+mkdirSync(scratch, { recursive: true });
 let appliance: Appliance;
 
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -43,7 +45,7 @@ const qemusOnStore = (): number[] => readdirSync('/proc').filter((d) => /^\d+$/.
     return [];
   }
 });
-const scratchDirs = (): string[] => readdirSync(tmpdir()).filter((f) => f.startsWith('kvmio-guest-') && !f.startsWith('kvmio-guest-test-'));
+const scratchDirs = (): string[] => readdirSync(scratch).filter((f) => f.startsWith('kvmio-guest-'));
 const storeFiles = (): string[] => readdirSync(store);
 const disk = async (name: string): Promise<string> => {
   const p = join(store, name);
@@ -81,7 +83,7 @@ describe('guest appliance (TCG)', { timeout: 240_000 }, () => {
     const run = await runGuests([
       { name: 'blk', disk: d0, config: { bus: 'virtio-blk', iothread: true, queues: 1, aio: 'native' }, scheduler: 'mq-deadline', target: 'raw', job: renderFioJob(SHORT), timeoutMs: 150_000 },
       { name: 'scsi', disk: d1, config: { bus: 'virtio-scsi', iothread: false, queues: 2, aio: 'threads' }, scheduler: 'none', target: 'ext4', job: renderFioJob(SHORT), timeoutMs: 150_000 },
-    ], { kernel: appliance.kernel, initrd: appliance.initrd, accel: 'tcg' });
+    ], { kernel: appliance.kernel, initrd: appliance.initrd, accel: 'tcg', scratchParent: scratch });
     const [blk, scsi] = run.vms;
     assert.equal(blk?.status, 'ok', `${blk?.reason}\n${blk?.consoleTail}`);
     assert.equal(scsi?.status, 'ok', `${scsi?.reason}\n${scsi?.consoleTail}`);
@@ -155,7 +157,7 @@ describe('guest appliance (TCG)', { timeout: 240_000 }, () => {
   it('SIGINT stops every guest: no QEMU, no disk, no scratch file is left, exit 130', async () => {
     const before = scratchDirs();
     const h = start([process.execPath, join(REPO, 'bin', 'kvmio.js'), 'bench', '--guest-only', '--vms', '2', '--accel', 'tcg', '--repeat', '1', '--runtime', '60',
-      '--size', '64M', '--target', store, '--state-dir', state, '--cache-dir', CACHE], { processGroup: false });
+      '--size', '64M', '--target', store, '--state-dir', state, '--cache-dir', CACHE], { processGroup: false, env: { TMPDIR: scratch } });
     let qemus: number[] = [];
     for (let i = 0; i < 600 && qemus.length < 2; i++) {
       await new Promise((res) => setTimeout(res, 100));

@@ -1,0 +1,33 @@
+# Shared by setup.sh, test.sh and uninstall.sh (sourced, not run). Where kvmio installs
+# itself outside the clone, and how it finds a supported Node runtime.
+KVMIO_PREFIX=${KVMIO_PREFIX:-/opt/kvmio}       # runtime (node/) and the installed bundle (lib/)
+KVMIO_BIN=${KVMIO_BIN:-/usr/local/bin/kvmio}
+KVMIO_MAN=${KVMIO_MAN:-/usr/local/share/man/man1/kvmio.1}
+KVMIO_BASH_COMPLETION=${KVMIO_BASH_COMPLETION:-/usr/local/share/bash-completion/completions/kvmio}
+KVMIO_ZSH_COMPLETION=${KVMIO_ZSH_COMPLETION:-/usr/local/share/zsh/site-functions/_kvmio}
+# Node LTS lines kvmio supports (package.json engines); the one setup provides.
+KVMIO_NODE_MIN_MAJOR=22
+KVMIO_NODE_PROVIDE=${KVMIO_NODE_PROVIDE:-24}
+KVMIO_NPM_PROVIDE=${KVMIO_NPM_PROVIDE:-11}
+
+say() { printf 'kvmio: %s\n' "$*"; }
+
+# Major version of the node binary $1, or nothing when it does not run.
+node_major() {
+  "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || true
+}
+
+# Prints the directory holding the node (and npm) the scripts use: the one setup
+# provided under $KVMIO_PREFIX/node, else a node on PATH that is recent enough.
+find_node_bin() {
+  local n m
+  for n in "$KVMIO_PREFIX/node/bin/node" "$(command -v node || true)"; do
+    [ -n "$n" ] && [ -x "$n" ] || continue
+    m=$(node_major "$n")
+    if [ -n "$m" ] && [ "$m" -ge "$KVMIO_NODE_MIN_MAJOR" ]; then
+      dirname "$(readlink -f "$n")"
+      return 0
+    fi
+  done
+  return 1
+}

