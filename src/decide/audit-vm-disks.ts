@@ -13,6 +13,8 @@ import { controllerOf, localPath, recommendVmDisk, virtioBus } from './recommend
 import type { ImageInfo, SourceFacts, VmFacts } from '../facts/vm-disk-facts.js';
 import type { Read } from '../facts/source.js';
 import { auditVmDefinition } from './audit-vm-definition.js';
+import { auditIothreadIds, auditIothreadMapping } from './audit-vm-iothreads.js';
+import { auditErrorPolicy } from './audit-vm-error-policy.js';
 
 /** QEMU's default qcow2 L2 cache ceiling on Linux (block/qcow2.h DEFAULT_L2_CACHE_MAX_SIZE). */
 export const L2_CACHE_MAX = { bytes: 32 * 1024 ** 2 } as const satisfies Size;
@@ -149,7 +151,17 @@ export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
     push(
       cache.mode === 'unsafe'
         ? { id: 'vm.cache', status: 'fail', observed: cache.text, expected: 'none (or writethrough without O_DIRECT)', why: 'cache=unsafe ignores guest flushes: a host crash loses data the guest was told is safe', fix: fixText`set cache='none' in ${{ vmEdit: vm.ref }}`, ref: REFS.cacheExplicit }
-        : { id: 'vm.cache', status: 'skip', observed: cache.text, why: `the table cannot decide: ${rec.reason}` },
+        : cache.mode === 'writeback' && ['file', 'block', 'volume'].includes(disk.source.kind) && !disk.shareable
+          ? {
+              id: 'vm.cache',
+              status: 'warn',
+              observed: cache.text,
+              expected: 'none or directsync (writethrough where the store refuses O_DIRECT)',
+              why: `writeback keeps the guest's dirty data in the host page cache (a second cache, host memory pressure) and libvirt refuses to live-migrate it from local storage without --unsafe (qemuMigrationSrcIsSafe wants none/directsync); the store was not judged: ${rec.reason}`,
+              fix: fixText`${{ vmEdit: vm.ref }}: set cache='none' (writethrough if the store refuses O_DIRECT)`,
+              ref: REFS.cacheExplicit,
+            }
+          : { id: 'vm.cache', status: 'skip', observed: cache.text, why: `the table cannot decide: ${rec.reason}` },
     );
   } else {
     const want = rec.value.cache;
@@ -192,6 +204,9 @@ export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
           },
     );
   }
+
+  out.push(...auditIothreadMapping(vm, disk, { subject, object }));
+  out.push(...auditErrorPolicy(disk, { subject, object }));
 
   // qcow2 clusters vs the default L2 cache.
   if (image?.format === 'qcow2' && image.clusterSize) {
@@ -266,6 +281,22 @@ function sharedImageFindings(vms: readonly Vm[]): Finding[] {
       const list = users.get(key) ?? [];
       const others = [...new Set(list.map((u) => u.vm).filter((n) => n !== vm.ref.name))];
       const base = { id: 'vm.shared-image', subject: vmSubject(vm, disk), object: diskObject(vm, disk) };
+      // Two disks of this one domain on one source: two writers inside one QEMU.
+      const mine = list.filter((u) => u.vm === vm.ref.name && u.disk !== disk);
+      if (others.length === 0 && mine.length > 0) {
+        const all = [disk, ...mine.map((u) => u.disk)];
+        const safe = all.every((d) => d.readOnly) || all.every((d) => d.shareable);
+        out.push({
+          ...base,
+          status: safe ? 'pass' : 'fail',
+          observed: `${key} is also ${mine.map((u) => u.disk.label).join(', ')} of the same domain`,
+          expected: safe ? 'readonly or shareable on every disk' : 'one source per disk, or <shareable/>/<readonly/> on every disk that uses it',
+          why: safe ? 'every disk marks it readonly or shareable' : 'two disks writing one source inside one VM corrupt it (two qcow2 drivers, or two guest filesystems on one device); QEMU\'s image locking does not stop two opens it takes for one domain',
+          ...(safe ? {} : { fix: fixText`point each disk at its own source (${{ vmEdit: vm.ref }})` }),
+          ref: REF_SHARED,
+        });
+        continue;
+      }
       if (others.length === 0) {
         out.push({ ...base, status: 'pass', observed: key, why: 'no other domain uses this image' });
         continue;
@@ -332,6 +363,7 @@ export function auditVmDisks(facts: VmFacts): Finding[] {
     }
     for (const disk of vm.disks) out.push(...auditVmDisk(vm, disk, facts));
     out.push(...auditVmDefinition(vm));
+    out.push(...auditIothreadIds(vm, { subject: vmSubject(vm), object: `vm:${definitionName(vm)}` }));
   }
   out.push(...sharedImageFindings(facts.vms));
   if (facts.vms.length > 0) out.push(auditAioHeadroom(facts.vms, facts));

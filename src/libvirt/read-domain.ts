@@ -101,6 +101,9 @@ function readDisk(el: Element, index: number, controllers: readonly VmController
     ['discard', attr(driver, 'discard')],
     ['detectZeroes', attr(driver, 'detect_zeroes')],
     ['serial', text(child(el, 'serial'))],
+    ['errorPolicy', attr(driver, 'error_policy')],
+    ['readErrorPolicy', attr(driver, 'rerror_policy')],
+    ['copyOnRead', attr(driver, 'copy_on_read')],
   ];
   for (const [k, v] of optional) if (put(v) !== undefined) disk[k] = v;
   // libvirt 10.0 <driver><iothreads><iothread id='1'><queue id='0'/></iothread></iothreads>
@@ -142,6 +145,23 @@ function readHostdev(el: Element): VmHostdev {
   return address === undefined ? { type } : { type, address };
 }
 
+/** A ceiling on the iothread ids filled from a count: far above any real domain, small enough for garbled input. */
+export const MAX_IOTHREADS = 4096;
+
+/**
+ * The iothread ids a domain gets: the <iothreadids> listed, then, while fewer than the
+ * <iothreads> count, the lowest unused ids from 1 (libvirt formatdomain "IOThreads
+ * Allocation": "libvirt will sequentially fill iothreadids starting at 1 avoiding any
+ * predefined id"; more ids than the count raise the count).
+ */
+export function iothreadIds(count: number, listed: readonly number[]): number[] {
+  const ids = new Set(listed.filter((n) => n > 0));
+  // Untrusted input: a garbled count must not fill memory (QEMU and libvirt run nothing near this many iothreads).
+  const want = Math.min(count, MAX_IOTHREADS);
+  for (let id = 1; ids.size < want; id++) ids.add(id);
+  return [...ids].sort((a, b) => a - b);
+}
+
 /** The Vm in a parsed document (the editor keeps the DOM and reads through this too). */
 export function vmFromDocument(doc: Document, manager: VmManager, running: boolean): Read<Vm> {
   const root = doc.documentElement;
@@ -152,9 +172,8 @@ export function vmFromDocument(doc: Document, manager: VmManager, running: boole
   const ids = children(child(root, 'iothreadids') ?? root, 'iothread')
     .map((e) => int(attr(e, 'id')))
     .filter((n): n is number => n !== undefined);
-  const count = int(text(child(root, 'iothreads'))) ?? 0;
-  // <iothreads>N</iothreads> without <iothreadids> means ids 1..N (libvirt formatdomain "IOThreads Allocation").
-  const iothreads = [...new Set([...Array.from({ length: count }, (_, i) => i + 1), ...ids])].sort((a, b) => a - b);
+  const declared = int(text(child(root, 'iothreads')));
+  const iothreads = iothreadIds(declared ?? 0, ids);
   const controllers = devices ? children(devices, 'controller').map(readController) : [];
   const vm: Record<string, unknown> = {
     ref: { name, manager },
@@ -165,6 +184,8 @@ export function vmFromDocument(doc: Document, manager: VmManager, running: boole
     hostdevs: devices ? children(devices, 'hostdev').map(readHostdev) : [],
     notes: [],
   };
+  // Only a count that disagrees with the ids is worth a word (libvirt raises it on define).
+  if (declared !== undefined && declared !== iothreads.length) vm.iothreadCount = declared;
   const vcpus = int(text(child(root, 'vcpu')));
   if (vcpus !== undefined) vm.vcpus = vcpus;
   const machine = attr(child(child(root, 'os'), 'type'), 'machine');

@@ -96,6 +96,12 @@ export interface VmDisk {
   readonly readOnly: boolean;
   readonly shareable: boolean;
   readonly serial?: string;
+  /** What QEMU does on a write (or any) error: "stop", "report", "ignore", "enospace" (libvirt error_policy, QEMU werror). */
+  readonly errorPolicy?: string;
+  /** What QEMU does on a read error when it differs from errorPolicy (libvirt rerror_policy, QEMU rerror). */
+  readonly readErrorPolicy?: string;
+  /** Copy-on-read from the backing chain into the top image ("on"). */
+  readonly copyOnRead?: string;
 }
 
 /** A PCI (or other) device given to the VM. */
@@ -114,6 +120,8 @@ export interface Vm {
   readonly machine?: string;
   /** iothread ids the VM defines (libvirt <iothreads>/<iothreadids>; Proxmox: one per iothread=1 disk). */
   readonly iothreads: readonly number[];
+  /** The iothread count the VM declares (libvirt <iothreads>N</iothreads>), when it differs from the number of ids (libvirt raises a count below the ids listed). */
+  readonly iothreadCount?: number;
   readonly disks: readonly VmDisk[];
   readonly controllers: readonly VmController[];
   readonly hostdevs: readonly VmHostdev[];
