@@ -17,19 +17,8 @@ import { parseSysctlFile } from '../../src/facts/parse-sysctl.js';
 import { parseTmpfiles } from '../../src/facts/parse-tmpfiles.js';
 import { parseUdevRules } from '../../src/facts/parse-udev-rules.js';
 import { probeHost } from '../../src/facts/probe-host.js';
-import { fixture, withTempDir } from '../helpers.js';
+import { fixture, prng, withTempDir } from '../helpers.js';
 
-/** mulberry32: small, seeded, good enough to pick cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env['KVMIO_FUZZ_SEED'] ?? 20261125);
 const CASES = 300;

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cli, withTempDir } from '../helpers.js';
+import { cli, prng, withTempDir } from '../helpers.js';
 
 export async function withScratch<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   if (!existsSync('/dev/shm')) return withTempDir(fn);
@@ -24,17 +24,6 @@ export async function withScratch<T>(fn: (dir: string) => Promise<T>): Promise<T
 }
 import { MANAGED_FILES } from '../../src/apply/journal-schema.js';
 
-/** A small deterministic PRNG (mulberry32), so a failure names a reproducible seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every file and link under DIR with its bytes (or target) and mode: what must not change. */
 export function treeHash(dir: string): string {

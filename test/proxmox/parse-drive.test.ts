@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { checkDriveOptions, driveKey, editDrive, parseDrive, printDrive } from '../../src/proxmox/parse-drive.js';
 import { readProxmoxVm } from '../../src/proxmox/read-proxmox-vm.js';
 import { parseStorageCfg } from '../../src/proxmox/parse-storage-cfg.js';
+import { prng as rng } from '../helpers.js';
 
 const REAL = [
   'local-lvm:vm-106-disk-1,discard=on,iothread=1,size=80G',
@@ -76,17 +77,6 @@ test('drive keys: interface limits from Drive.pm', () => {
   assert.equal(driveKey('efidisk1'), undefined);
 });
 
-// mulberry32: a small seeded PRNG, so a failure names a reproducible seed.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = ['local-lvm:vm-1-disk-0', 'file=', 'volume=', '/dev/sdb', 'cache=', 'none', 'writeback', 'aio=', 'native', 'iothread=1', 'discard=on', 'size=32G', ',', ',', '=', '"', ':', 'x', '1', ' ', 'media=cdrom', 'queues=4', 'serial=a%2Cb', 'ro=1', '\t', 'é'];
 
