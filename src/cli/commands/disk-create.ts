@@ -95,7 +95,7 @@ export function register(program: Command, ctx: Ctx): void {
       const { renderStep } = await import('../../provision/step.js');
       const { formatTrip, GuardRefusal } = await import('../../provision/guards.js');
       const { ownedKeys } = await import('../../apply/engine.js');
-      const { stateDir } = resolveHostState(o, ctx.cwd);
+      const { stateDir } = resolveHostState(o, ctx);
       const plan = await planDiskCreate({
         name,
         on: o.on ?? '',
@@ -137,7 +137,7 @@ export function register(program: Command, ctx: Ctx): void {
       }
       for (const w of warnings) ctx.warn(w);
       const fault = faultHook(ctx.env);
-      const r = await applyDiskCreate(plan, { stateDir, wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
+      const r = await applyDiskCreate(plan, { stateDir, onNote: (n) => ctx.warn(n), wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
       if (o.json) {
         ctx.json({ applied: true, name, target: plan.target, path: plan.path, steps: steps.map(renderStep), warnings, notes: plan.notes, info: r.info ?? null, attached: r.attached ? o.attach : null, xml: r.disk.diskElement, runs: r.runs });
         return;

@@ -102,7 +102,7 @@ failed, 2 usage error (bad address, no such device).`);
         const { applyPassthrough } = await import('../../apply/apply-passthrough.js');
         const { printAct } = await import('../../report/passthrough-text.js');
         const { resolveHostState, faultHook } = await import('../host-state.js');
-        const { stateDir } = resolveHostState(opts, ctx.cwd);
+        const { stateDir } = resolveHostState(opts, ctx);
         const abs = (p: string): string => resolve(ctx.cwd, p);
         const f = await loadPassthrough(opts.from === undefined ? undefined : abs(opts.from), ctx.env, [a, ...named]);
         const fault = faultHook(ctx.env);
@@ -110,6 +110,7 @@ failed, 2 usage error (bad address, no such device).`);
           yes: opts.yes === true,
           sysfsRoot: opts.sysfsRoot === undefined ? '/' : abs(opts.sysfsRoot),
           stateDir,
+          onNote: (n: string) => ctx.warn(n),
           wait: opts.wait === true,
           ...(fault === undefined ? {} : { faultAfterStep: fault }),
         });

@@ -131,10 +131,10 @@ Existing domains are left to kvmio vm tune, VFIO binds to kvmio passthrough bind
       const { xmlCovers } = await import('../../apply/canonical-xml.js');
       const covers = (d: string, xml: string): boolean => facts.domainXml[d] !== undefined && xmlCovers(xml, facts.domainXml[d] ?? '') === undefined;
       const { actions, leftOut, matching } = planApplyActions(parsed.plan, facts, changes, ctx.env.LIBVIRT_DEFAULT_URI, covers);
-      const { root, stateDir } = resolveHostState(opts, ctx.cwd);
+      const { root, stateDir } = resolveHostState(opts, ctx);
       const yes = opts.yes === true;
       const outcomes = yes
-        ? await engine.applyActions(actions, { stateDir, root, handlers: POOL_HANDLERS, wait: opts.wait === true, purpose: 'plan apply --yes' })
+        ? await engine.applyActions(actions, { stateDir, onNote: (n) => ctx.warn(n), root, handlers: POOL_HANDLERS, wait: opts.wait === true, purpose: 'plan apply --yes' })
         : await engine.previewActions(actions, { root, handlers: POOL_HANDLERS });
       if (opts.json === true) {
         ctx.json({ mode: yes ? 'apply' : 'dry-run', file, outcomes: outcomes.map((o) => ({ kind: o.action.kind, id: o.action.id, object: o.action.object, status: o.status, change: o.change, ...(o.error ? { error: o.error } : {}) })), leftOut });

@@ -52,7 +52,7 @@ export function register(program: Command, ctx: Ctx): void {
       const { usageError } = await import('../../errors.js');
       if (o.thinSize !== undefined && o.thinPool === undefined) throw usageError('--thin-size: needs --thin-pool NAME');
       const { ownedKeys } = await import('../../apply/engine.js');
-      const { stateDir } = resolveHostState(o, ctx.cwd);
+      const { stateDir } = resolveHostState(o, ctx);
       const plan = await prepareVgCreate({
         owned: await ownedKeys(stateDir),
         vg,
@@ -74,7 +74,7 @@ export function register(program: Command, ctx: Ctx): void {
       let run: string | undefined;
       if (o.yes) {
         const fault = faultHook(ctx.env);
-        run = await applyVgCreate(plan, { stateDir, wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
+        run = await applyVgCreate(plan, { stateDir, onNote: (n) => ctx.warn(n), wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
       }
       const thin = plan.thin ? { name: plan.thin.name, dataBytes: plan.thin.data.bytes, metadataBytes: plan.thin.metadata.bytes } : null;
       if (o.json) {
