@@ -43,6 +43,8 @@ function withDiskOptions(c: Command): Command {
 const intentOf = (o: DiskOpts): DiskIntent => {
   // the help says shareable forces cache=none: any other explicit cache contradicts it
   refuseConflict(o.shareable === true && o.cache !== undefined && o.cache !== 'none', '--shareable', `--cache ${o.cache ?? ''}`, 'a disk shared between VMs needs cache=none (no host page cache between the guests)');
+  // QEMU refuses aio=native without cache.direct=on: a usage error before the probe, not a refusal after it
+  refuseConflict(o.aio === 'native' && o.cache !== undefined && o.cache !== 'none' && o.cache !== 'directsync', '--aio native', `--cache ${o.cache ?? ''}`, 'aio=native needs a direct cache (none or directsync): QEMU refuses "aio=native was specified, but it requires cache.direct=on"');
   return intentFields(o);
 };
 
