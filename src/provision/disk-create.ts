@@ -25,6 +25,7 @@ import { checkDeviceGuards, checkImageGuards, refusalError, refuseBy, type Guard
 import { isFullyAllocated, planImage, type ImageFormat, type ImageInfo, type ImagePlan, type Prealloc } from './image-plan.js';
 import { checkLvmName, DM_MISSING_NOTE, planLinearLv, planThinLv, roundToExtent } from './lvm-plan.js';
 import type { Step } from './step.js';
+import { shellLine } from '../render/shell-quote.js';
 
 export type Target =
   | { readonly kind: 'dir'; readonly dir: string }
@@ -147,7 +148,7 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
       const size = req.size as Size;
       const vgs = await probeVgs(src, target.vg);
       const vg = vgs.ok ? vgs.value.find((v) => v.name === target.vg) : undefined;
-      if (vg === undefined) throw refuseBy('vg-missing', `lv:${target.vg}`, `volume group ${target.vg} not found (vgs${vgs.ok ? '' : `: ${vgs.reason}`})`, `create it with kvmio vg create ${target.vg} DEVICE…`);
+      if (vg === undefined) throw refuseBy('vg-missing', `lv:${target.vg}`, `volume group ${target.vg} not found (vgs${vgs.ok ? '' : `: ${vgs.reason}`})`, `create it with ${shellLine`kvmio vg create ${target.vg}`} DEVICE…`);
       const lvsRead = await probeLvs(src, target.vg);
       if (!lvsRead.ok) throw refuseBy('probe-incomplete', `lv:${target.vg}`, `could not list the logical volumes of ${target.vg} (lvs failed: ${lvsRead.reason})`, 'fix the LVM tools so the guard can check; refusing rather than guessing');
       const lvs = lvsRead.value;
@@ -164,7 +165,7 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
         const pool = lvs.find((l) => l.name === target.pool);
         if (pool === undefined || !isThinPool(pool)) {
           const seen = pool ? `${target.vg}/${target.pool} is not a thin pool (lv_attr ${pool.attr})` : `no thin pool ${target.pool} in ${target.vg} (lvs)`;
-          throw refuseBy('thin-pool-missing', `thin:${target.vg}/${target.pool}`, seen, `create it with kvmio vg create … --thin-pool ${target.pool}`);
+          throw refuseBy('thin-pool-missing', `thin:${target.vg}/${target.pool}`, seen, `create it with kvmio vg create … ${shellLine`--thin-pool ${target.pool}`}`);
         }
         if (size.bytes > pool.sizeBytes) notes.push(`thin volume ${size.bytes} bytes is larger than pool ${target.vg}/${target.pool} (${pool.sizeBytes} bytes): overcommitted; watch the pool's data usage (lvs -o data_percent)`);
         steps = [planThinLv(target.vg, target.pool, req.name, size)];

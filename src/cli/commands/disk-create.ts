@@ -7,6 +7,7 @@ import { group } from '../group.js';
 import { faultHook, resolveHostState } from '../host-state.js';
 import { oneOf } from '../options.js';
 import { parseSize } from '../../size.js';
+import { shellLine } from '../../render/shell-quote.js';
 
 export const DISK_CREATE_HELP = `
 Targets (--on):
@@ -147,7 +148,7 @@ export function register(program: Command, ctx: Ctx): void {
       for (const n of plan.notes) lines.push(`note: ${n}`);
       if (r.attached) lines.push(`attached to ${o.attach} as ${r.disk.config.target.value} (persistent definition; takes effect at its next start)`);
       lines.push('disk XML:', r.disk.fragment.trimEnd());
-      for (const run of r.runs) lines.push(`journaled as run ${run}: "kvmio rollback --run ${run}" shows how to undo it`);
+      for (const run of r.runs) lines.push(`journaled as run ${run}: "${shellLine`kvmio rollback --run ${run}`}" shows how to undo it`);
       ctx.print(lines.join('\n'));
     });
 }

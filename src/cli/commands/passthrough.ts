@@ -6,6 +6,7 @@ import type { Ctx } from '../context.js';
 import { group } from '../group.js';
 import { collect } from '../options.js';
 import { refused, usageError } from '../../errors.js';
+import { shellLine } from '../../render/shell-quote.js';
 
 interface CommonOpts {
   readonly json?: boolean;
@@ -116,7 +117,7 @@ failed, 2 usage error (bad address, no such device).`);
         });
         if (opts.json) ctx.json(r);
         else ctx.print(printAct(r));
-        if (r.refusal !== undefined) throw refused(r.refusal, direction === 'bind' ? `kvmio passthrough check ${a}` : undefined);
+        if (r.refusal !== undefined) throw refused(r.refusal, direction === 'bind' ? shellLine`kvmio passthrough check ${a}` : undefined);
         if (r.failed) ctx.exitCode = 1;
       });
   }

@@ -6,6 +6,7 @@ import type { Ctx } from '../context.js';
 import { group } from '../group.js';
 import { faultHook, resolveHostState } from '../host-state.js';
 import { parseSize } from '../../size.js';
+import { shellLine } from '../../render/shell-quote.js';
 
 const VG_HELP = `
 Every DEVICE must pass the guards first (signatures, mounted, swap, holders, root/boot,
@@ -84,7 +85,7 @@ export function register(program: Command, ctx: Ctx): void {
       const lines = [`vg ${vg} on ${devices.join(', ')}`, 'guards: passed', o.yes ? 'ran:' : 'would run:', ...plan.steps.map((s) => `  ${renderStep(s)}`)];
       for (const n of plan.notes) lines.push(`note: ${n}`);
       lines.push(o.yes ? `done: volume group ${vg} created` : 'dry run: nothing changed; add --yes to do it');
-      if (run !== undefined) lines.push(`journaled as run ${run}: "kvmio rollback --run ${run}" shows how to undo it`);
+      if (run !== undefined) lines.push(`journaled as run ${run}: "${shellLine`kvmio rollback --run ${run}`}" shows how to undo it`);
       ctx.print(lines.join('\n'));
     });
 }

@@ -7,6 +7,7 @@ import { collect } from '../options.js';
 import { defaultStateDir } from '../host-state.js';
 import { refused, usageError } from '../../errors.js';
 import { LIBVIRT_START_HINT } from '../../model/libvirt-hint.js';
+import { shellLine } from '../../render/shell-quote.js';
 
 interface VmAuditOptions {
   readonly domainXml: string[];
@@ -140,7 +141,7 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
     const di = info.ok ? parseDominfo(info.value) : undefined;
     running = di?.running === true;
     if (di && !di.persistent) {
-      throw refused(`vm tune ${domain}: a transient domain has no saved definition to tune; "virsh define" would make it persistent`, `dump it (virsh dumpxml ${domain} > FILE) and use kvmio vm tune --domain-xml FILE`);
+      throw refused(`vm tune ${domain}: a transient domain has no saved definition to tune; "virsh define" would make it persistent`, `dump it (${shellLine`virsh dumpxml ${domain}`} > FILE) and use kvmio vm tune --domain-xml FILE`);
     }
   } else {
     try {
@@ -178,7 +179,7 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
     applied = { defined: true, unmanagedKept };
     const again = reread.ok ? readDomainXml(reread.value, { kind: 'libvirt', origin: 'saved', uri }) : undefined;
     if (again?.ok && !planIsEmpty(planVmTune({ ...again.value, disks: again.value.disks.map((d, i) => ({ ...d, source: vm.disks[i]?.source ?? d.source })) }, facts, { bus: opts.bus === true }))) notes.push(`warning: ${domain}: libvirt changed the tuned settings on define; a second run would propose more`);
-    if (!unmanagedKept) notes.push(`warning: ${domain}: libvirt's saved XML differs from the original outside the tuned settings; compare with virsh dumpxml --inactive ${domain}`);
+    if (!unmanagedKept) notes.push(`warning: ${domain}: libvirt's saved XML differs from the original outside the tuned settings; compare with ${shellLine`virsh dumpxml --inactive ${domain}`}`);
   }
   if (opts.json === true) {
     ctx.json({ domain: label, running, plan, diff, applied, notes });
