@@ -71,6 +71,9 @@ rfile() {
     # read byte by byte (as sh's read does), a numeric sysctl answers only at offset 0
     # (kernel/sysctl.c __do_proc_doulongvec_minmax: nothing when *ppos != 0): one cat
     /proc/sys/*) command cat -- "$1" 2>/dev/null | body ;;
+    # arguments end in NUL, which sh's read cannot carry: one per line instead (only
+    # "does it name the VMID" is asked of it, src/proxmox/probe-proxmox.ts running())
+    /proc/*/cmdline) command tr '\000' '\n' <"$1" 2>/dev/null | body ;;
     *) body < "$1" 2>/dev/null ;;
   esac
 }
@@ -362,6 +365,41 @@ if command -v virsh >/dev/null 2>&1 && tmpdir; then
   IFS=$_ifs
   set +f
   if [ -n "$_all" ]; then
+    run qemu-system-x86_64--version qemu-system-x86_64 --version
+    run virsh--version virsh --version
+    _versions=1
+  fi
+fi
+
+# Proxmox VE (src/proxmox/probe-proxmox.ts, in its order): this node's VM configs (the
+# qemu-server link into nodes/NODE), storage.cfg, pveversion, every node's configs, and
+# for this node's VMs the pid files that say which run here
+if [ -d /etc/pve/qemu-server ] && tmpdir; then
+  rlink /etc/pve/qemu-server
+  _local=/etc/pve/qemu-server
+  if [ -h "$_local" ]; then
+    _t=$(command ls -ld -- "$_local" 2>/dev/null)
+    _t=${_t#* -> }
+    case $_t in /*) _local=$_t ;; *) _local=/etc/pve/$_t ;; esac
+  fi
+  conf "$_local" .conf
+  rfile /etc/pve/storage.cfg
+  run pveversion pveversion
+  rdir /etc/pve/nodes
+  for _n in /etc/pve/nodes/*; do
+    [ -d "$_n/qemu-server" ] && [ "$_n/qemu-server" != "$_local" ] && conf "$_n/qemu-server" .conf
+  done
+  for _f in "$_local"/*.conf; do
+    [ -e "$_f" ] || continue
+    _id=${_f##*/}
+    _id=${_id%.conf}
+    case $_id in '' | *[!0-9]*) continue ;; esac
+    rfile "/var/run/qemu-server/$_id.pid"
+    _pid=
+    [ -r "/var/run/qemu-server/$_id.pid" ] && IFS= read -r _pid <"/var/run/qemu-server/$_id.pid"
+    case $_pid in '' | *[!0-9]*) ;; *) rfile "/proc/$_pid/cmdline" ;; esac
+  done
+  if [ -z "${_versions:-}" ]; then
     run qemu-system-x86_64--version qemu-system-x86_64 --version
     run virsh--version virsh --version
   fi
