@@ -8,7 +8,6 @@
 import type { BlockDevice, HostFacts, PciDevice } from '../facts/host-facts.js';
 import type { PassthroughFacts, PhysicalVolume, StoragePool, VirtualFunction } from '../facts/passthrough-facts.js';
 import { isBridge, isStorageController, pciRole, type PciRole } from './pci-class.js';
-import { shellLine, shellQuote } from '../render/shell-quote.js';
 
 export type HostView = Pick<HostFacts, 'blockDevices' | 'iommu' | 'pci'>;
 
@@ -237,7 +236,7 @@ export function assessDevice(address: string, host: HostView, pt: PassthroughFac
       code: 'no-iommu',
       member: address,
       message: host.iommu.ok && host.iommu.value.units.length === 0
-        ? `${address} is in no IOMMU group: the IOMMU is off (no units in /sys/class/iommu); VFIO needs it (see ${shellLine`kvmio passthrough check ${address}`})`
+        ? `${address} is in no IOMMU group: the IOMMU is off (no units in /sys/class/iommu); VFIO needs it (see kvmio passthrough check ${address})`
         : `${address} is in no IOMMU group${host.iommu.ok ? '' : ` (IOMMU facts unreadable: ${host.iommu.reason})`}; VFIO needs one`,
     });
   }
@@ -259,7 +258,7 @@ export function assessDevice(address: string, host: HostView, pt: PassthroughFac
       refusals.push({
         code: 'sriov-vfs-enabled',
         member: m.address,
-        message: `${m.address}: ${pf.sriov.numVfs} SR-IOV virtual function(s) enabled${vfList.length ? ` (${vfList.map((v) => v.address).join(', ')})` : ''}${used.length ? `; ${used.join('; ')}` : ''}: unbinding the PF's driver removes them; pass a VF instead, or disable them first: echo 0 > ${shellQuote(`/sys/bus/pci/devices/${m.address}/sriov_numvfs`)}`,
+        message: `${m.address}: ${pf.sriov.numVfs} SR-IOV virtual function(s) enabled${vfList.length ? ` (${vfList.map((v) => v.address).join(', ')})` : ''}${used.length ? `; ${used.join('; ')}` : ''}: unbinding the PF's driver removes them; pass a VF instead, or disable them first: echo 0 > /sys/bus/pci/devices/${m.address}/sriov_numvfs`,
       });
     }
     // Fail closed: a disk whose users could not be checked may hold the host's data.
