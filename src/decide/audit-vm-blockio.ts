@@ -12,17 +12,12 @@
 import { fixText, type Finding } from '../model/finding.js';
 import type { Vm, VmDisk } from '../model/vm.js';
 import { formatSize, type Size } from '../size.js';
+import type { HostBlockSizes } from '../facts/probe-block-sizes.js';
 
 const REF = 'libvirt formatdomain <blockio> (since 0.10.2); QEMU hw/block/block.c blkconf_blocksizes, DEFINE_PROP_BLOCKSIZE (512 B to 2 MiB, power of 2)';
 const MIN = 512;
 const MAX = 2 * 1024 ** 2;
 
-/** The host device's sizes under a disk (its own block device, or the filesystem's). */
-export interface HostBlockSizes {
-  readonly device: string;
-  readonly logical: Size;
-  readonly physical: Size;
-}
 
 const bad = (s: Size | undefined): boolean => s !== undefined && (s.bytes < MIN || s.bytes > MAX || (s.bytes & (s.bytes - 1)) !== 0);
 
@@ -55,6 +50,8 @@ export function auditBlockio(vm: Vm, disk: VmDisk, host: HostBlockSizes | undefi
       ref: REF,
     }];
   }
+  // Without <blockio> only a host that cannot take 512-byte writes is worth a line (a 512e disk under a 512-byte guest is the common case).
+  if (b === undefined) return [];
   if (physical < host.physical.bytes) {
     return [{ ...base, id, status: 'skip', observed, why: `noted: the guest is not told the device writes ${formatSize(host.physical)} units, so it may not align partitions and I/O to them; physical_block_size='${host.physical.bytes}' is a safe hint to add`, ref: REF }];
   }

@@ -226,7 +226,7 @@ export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
   out.push(...auditErrorPolicy(disk, { subject, object }));
   out.push(...auditDiskQueues(vm, disk, facts.platform, { subject, object }));
   out.push(...auditStatistics(disk, facts.platform, { subject, object }));
-  out.push(...auditBlockio(vm, disk, undefined, { subject, object }));
+  out.push(...auditBlockio(vm, disk, path.ok ? facts.blockSizes?.get(path.value) : undefined, { subject, object }));
   if (remote === undefined) {
     const backend = src?.kind === 'present' && src.backend.ok ? src.backend.value.kind : undefined;
     const store = backend === 'block' || backend === 'lv' ? 'block' : backend === 'file' ? 'file' : disk.source.kind === 'block' ? 'block' : disk.source.kind === 'file' ? 'file' : undefined;

@@ -9,6 +9,7 @@ import type { Vm, VmDisk } from '../model/vm.js';
 import { bytes } from '../size.js';
 import { VM_COMMANDS } from './commands.js';
 import { parseQemuImgInfo } from './parse-qemu-img.js';
+import { probeBlockSizes } from './probe-block-sizes.js';
 import type { Mount } from './host-facts.js';
 import { parseLvs, readReport } from './parse-lvm.js';
 import { parseMountinfo } from './parse-mounts.js';
@@ -145,6 +146,7 @@ export async function probeVmFacts(src: Source, vms: readonly Vm[], managers: re
     vms,
     managers,
     sources: await probeVmSources(src, vms),
+    blockSizes: await probeBlockSizes(src, vms),
     platform,
     aioNr: await readNumber(src, '/proc/sys/fs/aio-nr'),
     aioMaxNr: await readNumber(src, '/proc/sys/fs/aio-max-nr'),

@@ -5,6 +5,7 @@ import type { AioBenchEvidence, Backend, Platform } from '../model/disk-types.js
 import type { Vm } from '../model/vm.js';
 import type { Size } from '../size.js';
 import type { Read } from './source.js';
+import type { HostBlockSizes } from './probe-block-sizes.js';
 
 /** `qemu-img info -U --output=json` (facts/parse-qemu-img.ts), the fields the VM checks use; actual-size known. */
 export interface ImageInfo {
@@ -49,6 +50,8 @@ export interface VmFacts {
   readonly platform: Platform;
   readonly aioNr: Read<number>;
   readonly aioMaxNr: Read<number>;
+  /** The host device's block sizes under each local source, by path (facts/probe-block-sizes.ts). */
+  readonly blockSizes?: ReadonlyMap<string, HostBlockSizes>;
   /** Saved kvmio bench results for aio rule 2, by local path (src/bench/evidence.ts withAioEvidence). */
   readonly aioEvidence?: ReadonlyMap<string, AioBenchEvidence>;
 }
