@@ -12,7 +12,7 @@
 import { fixText, type Finding } from '../model/finding.js';
 import type { Vm, VmDisk } from '../model/vm.js';
 import { formatSize, type Size } from '../size.js';
-import type { HostBlockSizes } from '../facts/probe-block-sizes.js';
+import type { HostBlockSizes } from '../facts/vm-disk-facts.js';
 
 const REF = 'libvirt formatdomain <blockio> (since 0.10.2); QEMU hw/block/block.c blkconf_blocksizes, DEFINE_PROP_BLOCKSIZE (512 B to 2 MiB, power of 2)';
 const MIN = 512;

@@ -5,18 +5,13 @@
 // the VM audit compares them with the disk's <blockio>. A size that cannot be read is left
 // out (the audit then says it did not compare).
 import type { Vm } from '../model/vm.js';
-import { bytes, type Size } from '../size.js';
+import { bytes } from '../size.js';
 import { VM_COMMANDS } from './commands.js';
 import { mountOf, parseMountinfo } from './parse-mounts.js';
 import { diskPath, parseStatLine } from './probe-vm-disks.js';
 import type { Source } from './source.js';
+import type { HostBlockSizes } from './vm-disk-facts.js';
 
-export interface HostBlockSizes {
-  /** The device, for messages: "/dev/vg0/data", or "254:0 (holds /var/lib/libvirt/images)". */
-  readonly device: string;
-  readonly logical: Size;
-  readonly physical: Size;
-}
 
 async function sizeAt(src: Source, path: string): Promise<number | undefined> {
   const r = await src.readText(path);

@@ -5,7 +5,6 @@ import type { AioBenchEvidence, Backend, Platform } from '../model/disk-types.js
 import type { Vm } from '../model/vm.js';
 import type { Size } from '../size.js';
 import type { Read } from './source.js';
-import type { HostBlockSizes } from './probe-block-sizes.js';
 
 /** `qemu-img info -U --output=json` (facts/parse-qemu-img.ts), the fields the VM checks use; actual-size known. */
 export interface ImageInfo {
@@ -16,6 +15,14 @@ export interface ImageInfo {
   /** qcow2 with extended L2 entries (sub-clusters): twice the L2 metadata. */
   readonly extendedL2?: boolean;
   readonly backingFile?: string;
+}
+
+/** The block sizes of the host device under a disk source (facts/probe-block-sizes.ts). */
+export interface HostBlockSizes {
+  /** For messages: "/dev/vg0/data", or "/dev/vda (holds /)". */
+  readonly device: string;
+  readonly logical: Size;
+  readonly physical: Size;
 }
 
 /** A local disk source (file or block device), as probed on the host. */
