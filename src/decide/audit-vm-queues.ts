@@ -27,10 +27,16 @@ export const validQueueSize = (n: number): boolean => n > 2 && n <= VIRTQUEUE_MA
 /** True when the disk's iothread mapping names queues (then the queue count belongs to the mapping). */
 export const mappingListsQueues = (disk: VmDisk): boolean => (disk.iothreadQueues ?? []).some((m) => m.queues.length > 0);
 
+/**
+ * True when the disk's manager is libvirt, whose <driver queues> is virtio-blk's alone.
+ * Proxmox's `queues` is a SCSI drive option that sizes its virtio-scsi controller.
+ */
+const libvirtManaged = (vm: Vm): boolean => vm.ref.manager.kind === 'libvirt' || vm.ref.manager.kind === 'libvirt-xml';
+
 /** The queue count `vm tune` writes, or null to remove it; undefined: leave it. Shared with the audit so a tuned disk audits clean. */
 export function wantedQueues(vm: Vm, disk: VmDisk, onVirtioBlk = disk.bus === 'virtio-blk'): number | null | undefined {
   if (disk.queues === undefined) return undefined;
-  if (!onVirtioBlk) return null;
+  if (!onVirtioBlk) return libvirtManaged(vm) ? null : undefined;
   const { max } = vcpuCounts(vm);
   return disk.queues > max && !mappingListsQueues(disk) ? max : undefined;
 }
@@ -41,6 +47,7 @@ export function auditDiskQueues(vm: Vm, disk: VmDisk, platform: Platform, base: 
   const q = disk.queues;
   const qs = disk.queueSize;
   if (disk.bus !== 'virtio-blk') {
+    if (!libvirtManaged(vm)) return out;
     const set = [q !== undefined ? `queues='${q}'` : undefined, qs !== undefined ? `queue_size='${qs}'` : undefined].filter(Boolean).join(' ');
     if (set !== '') {
       out.push({

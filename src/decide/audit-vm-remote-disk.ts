@@ -47,11 +47,18 @@ export function auditRemoteSource(disk: VmDisk, kind: RemoteKind, base: Base): F
 
 const isRbd = (disk: VmDisk): boolean => disk.source.kind === 'network' && disk.source.protocol === 'rbd';
 
-/** The cache `vm tune` writes on a network disk, or undefined to keep it (shared with the audit). */
-export function wantedNetworkCache(disk: VmDisk): CacheMode | undefined {
+const libvirtManaged = (vm: Vm): boolean => vm.ref.manager.kind === 'libvirt' || vm.ref.manager.kind === 'libvirt-xml';
+
+/**
+ * The cache `vm tune` writes on a network disk, or undefined to keep it (shared with the
+ * audit). QEMU's protocol drivers never use the host page cache; only libvirt's migration
+ * check makes none/directsync matter, and unsafe is wrong everywhere.
+ */
+export function wantedNetworkCache(vm: Vm, disk: VmDisk): CacheMode | undefined {
   if (disk.readOnly) return undefined;
   const c = disk.cache.value;
-  if (isRbd(disk)) return c === 'unsafe' ? 'writeback' : undefined;
+  if (c === 'unsafe') return isRbd(disk) ? 'writeback' : 'none';
+  if (isRbd(disk) || !libvirtManaged(vm)) return undefined;
   return c === 'none' || c === 'directsync' ? undefined : 'none';
 }
 
@@ -59,15 +66,18 @@ export function wantedNetworkCache(disk: VmDisk): CacheMode | undefined {
 export function auditNetworkCache(vm: Vm, disk: VmDisk, base: Base): Finding {
   const c = disk.cache;
   const observed = c.origin === 'default' ? `unset (${c.note ?? 'default'}: ${c.value})` : c.value;
-  const want = wantedNetworkCache(disk);
+  const want = wantedNetworkCache(vm, disk);
   const fix = withAction(fixText(['', ''], { vmTune: vm.ref }), { kind: 'vm-tune', vm: vm.ref });
   if (c.value === 'unsafe') {
     return { ...base, id: 'vm.cache', status: 'fail', observed, expected: isRbd(disk) ? 'writeback (the RBD cache) or none' : 'none', why: 'cache=unsafe ignores guest flushes: a crash of QEMU or the host loses data the guest was told is safe', fix, ref: REF_CACHE };
   }
   if (isRbd(disk)) {
-    return { ...base, id: 'vm.cache', status: 'pass', observed, why: c.value === 'writeback' ? 'writeback enables the RBD cache; librbd honours guest flushes and libvirt migrates rbd disks whatever their cache' : 'rbd disks migrate whatever their cache; writeback would enable the RBD cache', ref: REF_CACHE };
+    return { ...base, id: 'vm.cache', status: 'pass', observed, why: `${c.value === 'writeback' ? 'writeback enables the RBD cache, which honours guest flushes' : 'writeback would enable the RBD cache'}; the cache is per client, so live migration is safe (libvirt's qemuMigrationSrcIsSafe accepts rbd whatever its cache)`, ref: REF_CACHE };
   }
-  if (want === undefined) return { ...base, id: 'vm.cache', status: 'pass', observed, why: 'no host-side cache: guest flushes reach the remote store and libvirt can live-migrate the disk', ref: REF_CACHE };
+  if (want === undefined) {
+    const why = c.value === 'none' || c.value === 'directsync' ? 'no host-side cache: guest flushes reach the remote store and libvirt can live-migrate the disk' : "QEMU's protocol driver does not use the host page cache: the cache mode only decides whether the guest sees a write cache it must flush";
+    return { ...base, id: 'vm.cache', status: 'pass', observed, why, ref: REF_CACHE };
+  }
   return {
     ...base,
     id: 'vm.cache',

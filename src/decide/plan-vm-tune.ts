@@ -109,7 +109,7 @@ export function planVmTune(vm: Vm, facts: Pick<VmFacts, 'sources' | 'platform' |
 
     queueEdits(vm, disk, vbus === 'virtio-blk', set, reasons);
     const rec = recommendVmDisk(bus ? { ...disk, bus: 'virtio-blk', label: bus.label } : disk, facts, facts.platform);
-    const netCache = remote === 'network' ? wantedNetworkCache(disk) : undefined;
+    const netCache = remote === 'network' ? wantedNetworkCache(vm, disk) : undefined;
     if (remote === 'vhostuser') skipped.push(`${name}: vhost-user disk: cache, io and iothread belong to its backend process (libvirt refuses them here)`);
     else if (netCache !== undefined) {
       set.cache = netCache;
