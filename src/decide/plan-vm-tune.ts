@@ -10,7 +10,7 @@
 import type { AioMode, CacheMode, DiskDeviceConfig } from '../model/disk-types.js';
 import type { Vm, VmDisk, VmRef } from '../model/vm.js';
 import { diskIothread } from './aio-cost.js';
-import { controllerOf, recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
+import { controllerOf, platformFor, recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
 import { validQueueSize, wantedQueues } from './audit-vm-queues.js';
 import { remoteKind, wantedNetworkCache } from './audit-vm-remote-disk.js';
 import type { VmFacts } from '../facts/vm-disk-facts.js';
@@ -108,7 +108,7 @@ export function planVmTune(vm: Vm, facts: Pick<VmFacts, 'sources' | 'platform' |
     }
 
     queueEdits(vm, disk, vbus === 'virtio-blk', set, reasons);
-    const rec = recommendVmDisk(bus ? { ...disk, bus: 'virtio-blk', label: bus.label } : disk, facts, facts.platform);
+    const rec = recommendVmDisk(bus ? { ...disk, bus: 'virtio-blk', label: bus.label } : disk, facts, platformFor(vm, facts.platform));
     const netCache = remote === 'network' ? wantedNetworkCache(vm, disk) : undefined;
     if (remote === 'vhostuser') skipped.push(`${name}: vhost-user disk: cache, io and iothread belong to its backend process (libvirt refuses them here)`);
     else if (netCache !== undefined) {
