@@ -113,7 +113,8 @@ export function planVmTune(vm: Vm, facts: Pick<VmFacts, 'sources' | 'platform' |
     if (remote === 'vhostuser') skipped.push(`${name}: vhost-user disk: cache, io and iothread belong to its backend process (libvirt refuses them here)`);
     else if (netCache !== undefined) {
       set.cache = netCache;
-      reasons.push(`cache ${disk.cache.origin === 'explicit' ? disk.cache.value : 'unset'} → ${netCache}: ${netCache === 'none' ? 'no host-side copy of the guest\'s writes; libvirt live-migrates it' : 'unsafe ignores guest flushes; writeback is the RBD cache, which honours them'}`);
+      const why = disk.cache.value === 'unsafe' ? `unsafe ignores guest flushes${netCache === 'writeback' ? '; writeback is the RBD cache, which honours them' : ''}` : "libvirt's migration check accepts a network disk (rbd aside) only with none/directsync";
+      reasons.push(`cache ${disk.cache.origin === 'explicit' ? disk.cache.value : 'unset'} → ${netCache}: ${why}`);
     } else if (!rec.ok) skipped.push(`${name}: driver settings kept: ${rec.reason}`);
     else if (!disk.readOnly) settingEdits(disk, rec.value, set, reasons);
 
