@@ -4,11 +4,8 @@
 // (Documentation/ABI/stable/sysfs-block: queue/logical_block_size, queue/physical_block_size);
 // the VM audit compares them with the disk's <blockio>. A size that cannot be read is left
 // out (the audit then says it did not compare).
-import type { Vm } from '../model/vm.js';
 import { bytes } from '../size.js';
-import { VM_COMMANDS } from './commands.js';
 import { mountOf, parseMountinfo } from './parse-mounts.js';
-import { diskPath, parseStatLine } from './probe-vm-disks.js';
 import type { Source } from './source.js';
 import type { HostBlockSizes } from './vm-disk-facts.js';
 
@@ -28,16 +25,21 @@ async function sizesOf(src: Source, devNumber: string, device: string): Promise<
   return logical === undefined || physical === undefined ? undefined : { device, logical: bytes(logical), physical: bytes(physical) };
 }
 
-/** By local path, for every file or block source of the VMs' disks (CD-ROMs and floppies aside). */
-export async function probeBlockSizes(src: Source, vms: readonly Vm[]): Promise<ReadonlyMap<string, HostBlockSizes>> {
+/** What the source probe's stat said of a path (facts/probe-vm-disks.ts parseStatLine). */
+export interface StatKind {
+  readonly type: string;
+  /** Block devices: "MAJ:MIN". */
+  readonly devNumber?: string;
+}
+
+/** By local path, for each source path the VM probe stat'ed (`stat` answers from that probe; undefined: missing). */
+export async function probeBlockSizes(src: Source, paths: readonly string[], stat: (path: string) => Promise<StatKind | undefined>): Promise<ReadonlyMap<string, HostBlockSizes>> {
   const out = new Map<string, HostBlockSizes>();
-  const paths = new Set(vms.flatMap((v) => v.disks.filter((d) => d.device !== 'cdrom' && d.device !== 'floppy').map(diskPath)).filter((p): p is string => p !== undefined));
-  if (paths.size === 0) return out;
+  if (paths.length === 0) return out;
   const m = await src.readText('/proc/self/mountinfo');
   const mounts = m.ok ? parseMountinfo(m.value) : undefined;
   for (const path of paths) {
-    const r = await src.run(VM_COMMANDS.stat(path));
-    const st = r.ok && r.value.code === 0 ? parseStatLine(r.value.stdout) : undefined;
+    const st = await stat(path);
     if (st === undefined) continue;
     let sizes: HostBlockSizes | undefined;
     if (st.devNumber !== undefined) sizes = await sizesOf(src, st.devNumber, path);

@@ -7,11 +7,19 @@ import { join } from 'node:path';
 import { execOk, exec } from '../../src/exec.js';
 import { LocalSource } from '../../src/facts/local-source.js';
 import { probeBlockSizes } from '../../src/facts/probe-block-sizes.js';
+import { VM_COMMANDS } from '../../src/facts/commands.js';
+import { parseStatLine } from '../../src/facts/probe-vm-disks.js';
 import { REPO, uniqueName, withTempDir } from '../helpers.js';
-import { vmFromXml } from '../vm-fixtures.js';
 
-const vmWith = (type: 'block' | 'file', path: string) =>
-  vmFromXml(`<domain type='kvm'><name>b</name><devices><disk type='${type}' device='disk'><driver name='qemu' type='raw'/><source ${type === 'block' ? 'dev' : 'file'}='${path}'/><target dev='vda' bus='virtio'/></disk></devices></domain>`);
+/** The sizes under one path, with the stat the VM source probe runs. */
+async function sizesOf(path: string) {
+  const src = new LocalSource();
+  const stat = async (p: string) => {
+    const r = await src.run(VM_COMMANDS.stat(p));
+    return r.ok && r.value.code === 0 ? parseStatLine(r.value.stdout) : undefined;
+  };
+  return probeBlockSizes(src, [path], stat);
+}
 
 describe('probeBlockSizes on this machine', () => {
   it('a loop device with 4096-byte sectors reads 4096/4096', async () => {
@@ -20,7 +28,7 @@ describe('probeBlockSizes on this machine', () => {
       await execOk(['truncate', '-s', '16M', file]);
       const dev = (await execOk(['losetup', '-f', '--show', '--sector-size', '4096', file])).stdout.trim();
       try {
-        const sizes = await probeBlockSizes(new LocalSource(), [vmWith('block', dev)]);
+        const sizes = await sizesOf(dev);
         assert.deepEqual(sizes.get(dev), { device: dev, logical: { bytes: 4096 }, physical: { bytes: 4096 } });
       } finally {
         await exec(['losetup', '-d', dev]);
@@ -30,7 +38,7 @@ describe('probeBlockSizes on this machine', () => {
 
   it("an image file gets its filesystem device's sizes (or none on a filesystem without one)", async () => {
     const path = join(REPO, 'package.json');
-    const s = (await probeBlockSizes(new LocalSource(), [vmWith('file', path)])).get(path);
+    const s = (await sizesOf(path)).get(path);
     if (s === undefined) return; // e.g. an overlay or tmpfs checkout: no block device to read
     for (const n of [s.logical.bytes, s.physical.bytes]) assert.ok(n >= 512 && (n & (n - 1)) === 0, `${n}`);
     assert.ok(s.logical.bytes <= s.physical.bytes);
@@ -38,7 +46,7 @@ describe('probeBlockSizes on this machine', () => {
   });
 
   it('a missing source gives nothing', async () => {
-    const sizes = await probeBlockSizes(new LocalSource(), [vmWith('file', '/nonexistent/kvmio-blk.raw')]);
+    const sizes = await sizesOf('/nonexistent/kvmio-blk.raw');
     assert.equal(sizes.size, 0);
   });
 });
