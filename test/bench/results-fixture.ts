@@ -38,3 +38,18 @@ export function makeResults(store: string, specs: readonly PointSpec[], o: { bar
     points,
   });
 }
+
+/** A results file whose guest tier measured the guest scheduler: none vs mq-deadline, one VM, XFS, under `accel`. */
+export function makeGuestSchedResults(none: readonly number[], mq: readonly number[], accel: 'kvm' | 'tcg', o: { finishedAt?: string } = {}): Results {
+  const base = makeResults('/store', [{ config: { format: 'raw', preallocation: 'falloc', cache: 'none', aio: 'native' }, iops: [1] }], o);
+  const point = (sched: 'none' | 'mq-deadline', iops: readonly number[]) => {
+    const repeats = iops.map(fig);
+    return {
+      id: `guest:${sched}`, tier: 'guest', runner: 'appliance-fio', transport: 'virtio-blk', workload: W_RANDWRITE,
+      config: { id: 'raw-falloc-none-native.virtio-blk.iothread.q1', format: 'raw', preallocation: 'falloc', aio: 'native', cache: 'none' },
+      repeats, summary: summarize(repeats), functionalOnly: accel === 'tcg',
+      guest: { accel, accelReason: 'test', machine: 'q35', vcpus: 2, memoryMiB: 512, vmCount: 1, vmIndex: 0, scheduler: sched, target: 'xfs' },
+    };
+  };
+  return ResultsSchema.parse({ ...base, runId: `20261201T000000Z-${accel}`, points: [...base.points, point('none', none), point('mq-deadline', mq)] });
+}
