@@ -123,6 +123,10 @@ function print(): void {
       out(`  ${state.padEnd(8)} ${`${fig(`bare|${w.id}|${state}`)}`.padEnd(16)} ${cells.join(' ')}`);
     }
   }
+  // Every repeat, in run order, so drift and outliers show.
+  out('');
+  out('repeats (IOPS, in run order):');
+  for (const [k, v] of results) out(`  ${k.padEnd(44)} ${v.map((x) => (k.startsWith('create') ? `${x.toFixed(0)} ms` : fmtIops(x))).join('  ')}`);
 }
 
 try {
