@@ -6,9 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execOk } from '../../src/exec.js';
 import { cli, fixture } from '../helpers.js';
-import { makeGuestSchedResults, makeResults } from './results-fixture.js';
+import { makeGuestSchedResults, makeNativeVm, makeResults } from './results-fixture.js';
 import { tempDir } from './temp.js';
 
 interface JsonFinding { id: string; object: string; status: string; expected?: string; why?: string }
@@ -51,10 +50,7 @@ test('audit --state-dir: a TCG guest-tier answer is cited as functional only and
 test('audit, vm audit and vm tune --state-dir: vm.aio and the tune plan cite the bench winner saved there', async () => {
   const dir = tempDir('kvmio-ev-cli-');
   const state = tempDir('kvmio-ev-cli-state-');
-  const img = join(dir, 'vm.raw');
-  await execOk(['qemu-img', 'create', '-q', '-f', 'raw', '-o', 'preallocation=falloc', img, '16M']);
-  const xml = join(dir, 'vm.xml');
-  writeFileSync(xml, `<domain type='kvm'><name>kvmio-ev-cli</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><iothreads>1</iothreads><devices><disk type='file' device='disk'><driver name='qemu' type='raw' cache='none' io='native' iothread='1'/><source file='${img}'/><target dev='vda' bus='virtio'/></disk></devices></domain>`);
+  const { xml } = await makeNativeVm(dir, 'kvmio-ev-cli');
   const base = { format: 'raw', preallocation: 'falloc', cache: 'none', allocation: 'preallocated' } as const;
   save(state, 'run.json', makeResults(dir, [
     { config: { ...base, aio: 'io_uring' }, iops: [30000, 30400, 29800] },

@@ -3,6 +3,9 @@
 import { RESULTS_SCHEMA_ID, ResultsSchema, type DiskConfiguration, type Figures, type Results, type Workload } from '../../src/bench/results-schema.js';
 import { summarize } from '../../src/bench/stats.js';
 import { configId } from '../../src/bench/anchors.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execOk } from '../../src/exec.js';
 
 export const W_RANDWRITE: Workload = { id: 'randwrite-4k-qd32', pattern: 'randwrite', blockSizeBytes: 4096, iodepth: 32 };
 
@@ -52,4 +55,13 @@ export function makeGuestSchedResults(none: readonly number[], mq: readonly numb
     };
   };
   return ResultsSchema.parse({ ...base, runId: `20261201T000000Z-${accel}`, points: [...base.points, point('none', none), point('mq-deadline', mq)] });
+}
+
+/** A 16 MiB falloc raw image in `dir` and a domain XML file NAME whose virtio disk uses it with cache=none, io=native (what the static table wants). */
+export async function makeNativeVm(dir: string, name: string): Promise<{ img: string; xml: string }> {
+  const img = join(dir, 'vm.raw');
+  await execOk(['qemu-img', 'create', '-q', '-f', 'raw', '-o', 'preallocation=falloc', img, '16M']);
+  const xml = join(dir, 'vm.xml');
+  writeFileSync(xml, `<domain type='kvm'><name>${name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><iothreads>1</iothreads><devices><disk type='file' device='disk'><driver name='qemu' type='raw' cache='none' io='native' iothread='1'/><source file='${img}'/><target dev='vda' bus='virtio'/></disk></devices></domain>`);
+  return { img, xml };
 }
