@@ -11,8 +11,9 @@
 // The hypothesis (ext4 and XFS docs): a first write into an unwritten extent must convert
 // it to written at I/O completion (a journal transaction per write, run from a workqueue),
 // which an overwrite of written blocks never pays.
-//   npm run build && node dist/bench/prealloc-aio.js   (REPEAT=3, RUNTIME=2, SIZE_MIB=512,
-//   TARGET=/var/lib/libvirt/images or the current directory)
+//   npm run build && node dist/bench/prealloc-aio.js   (REPEAT=3, PAIRS=12, RUNTIME=2,
+//   SIZE_MIB=512, TARGET=/var/lib/libvirt/images or the current directory; REPEAT=0 for
+//   the paired bare runs alone, PAIRS=0 for the QEMU matrix alone)
 import { existsSync, mkdtempSync, rmSync, promises as fs } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -21,11 +22,12 @@ import { fioArgv, qemuImgBenchArgv, qemuImgCreateArgv, qsdArgv } from '../src/be
 import { figuresFromFio, parseFioOutput } from '../src/bench/fio-json.js';
 import { parseQemuImgBench } from '../src/bench/qemu-img-bench-output.js';
 import type { DiskConfiguration, Workload } from '../src/bench/results-schema.js';
-import { summarize } from '../src/bench/stats.js';
+import { median, summarize } from '../src/bench/stats.js';
 import { fmtIops } from '../src/bench/summary.js';
 import { workloadById } from '../src/bench/workloads.js';
 
 const REPEAT = Number(process.env.REPEAT ?? 3);
+const PAIRS = Number(process.env.PAIRS ?? 12);
 const RUNTIME = Number(process.env.RUNTIME ?? 2);
 const SIZE = Number(process.env.SIZE_MIB ?? 512) * 1024 ** 2;
 const TARGET = process.env.TARGET ?? (existsSync('/var/lib/libvirt/images') ? '/var/lib/libvirt/images' : process.cwd());
@@ -44,8 +46,9 @@ async function fresh(state: State): Promise<{ path: string; ms: number }> {
   const path = join(dir, `f${++seq}.raw`);
   const t = Date.now();
   await execOk(qemuImgCreateArgv(path, cfg(state, 'threads'), SIZE), { timeoutMs: 600_000 });
-  // Written once: one sequential pass of 1 MiB writes (the runner's fill), extents become written.
-  if (state === 'written') await execOk(qemuImgBenchArgv(path, cfg(state, 'threads'), { id: 'fill', pattern: 'write', blockSizeBytes: 1024 ** 2, iodepth: 8 }, SIZE / 1024 ** 2), { timeoutMs: 600_000 });
+  // Written once: one sequential pass of 1 MiB writes of fio's (non-zero) buffers, as a
+  // guest's own data would be; the extents become written, at every layer below too.
+  if (state === 'written') await execOk(['fio', '--name=fill', '--thread', '--ioengine=io_uring', '--direct=1', `--filename=${path}`, `--size=${SIZE}`, '--rw=write', '--bs=1M', '--iodepth=8', '--output-format=terse'], { timeoutMs: 600_000 });
   return { path, ms: Date.now() - t };
 }
 
@@ -60,6 +63,33 @@ const W_SEQ = workloadById('write-4k-qd32') as Workload;
 const W_RAND = workloadById('randwrite-4k-qd32') as Workload;
 const results = new Map<string, number[]>();
 const record = (k: string, v: number): void => void results.set(k, [...(results.get(k) ?? []), v]);
+
+/**
+ * Paired bare runs, the filesystem's own cost with the least noise: each pair measures fio
+ * 4k random writes on a fresh file of each state back to back (the order alternates), so
+ * load that drifts over the run cancels in the per-pair ratios.
+ */
+async function measurePairs(pairs: number): Promise<void> {
+  for (let i = 0; i < pairs; i++) {
+    const files = new Map<State, string>();
+    for (const s of STATES) files.set(s, (await fresh(s)).path);
+    for (const s of i % 2 === 0 ? STATES : [...STATES].reverse()) {
+      const o = join(dir, `fio-${++seq}.json`);
+      record(`pair|${s}`, await fio(fioArgv({ kind: 'file', path: files.get(s) as string, sizeBytes: SIZE }, W_RAND, Math.min(RUNTIME, 1), o), W_RAND, o));
+    }
+    for (const f of files.values()) await fs.rm(f, { force: true });
+  }
+}
+
+function printPairs(): void {
+  const ratios = (a: State, b: State): number[] => (results.get(`pair|${a}`) ?? []).map((x, i) => x / ((results.get(`pair|${b}`) ?? [])[i] ?? NaN));
+  const show = (xs: number[]): string => `median ${median(xs).toFixed(2)} (range ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}, ${xs.length} pairs)`;
+  out('');
+  out(`paired bare fio ${W_RAND.id}, fresh files (median IOPS: ${STATES.map((s) => `${s} ${fmtIops(median(results.get(`pair|${s}`) ?? []))}`).join(', ')})`);
+  out(`  falloc (first writes) / written once: ${show(ratios('falloc', 'written'))}`);
+  out(`  full (zeros at creation) / written once: ${show(ratios('full', 'written'))}`);
+  out(`  falloc / full: ${show(ratios('falloc', 'full'))}`);
+}
 
 async function measure(): Promise<void> {
   for (let rep = 1; rep <= REPEAT; rep++) {
@@ -131,8 +161,10 @@ function print(): void {
 
 try {
   out(`prealloc-aio: ${TARGET}, load ${load()}`);
-  await measure();
-  print();
+  if (PAIRS > 0) await measurePairs(PAIRS);
+  if (REPEAT > 0) await measure();
+  if (REPEAT > 0) print();
+  if (PAIRS > 0) printPairs();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

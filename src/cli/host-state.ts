@@ -10,7 +10,7 @@ export const DEFAULT_STATE_DIR = '/var/lib/kvmio';
 
 /** The --state-dir flag as commands define it; `holds` says what this command reads or writes there. */
 export const STATE_DIR_FLAG = '--state-dir <dir>';
-export const stateDirHelp = (holds: string, underRoot = false): string => `${holds} (default ${DEFAULT_STATE_DIR}${underRoot ? ', under --root when given' : ''})`;
+export const stateDirHelp = (holds: string): string => `${holds} (default ${DEFAULT_STATE_DIR})`;
 
 export interface HostStateOptions {
   readonly root?: string;
