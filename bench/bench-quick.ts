@@ -4,7 +4,7 @@
 // track (issue 11): ≥ 1.00 against every anchor beyond the spread, ≥ 0.95 of bare in process.
 // An anchor that still wins beyond the spread is printed with the reason kvmio does not
 // recommend it (anchor-wins.ts), e.g. writeback through the host page cache.
-//   npm run bench:quick                       (REPEAT=3, default target)
+//   npm run bench:quick                       (REPEAT=3, default target; OUT=FILE keeps the results)
 //   node dist/bench/bench-quick.js RESULTS.json   (re-read a saved run)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   let scratch: string | undefined;
   if (!file) {
     scratch = mkdtempSync(join(tmpdir(), 'kvmio-bench-quick-'));
-    file = join(scratch, 'results.json');
+    file = process.env.OUT ? resolve(process.env.OUT) : join(scratch, 'results.json');
     const argv = [process.execPath, join(REPO, 'bin', 'kvmio.js'), 'bench', '--matrix', 'quick', '--repeat', process.env.REPEAT ?? '3', '--state-dir', join(scratch, 'state'), '-o', file, ...(process.env.TARGET ? ['--target', process.env.TARGET] : [])];
     out(`running: ${argv.slice(1).join(' ')} (load ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
     const r = await start(argv, { timeoutMs: 30 * 60_000, onStderr: (s) => void process.stderr.write(s) }).result;

@@ -17,6 +17,10 @@ export function explainAnchorWin(anchor: DiskConfiguration, kvmio: DiskConfigura
     return `preallocation=${anchor.preallocation} vs ${kvmio.preallocation}: a fully written image pays for every block at creation, a falloc one on the guest's first write of each block (unwritten-extent conversion); ` +
       'kvmio keeps the choice docs/disk.md explains ("Raw image preallocation"), measured with bench/prealloc-aio.ts';
   }
+  if (anchor.format === kvmio.format && anchor.preallocation === 'off' && kvmio.preallocation !== 'off') {
+    return `a sparse image (preallocation=off, aio=${anchor.aio}): kvmio preallocates so a guest never meets a full host filesystem mid-write (QEMU's default werror=enospc then pauses the VM) and so native AIO never waits for block allocation (kubevirt/kubevirt#4077); ` +
+      `the ${anchor.format}-${kvmio.preallocation}-${anchor.cache}-${anchor.aio} row shows whether the aio mode alone makes the difference (aio rule 2 follows it beyond the spread)`;
+  }
   if (anchor.format === kvmio.format && anchor.preallocation === kvmio.preallocation && anchor.cache === kvmio.cache && anchor.aio !== kvmio.aio) {
     return `the same image under aio=${anchor.aio}: aio rule 2 takes a measured winner only beyond the spread on the workload that decides (4k random write QD32 through the export first), so this workload alone does not move it; if it wins on that workload too, the rule follows it`;
   }
