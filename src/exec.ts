@@ -80,7 +80,22 @@ export interface StartOptions extends ExecOptions {
   readonly maxBufferBytes?: number;
   /** Leave stdin open as a pipe (default: write `input` and close it). */
   readonly keepStdin?: boolean;
+  /**
+   * The kernel kills it (SIGKILL) when kvmio dies, even by SIGKILL, when no handler can
+   * run: started through DIE_WITH_PARENT. For daemons, benchmarks and VMs that would
+   * otherwise outlive it. Its own children are not covered: run tools that fork (fio)
+   * with their jobs as threads.
+   */
+  readonly dieWithParent?: boolean;
 }
+
+/**
+ * util-linux setpriv sets PR_SET_PDEATHSIG, then execs the command: "the signal that the
+ * calling process will get when its parent dies", kept across execve(2) except for
+ * set-user-ID/set-group-ID binaries (prctl(2)). The parent is the thread that forked it,
+ * Node's main thread (libuv spawns from the loop thread), which lives as long as kvmio.
+ */
+export const DIE_WITH_PARENT: readonly string[] = ['setpriv', '--pdeathsig', 'KILL', '--'];
 
 export interface ProcessHandle {
   readonly argv: readonly string[];
@@ -105,7 +120,8 @@ export async function stopAllProcesses(graceMs = 2000): Promise<void> {
 
 /** Starts argv; see ProcessHandle. */
 export function start(argv: readonly string[], opts: StartOptions = {}): ProcessHandle {
-  const [cmd, ...args] = argv;
+  // The handle and the result keep the command's own argv; only the spawn goes through setpriv.
+  const [cmd, ...args] = opts.dieWithParent && argv.length > 0 ? [...DIE_WITH_PARENT, ...argv] : argv;
   const group = opts.processGroup ?? true;
   if (cmd === undefined) {
     const result = Promise.reject(new KvmioError('failed', 'exec: empty argv'));

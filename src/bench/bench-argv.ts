@@ -93,6 +93,9 @@ export function fioArgv(t: FioTarget, w: Workload, runtimeSec: number, output: s
     `--bs=${w.blockSizeBytes}`,
     `--iodepth=${w.iodepth}`,
     '--numjobs=1',
+    // Jobs as threads, not forked processes: fio's one process is all there is to stop,
+    // and the kernel's parent-death signal (exec.ts dieWithParent) reaches all of it.
+    '--thread',
     `--runtime=${runtimeSec}`,
     '--time_based',
     ...(isRandom(w.pattern) ? ['--norandommap', '--randrepeat=0'] : []),

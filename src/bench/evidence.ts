@@ -100,12 +100,12 @@ export interface LoadedEvidence {
   readonly notes: readonly string[];
 }
 
-/** The newest saved results file (STATE/bench/*.json, by finishedAt) that speaks for `backend`. */
-export function loadAioEvidence(stateDir: string, backend: DiskBackend, opts: EvidenceOptions = {}): LoadedEvidence {
+/** Every readable results file saved under STATE/bench, newest (finishedAt) first; unreadable ones become notes. */
+export function readSavedResults(stateDir: string): { runs: { file: string; r: Results }[]; notes: string[] } {
   const dir = benchDir(stateDir);
-  if (!existsSync(dir)) return { notes: [] };
   const notes: string[] = [];
   const runs: { file: string; r: Results }[] = [];
+  if (!existsSync(dir)) return { runs, notes };
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
     const file = join(dir, name);
     try {
@@ -115,6 +115,12 @@ export function loadAioEvidence(stateDir: string, backend: DiskBackend, opts: Ev
     }
   }
   runs.sort((a, b) => b.r.finishedAt.localeCompare(a.r.finishedAt));
+  return { runs, notes };
+}
+
+/** The newest saved results file (STATE/bench/*.json, by finishedAt) that speaks for `backend`. */
+export function loadAioEvidence(stateDir: string, backend: DiskBackend, opts: EvidenceOptions = {}): LoadedEvidence {
+  const { runs, notes } = readSavedResults(stateDir);
   for (const { file, r } of runs) {
     const got = evidenceFromResults(r, file, backend, opts);
     if (got.evidence) return { evidence: got.evidence, file, notes };

@@ -9,7 +9,9 @@
 //
 // Cleanup is not optional: every process is started through exec.ts `start` in its own
 // process group with a timeout, an abort (SIGINT/SIGTERM in the CLI) stops them all, and
-// `finally` removes the daemon, its socket, fio's output and every scratch image.
+// `finally` removes the daemon, its socket, fio's output and every scratch image. Should
+// kvmio itself be SIGKILLed, the kernel kills its children (dieWithParent), and the next
+// run removes the scratch images and run directory it left (scratch-owner.ts).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import { cpus, hostname, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -25,6 +27,7 @@ import { figuresFromFio, parseFioOutput } from './fio-json.js';
 import type { Matrix, Runner } from './matrix.js';
 import { parseQemuImgBench } from './qemu-img-bench-output.js';
 import { RESULTS_SCHEMA_ID, ResultsSchema, type Anchor, type DiskConfiguration, type Figures, type Point, type Results, type Tier, type Workload } from './results-schema.js';
+import { ownerTag, removeStaleScratch } from './scratch-owner.js';
 import { summarize } from './stats.js';
 import { isWrite } from './workloads.js';
 
@@ -82,11 +85,17 @@ interface PointAcc {
 }
 
 const MiB = 1024 ** 2;
+/** Scratch images in the target directory, and the run directory (sockets, fio output) under the temp directory. */
+export const SCRATCH_PREFIX = '.kvmio-bench-';
+export const RUN_DIR_PREFIX = 'kvmio-bench-';
 
 export async function runBench(o: BenchOptions): Promise<Results> {
   const startedAt = new Date();
   const runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
-  const runDir = mkdtempSync(join(tmpdir(), 'kvmio-bench-'));
+  // What a SIGKILLed run left behind (its processes died with it: dieWithParent).
+  removeStaleScratch(tmpdir(), RUN_DIR_PREFIX);
+  if (o.target.kind === 'file') removeStaleScratch(o.target.dir, SCRATCH_PREFIX);
+  const runDir = mkdtempSync(join(tmpdir(), `${RUN_DIR_PREFIX}${ownerTag()}-`));
   const scratch = new Set<string>();
   const daemons = new Set<ProcessHandle>();
   const loadAvgStart = loadavg();
@@ -94,7 +103,7 @@ export async function runBench(o: BenchOptions): Promise<Results> {
   // Only what this run started is stopped: a library caller may have processes of its own.
   const mine = new Set<ProcessHandle>();
   const spawn = (argv: readonly string[], opts: StartOptions): ProcessHandle => {
-    const h = start(argv, opts);
+    const h = start(argv, { ...opts, dieWithParent: true });
     mine.add(h);
     h.result.then(() => mine.delete(h), () => mine.delete(h));
     return h;
@@ -107,7 +116,7 @@ export async function runBench(o: BenchOptions): Promise<Results> {
   };
   let seq = 0;
   const scratchPath = (ext: string): string => {
-    const p = o.target.kind === 'file' ? join(o.target.dir, `.kvmio-bench-${runId}-${++seq}.${ext}`) : '';
+    const p = o.target.kind === 'file' ? join(o.target.dir, `${SCRATCH_PREFIX}${ownerTag()}-${runId}-${++seq}.${ext}`) : '';
     scratch.add(p);
     return p;
   };

@@ -24,6 +24,10 @@ export interface Where {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/** The --state-dir flag as commands define it; `holds` says what this command reads or writes there. */
+export const STATE_DIR_FLAG = '--state-dir <dir>';
+export const stateDirHelp = (holds: string): string => `${holds} (default ${DEFAULT_STATE_DIR})`;
+
 export interface HostStateOptions {
   readonly root?: string;
   readonly stateDir?: string;

@@ -35,7 +35,7 @@ export async function auditVms(req: VmAuditRequest): Promise<{ findings: Finding
   }
   const { vmFacts } = await import('./vm-facts.js');
   const { withAioEvidence } = await import('../bench/evidence.js');
-  // Saved kvmio bench results (aio rule 2), read from the default state directory.
-  const [{ auditVmDisks }, facts] = await Promise.all([import('../decide/audit-vm-disks.js'), vmFacts(req, uri).then((f) => withAioEvidence(f, req.stateDir ?? '/var/lib/kvmio'))]);
+  // Saved kvmio bench results (aio rule 2) from the state directory the command names; none for a dump unless --state-dir says where.
+  const [{ auditVmDisks }, facts] = await Promise.all([import('../decide/audit-vm-disks.js'), vmFacts(req, uri).then((f) => (req.stateDir === undefined ? f : withAioEvidence(f, req.stateDir)))]);
   return { findings: auditVmDisks(facts), warnings: facts.warnings };
 }

@@ -5,21 +5,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execOk } from '../../src/exec.js';
 import { LocalSource } from '../../src/facts/local-source.js';
 import { vmFacts } from '../../src/cli/vm-facts.js';
 import { auditVmDisks } from '../../src/decide/audit-vm-disks.js';
 import { withAioEvidence } from '../../src/bench/evidence.js';
-import { makeResults } from './results-fixture.js';
+import { makeNativeVm, makeResults } from './results-fixture.js';
 import { tempDir } from './temp.js';
 
 test('vm audit: with saved results the vm.aio check expects the bench winner and cites it', async () => {
   const dir = tempDir('kvmio-ev-vm-');
   const state = tempDir('kvmio-ev-vm-state-');
-  const img = join(dir, 'vm.raw');
-  await execOk(['qemu-img', 'create', '-q', '-f', 'raw', '-o', 'preallocation=falloc', img, '16M']);
-  const xml = join(dir, 'vm.xml');
-  writeFileSync(xml, `<domain type='kvm'><name>kvmio-ev-vm</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><iothreads>1</iothreads><devices><disk type='file' device='disk'><driver name='qemu' type='raw' cache='none' io='native' iothread='1'/><source file='${img}'/><target dev='vda' bus='virtio'/></disk></devices></domain>`);
+  const { xml } = await makeNativeVm(dir, 'kvmio-ev-vm');
   const facts = await vmFacts({ source: new LocalSource(), libvirt: false, domainXml: [xml] }, 'qemu:///system');
   const aioOf = (f: typeof facts) => auditVmDisks(f).find((x) => x.id === 'vm.aio');
   assert.equal(aioOf(facts)?.status, 'pass', 'without results native is what the table wants');

@@ -3,6 +3,9 @@
 import { RESULTS_SCHEMA_ID, ResultsSchema, type DiskConfiguration, type Figures, type Results, type Workload } from '../../src/bench/results-schema.js';
 import { summarize } from '../../src/bench/stats.js';
 import { configId } from '../../src/bench/anchors.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execOk } from '../../src/exec.js';
 
 export const W_RANDWRITE: Workload = { id: 'randwrite-4k-qd32', pattern: 'randwrite', blockSizeBytes: 4096, iodepth: 32 };
 
@@ -37,4 +40,28 @@ export function makeResults(store: string, specs: readonly PointSpec[], o: { bar
     anchors: ['virt-install', 'proxmox', 'kubevirt-nova', 'seed', 'kvmio'].map((id) => ({ id, name: id, configId: anchorOf(id), why: 'test', ref: 'test' })),
     points,
   });
+}
+
+/** A results file whose guest tier measured the guest scheduler: none vs mq-deadline, one VM, XFS, under `accel`. */
+export function makeGuestSchedResults(none: readonly number[], mq: readonly number[], accel: 'kvm' | 'tcg', o: { finishedAt?: string } = {}): Results {
+  const base = makeResults('/store', [{ config: { format: 'raw', preallocation: 'falloc', cache: 'none', aio: 'native' }, iops: [1] }], o);
+  const point = (sched: 'none' | 'mq-deadline', iops: readonly number[]) => {
+    const repeats = iops.map(fig);
+    return {
+      id: `guest:${sched}`, tier: 'guest', runner: 'appliance-fio', transport: 'virtio-blk', workload: W_RANDWRITE,
+      config: { id: 'raw-falloc-none-native.virtio-blk.iothread.q1', format: 'raw', preallocation: 'falloc', aio: 'native', cache: 'none' },
+      repeats, summary: summarize(repeats), functionalOnly: accel === 'tcg',
+      guest: { accel, accelReason: 'test', machine: 'q35', vcpus: 2, memoryMiB: 512, vmCount: 1, vmIndex: 0, scheduler: sched, target: 'xfs' },
+    };
+  };
+  return ResultsSchema.parse({ ...base, runId: `20261201T000000Z-${accel}`, points: [...base.points, point('none', none), point('mq-deadline', mq)] });
+}
+
+/** A 16 MiB falloc raw image in `dir` and a domain XML file NAME whose virtio disk uses it with cache=none, io=native (what the static table wants). */
+export async function makeNativeVm(dir: string, name: string): Promise<{ img: string; xml: string }> {
+  const img = join(dir, 'vm.raw');
+  await execOk(['qemu-img', 'create', '-q', '-f', 'raw', '-o', 'preallocation=falloc', img, '16M']);
+  const xml = join(dir, 'vm.xml');
+  writeFileSync(xml, `<domain type='kvm'><name>${name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><iothreads>1</iothreads><devices><disk type='file' device='disk'><driver name='qemu' type='raw' cache='none' io='native' iothread='1'/><source file='${img}'/><target dev='vda' bus='virtio'/></disk></devices></domain>`);
+  return { img, xml };
 }

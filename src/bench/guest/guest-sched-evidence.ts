@@ -1,10 +1,12 @@
 // The guest scheduler question the seed leaves open ("noop, or deadline: needs a load
 // test to decide"), answered from a results file: the guest rows that differ only in the
-// guest scheduler, none against mq-deadline, per-VM IOPS with their spreads. Pure; the
-// audit's sched.guest-virtual rule cites it (decide/audit-schedulers.ts).
+// guest scheduler, none against mq-deadline, per-VM IOPS with their spreads. The audit's
+// sched.guest-virtual rule cites it (decide/audit-schedulers.ts); guestSchedulerEvidence
+// is pure, loadGuestSchedulerEvidence reads the results saved in the state directory.
 import type { GuestSchedulerEvidence } from '../../decide/audit-schedulers.js';
 import type { Point, Results } from '../results-schema.js';
 import { guestDetailsOf } from './guest-summary.js';
+import { readSavedResults } from '../evidence.js';
 
 interface Side {
   readonly iops: number;
@@ -48,4 +50,13 @@ export function guestSchedulerEvidence(r: Results): GuestSchedulerEvidence | und
     runId: r.runId, workload: best.workload, target: best.target, vms: best.vms,
     noneIops: none.iops, mqDeadlineIops: mq.iops, winner, functionalOnly: none.functionalOnly || mq.functionalOnly,
   };
+}
+
+/**
+ * The guest scheduler answer from the results saved in STATE/bench: the newest run whose
+ * figures count (not TCG) wins; without one, the newest TCG pair, which the rule only cites.
+ */
+export function loadGuestSchedulerEvidence(stateDir: string): GuestSchedulerEvidence | undefined {
+  const found = readSavedResults(stateDir).runs.map(({ r }) => guestSchedulerEvidence(r)).filter((e): e is GuestSchedulerEvidence => e !== undefined);
+  return found.find((e) => !e.functionalOnly) ?? found[0];
 }

@@ -2,6 +2,7 @@
 // the accelerator, run the matrix on the store, and hand back points and notes for the
 // same results file as the backend tier.
 import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execOk, exec } from '../../exec.js';
 import { buildAppliance, type Appliance, type ApplianceOptions } from '../appliance/build-appliance.js';
@@ -10,7 +11,8 @@ import { chooseAccel, type AccelChoice, type AccelDecision } from './choose-acce
 import type { GuestMatrix } from './guest-matrix.js';
 import { NULL_WORKLOAD, renderFioJob } from './render-fio-job.js';
 import { runGuestBench } from './run-guest-bench.js';
-import { runGuests } from './run-guests.js';
+import { GUEST_SCRATCH_PREFIX, runGuests } from './run-guests.js';
+import { ownerTag, removeStaleScratch } from '../scratch-owner.js';
 
 export interface GuestTierOptions {
   readonly matrix: GuestMatrix;
@@ -40,7 +42,7 @@ const KVM_PROBE_TIMEOUT_S = 20;
 
 /** Boots the appliance once under KVM with a null job; undefined when it reported, else why not. */
 export async function probeKvmBoot(appliance: Pick<Appliance, 'kernel' | 'initrd'>, storeDir: string, signal?: AbortSignal): Promise<string | undefined> {
-  const disk = join(storeDir, `kvmio-guest-${process.pid}-kvm-probe.raw`);
+  const disk = join(storeDir, `${GUEST_SCRATCH_PREFIX}${ownerTag()}-kvm-probe.raw`);
   try {
     await execOk(['qemu-img', 'create', '-q', '-f', 'raw', '-o', 'preallocation=falloc', disk, '64M']);
     const run = await runGuests([{
@@ -56,6 +58,8 @@ export async function probeKvmBoot(appliance: Pick<Appliance, 'kernel' | 'initrd
 
 export async function runGuestTier(o: GuestTierOptions): Promise<GuestTierResult> {
   const log = o.log ?? ((): void => undefined);
+  // VM disks and run directories a SIGKILLed run left (its QEMUs died with it: dieWithParent).
+  for (const p of [...removeStaleScratch(o.storeDir, GUEST_SCRATCH_PREFIX), ...removeStaleScratch(tmpdir(), GUEST_SCRATCH_PREFIX)]) log(`removed ${p}, left by a run that was killed`);
   const appliance = await buildAppliance({ stateDir: o.stateDir, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), ...(o.kernel ? { kernel: o.kernel } : {}) });
   log(`appliance ${appliance.key} (${appliance.kernelSource}${appliance.built ? ', built' : ', cached'})`);
   const accel = await chooseAccel(o.accel, { applianceDir: appliance.dir, probe: () => probeKvmBoot(appliance, o.storeDir, o.signal) });

@@ -18,9 +18,10 @@ export async function runBareFio(w: GuestWorkload, opts: { readonly storeDir: st
   try {
     await execOk(['qemu-img', 'create', '-q', '-f', 'raw', '-o', 'preallocation=falloc', file, `${opts.diskMiB}M`]);
     writeFileSync(job, renderFioJob(w));
-    const argv = ['fio', '--output-format=json', job];
+    // --thread: the job runs in fio's own process, which dies with kvmio (dieWithParent).
+    const argv = ['fio', '--thread', '--output-format=json', job];
     // Stoppable: an abort (SIGINT) must not wait for the job's runtime.
-    const h = start(argv, { env: { KVMIO_TARGET: file }, timeoutMs: (w.runtimeS + 120) * 1000 });
+    const h = start(argv, { env: { KVMIO_TARGET: file }, timeoutMs: (w.runtimeS + 120) * 1000, dieWithParent: true });
     const onAbort = (): void => void h.stop('SIGTERM', 1000);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const r = await h.result.finally(() => opts.signal?.removeEventListener('abort', onAbort));

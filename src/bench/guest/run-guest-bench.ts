@@ -16,6 +16,7 @@ import { configId } from '../anchors.js';
 import { figuresFromFio } from '../fio-json.js';
 import type { DiskConfiguration } from '../results-schema.js';
 import type { GuestPoint, GuestVmResult, GuestWorkload } from './guest-types.js';
+import { ownerTag } from '../scratch-owner.js';
 import { renderFioJob } from './render-fio-job.js';
 import { guestDiskPath } from './render-guest-argv.js';
 import { runBareFio } from './run-bare-fio.js';
@@ -98,7 +99,8 @@ async function runPointOnce(p: GuestPoint, tag: string, opts: GuestBenchOptions)
 
 export async function runGuestBench(matrix: GuestMatrix, opts: GuestBenchOptions): Promise<GuestBenchResult> {
   const log = opts.log ?? ((): void => undefined);
-  const tag = `${process.pid}-${Date.now().toString(36)}`;
+  // The owner tag lets a later run remove the disks of a SIGKILLed one (scratch-owner.ts, guest-tier.ts).
+  const tag = `${ownerTag()}-${Date.now().toString(36)}`;
   const points: PointInput[] = [];
   const notes: string[] = [];
   if (opts.accel.functionalOnly) notes.push(`guest tier under TCG (${opts.accel.reason}): ${TCG_NOTE}`);

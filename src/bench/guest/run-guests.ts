@@ -12,6 +12,10 @@ import type { Accel, GuestDiskConfig, GuestScheduler, GuestTarget, GuestVmResult
 import { parseGuestResult } from './parse-guest-result.js';
 import { renderGuestArgv } from './render-guest-argv.js';
 import { sampleAioNr, type AioNrSamples } from './sample-aio-nr.js';
+import { ownerTag } from '../scratch-owner.js';
+
+/** Names of the guest tier's scratch: the run directory under the temp directory, VM disks in the store. */
+export const GUEST_SCRATCH_PREFIX = 'kvmio-guest-';
 
 export interface GuestVmSpec {
   readonly name: string;
@@ -59,7 +63,7 @@ const tailLines = (text: string, n: number): string => text.replace(/\r/g, '').t
 const stop = (p: ProcessHandle): Promise<ProcessResult | undefined> => p.stop('SIGTERM', KILL_GRACE_MS).catch(() => undefined);
 
 export async function runGuests(specs: readonly GuestVmSpec[], opts: RunGuestsOptions): Promise<GuestRun> {
-  const scratch = mkdtempSync(join(opts.scratchParent ?? tmpdir(), 'kvmio-guest-'));
+  const scratch = mkdtempSync(join(opts.scratchParent ?? tmpdir(), `${GUEST_SCRATCH_PREFIX}${ownerTag()}-`));
   const running = new Map<string, ProcessHandle>();
   const sampler = sampleAioNr();
   let aioNr: AioNrSamples | undefined;
@@ -92,7 +96,8 @@ export async function runGuests(specs: readonly GuestVmSpec[], opts: RunGuestsOp
       const t0 = Date.now();
       if (opts.signal?.aborted) return { name: spec.name, status: 'interrupted', reason: 'interrupted before start', facts: {}, wallMs: 0, pid: undefined };
       // Its own process group: stop() reaches QEMU and anything it forked.
-      const p = start(argv, { maxBufferBytes: 64 * 1024 });
+      // dieWithParent: a SIGKILLed kvmio takes its VMs with it.
+      const p = start(argv, { maxBufferBytes: 64 * 1024, dieWithParent: true });
       if (p.pid === undefined) {
         const why = await p.result.then(() => 'did not start', (e: unknown) => (e as Error).message);
         return { name: spec.name, status: 'failed', reason: why, facts: {}, wallMs: Date.now() - t0, pid: undefined };

@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { collect } from '../options.js';
+import { defaultStateDir, resolveHostState, STATE_DIR_FLAG, stateDirHelp } from '../host-state.js';
 import { addFleetAuditOptions, fleetAudit, FLEET_HELP, type AuditFlags } from '../fleet.js';
 import { usageError } from '../../errors.js';
 import { AUDITORS } from '../auditors.js';
@@ -17,6 +18,7 @@ interface AuditOptions {
   readonly device?: string[];
   readonly verbose?: boolean;
   readonly domainXml?: string[];
+  readonly stateDir?: string;
 }
 
 const checkList = (): string =>
@@ -40,6 +42,7 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--only <id>', 'only checks with this id or dotted prefix (repeatable, or comma-separated)', collect)
     .option('--device <name>', 'only findings about this block device, e.g. sda or /dev/sda (repeatable)', collect)
     .option('--domain-xml <file...>', 'also audit the disks of these libvirt domain XML files (virsh dumpxml output)', (v: string, p: string[] = []) => [...p, v])
+    .option(STATE_DIR_FLAG, stateDirHelp('where kvmio bench saved its results: the aio and guest-scheduler checks cite them (with --from: read only when given)'))
     .option('-v, --verbose', 'show why and the reference for passing checks too')
     .addHelpText('after', FLEET_HELP)
     .addHelpText('after', () => `
@@ -85,6 +88,8 @@ async function audit(given: AuditOptions, ctx: Ctx): Promise<void> {
     if (!ids.some((id) => matchesOnly(id, [o]))) throw usageError(`--only ${o}: no such check id or prefix; expected one of ${[...new Set(ids.map((i) => i.split('.')[0]))].join(', ')} or a full id (see kvmio audit --help)`);
   }
   if (opts.from !== undefined) checkDumpDir(opts.from);
+  // Saved bench results: this host's state directory, or for a dump only the one named.
+  const stateDir = opts.stateDir !== undefined ? resolveHostState({ stateDir: opts.stateDir }, ctx).stateDir : opts.from === undefined ? defaultStateDir(ctx.env, ctx.cwd) : undefined;
   // Every module the action needs starts loading at once (serial dynamic imports were a
   // measurable part of the wall time); the auditors' rules load while the probe runs.
   const preloads = AUDITORS.map((a) => a.preload?.().catch(() => undefined)); // run() reports a load error
@@ -100,7 +105,7 @@ async function audit(given: AuditOptions, ctx: Ctx): Promise<void> {
       if (!known.has(d)) throw usageError(`--device ${d}: no such block device on ${source.label}; expected one of ${[...known].slice(0, 20).join(', ') || '(none readable)'}`);
     }
   }
-  const input = { source, facts, local: opts.from === undefined, domainXml: opts.domainXml };
+  const input = { source, facts, local: opts.from === undefined, domainXml: opts.domainXml, ...(stateDir === undefined ? {} : { stateDir }) };
   await Promise.all(preloads);
   // Auditors none of whose checks --only selects are not run (no virsh call for --only sched).
   const wanted = AUDITORS.filter((a) => opts.only.length === 0 || a.checks.some((c) => matchesOnly(c.id, opts.only)));

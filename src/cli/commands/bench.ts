@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { collect, oneOf, positiveInt } from '../options.js';
 import { usageError } from '../../errors.js';
-import { DEFAULT_STATE_DIR, defaultStateDir } from '../host-state.js';
+import { defaultStateDir, STATE_DIR_FLAG, stateDirHelp } from '../host-state.js';
 import { registerAppliance } from './bench-appliance.js';
 
 interface BenchOpts {
@@ -169,7 +169,7 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--runtime <s>', 'seconds per measurement (default: the matrix\'s)', positiveNumber('--runtime'))
     .option('--size <size>', 'scratch image size or device region (default: the matrix\'s, quick 256M)')
     .option('-o, --output <file>', 'also write the results JSON here')
-    .option('--state-dir <dir>', `where results are saved for disk xml/args, audit and vm tune (default ${DEFAULT_STATE_DIR})`)
+    .option(STATE_DIR_FLAG, stateDirHelp('where results are saved for disk xml/args, audit and vm audit|tune'))
     .option('--allow-tmpfs', 'allow a target on tmpfs (measures RAM, not storage)')
     .option('--destroy-data <device>', 'allow writing to this device (must name the --target device)')
     .option('--json', 'print the results JSON instead of the summary')

@@ -4,10 +4,10 @@ import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { group } from '../group.js';
 import { collect } from '../options.js';
-import { defaultStateDir } from '../host-state.js';
 import { refused, usageError } from '../../errors.js';
 import { LIBVIRT_START_HINT } from '../../model/libvirt-hint.js';
 import { shellLine } from '../../render/shell-quote.js';
+import { resolveHostState, STATE_DIR_FLAG, stateDirHelp } from '../host-state.js';
 
 interface VmAuditOptions {
   readonly domainXml: string[];
@@ -17,6 +17,7 @@ interface VmAuditOptions {
   readonly libvirt: boolean;
   readonly proxmoxConf: string[];
   readonly proxmoxStorage?: string;
+  readonly stateDir?: string;
 }
 
 interface VmTuneOptions {
@@ -42,6 +43,7 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--no-libvirt', 'do not read libvirt (only --domain-xml and --proxmox-conf files, and this host\'s Proxmox configs)')
     .option('--json', 'print the findings as JSON')
     .option('--only <id>', 'only checks with this id or dotted prefix (repeatable)', collect, [])
+    .option(STATE_DIR_FLAG, stateDirHelp('where kvmio bench saved its results: vm.aio cites them'))
     .option('-v, --verbose', 'show why and the reference for passing checks too')
     .addHelpText('after', `
 Exit codes: 0 no check failed, 1 a check failed, 2 usage error (unreadable or malformed --domain-xml).
@@ -60,7 +62,7 @@ JSON (--json): {"findings": [{id, object, status, observed?, expected?, why, fix
     .option('--proxmox-storage <file>', 'storage.cfg for --proxmox (default /etc/pve/storage.cfg)')
     .option('--bus', 'also move disks on emulated buses (ide, sata, usb) to virtio: the guest\'s device names change (sda → vda)')
     .option('--yes', 'redefine the domain with virsh define (effective at its next boot), journaled: "kvmio rollback --yes" redefines the old XML')
-    .option('--state-dir <dir>', 'journal and lock directory (default /var/lib/kvmio)')
+    .option(STATE_DIR_FLAG, stateDirHelp('journal and lock directory, and where kvmio bench saved its results (aio evidence)'))
     .option('--json', 'print the plan, the diff and the result as JSON')
     .addHelpText('after', `
 Changes only <disk><driver> attributes (cache, io, discard, detect_zeroes, iothread),
@@ -90,7 +92,8 @@ async function vmAudit(domains: string[], opts: VmAuditOptions, ctx: Ctx): Promi
   if (!opts.libvirt && opts.domainXml.length === 0 && opts.proxmoxConf.length === 0) throw usageError('--no-libvirt without --domain-xml or --proxmox-conf: nothing to audit; expected --domain-xml FILE or --proxmox-conf FILE');
   if (opts.proxmoxStorage !== undefined && opts.proxmoxConf.length === 0) throw usageError(`--proxmox-storage ${opts.proxmoxStorage} without --proxmox-conf: it resolves only those files' volumes; expected --proxmox-conf FILE`);
   const proxmox = { host: true, conf: opts.proxmoxConf, ...(opts.proxmoxStorage === undefined ? {} : { storage: opts.proxmoxStorage }) };
-  const { findings: all, warnings } = await auditVms({ source: new LocalSource(), libvirt: opts.libvirt, domainXml: opts.domainXml, domains, env: ctx.env, proxmox });
+  const { stateDir } = resolveHostState({ ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }) }, ctx);
+  const { findings: all, warnings } = await auditVms({ source: new LocalSource(), libvirt: opts.libvirt, domainXml: opts.domainXml, domains, env: ctx.env, proxmox, stateDir });
   if (opts.libvirt && domains.length > 0) {
     const seen = new Set(all.flatMap((f) => (f.subject?.kind === 'vm' && f.subject.vm.manager.kind === 'libvirt' ? [f.subject.vm.name] : [])));
     for (const d of domains) if (!seen.has(d)) throw usageError(`vm audit ${d}: no such libvirt domain; expected one of "virsh list --all --name"`);
@@ -155,7 +158,8 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
   // Probe this domain's sources only (volumes through libvirt when a domain is named).
   const { withAioEvidence } = await import('../../bench/evidence.js');
   // Saved kvmio bench results feed aio rule 2, as in kvmio audit.
-  const facts = withAioEvidence(await vmFacts(domain === undefined ? { source: src, libvirt: false, domainXml: [label] } : { source: src, libvirt: true, domainXml: [], domains: [domain] }, uri), defaultStateDir(ctx.env, ctx.cwd));
+  const { root, stateDir } = resolveHostState({ ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }) }, ctx);
+  const facts = withAioEvidence(await vmFacts(domain === undefined ? { source: src, libvirt: false, domainXml: [label] } : { source: src, libvirt: true, domainXml: [], domains: [domain] }, uri), stateDir);
   const isSaved = (v: (typeof facts.vms)[number]): boolean => v.ref.name === parsed.value.ref.name && v.ref.manager.kind === parsed.value.ref.manager.kind && (v.ref.manager.kind !== 'libvirt' || v.ref.manager.origin === 'saved');
   const vm = facts.vms.find(isSaved) ?? parsed.value;
   const plan = planVmTune(vm, facts, { bus: opts.bus === true });
@@ -168,8 +172,7 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
   ];
   let applied: { defined: boolean; unmanagedKept?: boolean } = { defined: false };
   if (opts.yes && !planIsEmpty(plan) && domain !== undefined) {
-    const [{ defineAction }, engine, { resolveHostState }] = await Promise.all([import('../../libvirt/define-action.js'), import('../../apply/engine.js'), import('../host-state.js')]);
-    const { root, stateDir } = resolveHostState({ ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }) }, ctx);
+    const [{ defineAction }, engine] = await Promise.all([import('../../libvirt/define-action.js'), import('../../apply/engine.js')]);
     const outcomes = await engine.applyActions([defineAction(plan, after)], { stateDir, onNote: (n) => ctx.warn(n), root, wait: false });
     const failed = outcomes.find((o) => o.status === 'refused' || o.status === 'failed' || o.status === 'not-run');
     if (failed) throw refused(`${domain}: libvirt refused the tuned definition: ${failed.error ?? failed.status}`, 'nothing was changed; run without --yes to see the proposed XML');

@@ -4,10 +4,11 @@
 // virtio-scsi, 4 VMs at once through the CLI, a guest that never finishes, and SIGINT.
 // One appliance is built in `before` and shared by every test here.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildAppliance, type Appliance } from '../../../src/bench/appliance/build-appliance.js';
+import { findKernelIn } from '../../../src/bench/appliance/kernel-package.js';
 import { GuestDetailsSchema } from '../../../src/bench/guest/guest-details.js';
 import { renderFioJob } from '../../../src/bench/guest/render-fio-job.js';
 import { runGuests } from '../../../src/bench/guest/run-guests.js';
@@ -151,6 +152,32 @@ describe('guest appliance (TCG)', { timeout: 240_000 }, () => {
     assert.equal(md.code, 0, md.stderr);
     assert.match(md.stdout, /## Guest tier/);
     assert.match(md.stdout, /functional only/);
+    assert.deepEqual(storeFiles(), []);
+  });
+
+  it('--kernel FILE --modules DIR: a kernel the user names is booted, and the results say which', async () => {
+    // The cached package's kernel file stands in for the user's own (same bytes, another path, so another appliance key).
+    const own = join(work, 'my-vmlinuz');
+    copyFileSync(appliance.kernel, own);
+    const { modulesDir } = findKernelIn(join(CACHE, 'kernel', appliance.kernelSource), appliance.kernelSource);
+    const mine = join(work, 'state-own-kernel');
+    const out = join(work, 'own-kernel.json');
+    const r = await cli(['bench', '--guest-only', '--kernel', own, '--modules', modulesDir, '--accel', 'tcg', '--repeat', '1', '--runtime', '1', '--size', '64M',
+      '--target', store, '--state-dir', mine, '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`appliance [0-9a-f]+ \\(${own.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}, built\\)`));
+    const results = ResultsSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    assert.match(results.tools.appliance ?? '', new RegExp(`^[0-9a-f]+ ${own}$`));
+    const guest = results.points.find((p) => p.tier === 'guest');
+    assert.equal(guest?.error, undefined, guest?.error);
+    assert.ok((guest?.summary?.iops ?? 0) > 0);
+    assert.equal(GuestDetailsSchema.parse(guest?.guest).guestKernel, appliance.kernelVersion, 'the guest ran the named kernel (uname -r)');
+    assert.notEqual(readdirSync(join(mine, 'appliance'))[0], appliance.key, 'its own appliance, not the package kernel\'s');
+    // Bad input: one line, exit 2, nothing built.
+    const bad = await cli(['bench', '--guest-only', '--kernel', join(work, 'no-such-kernel'), '--accel', 'tcg', '--target', store, '--state-dir', join(work, 'state-bad')]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--kernel .*no-such-kernel: not a file; expected a bootable kernel image \(bzImage or vmlinux\)/);
+    assert.equal(existsSync(join(work, 'state-bad', 'appliance')), false);
     assert.deepEqual(storeFiles(), []);
   });
 

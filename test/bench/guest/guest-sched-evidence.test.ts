@@ -6,26 +6,8 @@ import { auditSchedulers } from '../../../src/decide/audit-schedulers.js';
 import { DumpSource } from '../../../src/facts/dump-source.js';
 import { probeHost } from '../../../src/facts/probe-host.js';
 import { guestSchedulerEvidence } from '../../../src/bench/guest/guest-sched-evidence.js';
-import { ResultsSchema, type Results } from '../../../src/bench/results-schema.js';
-import { summarize } from '../../../src/bench/stats.js';
 import { fixture } from '../../helpers.js';
-import { makeResults, W_RANDWRITE } from '../results-fixture.js';
-
-const fig = (iops: number) => ({ iops, bandwidthBytesPerSec: iops * 4096, durationMs: 2000 });
-
-function schedResults(none: readonly number[], mq: readonly number[], accel: 'kvm' | 'tcg'): Results {
-  const base = makeResults('/store', [{ config: { format: 'raw', preallocation: 'falloc', cache: 'none', aio: 'native' }, iops: [1] }]);
-  const point = (sched: 'none' | 'mq-deadline', iops: readonly number[]) => {
-    const repeats = iops.map(fig);
-    return {
-      id: `guest:${sched}`, tier: 'guest', runner: 'appliance-fio', transport: 'virtio-blk', workload: W_RANDWRITE,
-      config: { id: 'raw-falloc-none-native.virtio-blk.iothread.q1', format: 'raw', preallocation: 'falloc', aio: 'native', cache: 'none' },
-      repeats, summary: summarize(repeats), functionalOnly: accel === 'tcg',
-      guest: { accel, accelReason: 'test', machine: 'q35', vcpus: 2, memoryMiB: 512, vmCount: 1, vmIndex: 0, scheduler: sched, target: 'xfs' },
-    };
-  };
-  return ResultsSchema.parse({ ...base, points: [...base.points, point('none', none), point('mq-deadline', mq)] });
-}
+import { makeGuestSchedResults as schedResults, makeResults } from '../results-fixture.js';
 
 describe('guest scheduler evidence', () => {
   it('a KVM winner beyond the spread becomes what sched.guest-virtual expects, with the figures cited', async () => {
