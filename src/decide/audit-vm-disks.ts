@@ -15,6 +15,7 @@ import type { Read } from '../facts/source.js';
 import { auditVmDefinition } from './audit-vm-definition.js';
 import { auditIothreadIds, auditIothreadMapping } from './audit-vm-iothreads.js';
 import { auditErrorPolicy } from './audit-vm-error-policy.js';
+import { auditVmHandsOff } from './audit-vm-hands-off.js';
 
 /** QEMU's default qcow2 L2 cache ceiling on Linux (block/qcow2.h DEFAULT_L2_CACHE_MAX_SIZE). */
 export const L2_CACHE_MAX = { bytes: 32 * 1024 ** 2 } as const satisfies Size;
@@ -366,6 +367,7 @@ export function auditVmDisks(facts: VmFacts): Finding[] {
     out.push(...auditIothreadIds(vm, { subject: vmSubject(vm), object: `vm:${definitionName(vm)}` }));
   }
   out.push(...sharedImageFindings(facts.vms));
+  out.push(...auditVmHandsOff(facts, diskObject));
   if (facts.vms.length > 0) out.push(auditAioHeadroom(facts.vms, facts));
   return out;
 }
