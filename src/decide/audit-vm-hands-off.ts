@@ -19,7 +19,7 @@ import type { HostUseFacts } from '../facts/host-use-facts.js';
 import type { SourceFacts, VmFacts } from '../facts/vm-disk-facts.js';
 import { fixText, type Finding, type Fix, type FixPart, type Subject } from '../model/finding.js';
 import type { Vm, VmDisk } from '../model/vm.js';
-import { renderGlobalFilter } from '../render/lvm-global-filter.js';
+import { renderGlobalFilter, type FilterName } from '../render/lvm-global-filter.js';
 import { hostUsesOfDisk, type DiskUse, type PvOnDevice } from './host-disk-uses.js';
 import { deviceNames, lvmScans } from './lvm-scan.js';
 import { localPath } from './recommend-vm-disk.js';
@@ -163,12 +163,13 @@ function lvmScanFinding(base: Pick<Finding, 'subject' | 'object'>, exposures: re
   // The device and its partitions (the guest's own partition table shows up as loop3p1, sdb1 …).
   const scanned = exposures.flatMap((e) => [e.device, ...devs.filter((d) => d.parent === e.device.name)].map((d) => ({ e, d, v: lvmScans(lvm, d, { names: d === e.device ? e.names : deviceNames(d), isLv: e.isLv }) })));
   const open = scanned.filter((x) => x.v.scanned);
-  const seenPvs = guestPvs.map(({ pv }) => (pv.vg === '' ? `${pv.device} (a PV in no VG)` : `${pv.device} (VG "${pv.vg}")`));
+  const seenPvs = guestPvs.map(({ pv }) => (pv.vg === '' ? `${pv.device} (a PV in no VG)` : `${pv.device} (VG "${pv.vg}", only on this VM's disks: the guest's, or a host VG left on a disk given away)`));
   if (open.length === 0 && seenPvs.length === 0) {
     return { ...base, id, status: 'pass', observed: scanned.map((x) => `${x.d.name}: ${x.v.why}`).join('; '), why: "the host's LVM does not scan this VM disk, so it never sees or activates the guest's own volume groups", ref: REF_LVM_SCAN };
   }
   const existing = lvm.installed ? lvm.scan.globalFilter : [];
-  const names = [...new Set(exposures.flatMap((e) => e.names))];
+  const names = new Map<string, FilterName>();
+  for (const e of exposures) for (const name of e.names) names.set(name, { name, whole: e.device.kind !== 'part' && e.device.kind !== 'dm' });
   const from = lvm.installed ? lvm.from : 'lvm.conf';
   return {
     ...base,
@@ -180,7 +181,7 @@ function lvmScanFinding(base: Pick<Finding, 'subject' | 'object'>, exposures: re
     ].join('; '),
     expected: 'the VM disks excluded from host LVM scanning (global_filter, devices file, or scan_lvs=0 for LVs)',
     why: `the host's LVM reads the guest's PV labels: at boot or on a rescan it may activate the guest's VGs and write their metadata while the guest runs (duplicate VG names clash with the host's own); settings read from ${from}`,
-    fix: fixText([`add to the devices { } section of /etc/lvm/lvm.conf: ${renderGlobalFilter(existing, names, { partitions: true })}, then update-initramfs -u (the initramfs carries a copy of lvm.conf)`]),
+    fix: fixText([`add to the devices { } section of /etc/lvm/lvm.conf: ${renderGlobalFilter(existing, [...names.values()])}, then update-initramfs -u (the initramfs carries a copy of lvm.conf)`]),
     ref: REF_LVM_SCAN,
   };
 }

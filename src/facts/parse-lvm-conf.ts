@@ -27,6 +27,7 @@ function tokenize(text: string): Token[] {
     if ('{}[],='.includes(c)) { out.push({ kind: 'punct', text: c, line }); i++; continue; }
     if (c === '"' || c === "'") {
       let s = '';
+      const start = line;
       i++;
       while (i < text.length && text[i] !== c) {
         // libdm unescapes \" and \\ only; any other backslash stays as it is (regex filters use it)
@@ -35,9 +36,9 @@ function tokenize(text: string): Token[] {
         s += text[i];
         i++;
       }
-      if (i >= text.length) throw new Error(`line ${line}: unterminated string`);
+      if (i >= text.length) throw new Error(`line ${start}: unterminated string`);
       i++;
-      out.push({ kind: 'string', text: s, line });
+      out.push({ kind: 'string', text: s, line: start });
       continue;
     }
     const m = /^[A-Za-z0-9_.+\-/]+/.exec(text.slice(i, i + 256));

@@ -13,12 +13,17 @@ const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$
 /** An LVM string: double quotes, with \ and " escaped (libdm config.c). */
 const lvmString = (s: string): string => `"${s.replace(/[\\"]/g, '\\$&')}"`;
 
-/**
- * One reject pattern per device name (a whole disk's partitions included, "p?N" names
- * loop and NVMe partitions), then the existing patterns without catch-all accepts.
- */
-export function renderGlobalFilter(existing: readonly string[], names: readonly string[], opts: { readonly partitions?: boolean } = {}): string {
-  const rejects = names.map((n) => `r|^${escapeRegex(n)}${opts.partitions ? '(p?[0-9]+)?' : ''}$|`);
+/** A device name to reject; `whole` also rejects its partitions (sdb1, loop0p1, nvme0n1p1, by-id …-part1). */
+export interface FilterName {
+  readonly name: string;
+  readonly whole: boolean;
+}
+
+const partitionSuffix = (name: string): string => (name.startsWith('/dev/disk/') ? '(-part[0-9]+)?' : /[0-9]$/.test(name) ? '(p[0-9]+)?' : '[0-9]*');
+
+/** One anchored reject pattern per name, then the existing patterns without catch-all accepts. */
+export function renderGlobalFilter(existing: readonly string[], names: readonly FilterName[]): string {
+  const rejects = names.map((n) => `r|^${escapeRegex(n.name)}${n.whole ? partitionSuffix(n.name) : ''}$|`);
   const kept = existing.filter((p) => !isAcceptAll(p) && !rejects.includes(p));
   return `global_filter = [ ${[...rejects, ...kept].map(lvmString).join(', ')} ]`;
 }
