@@ -139,7 +139,9 @@ function auditVm(vm: Vm, facts: VmFacts, host: HostUseFacts, label: (vm: Vm, dis
           fix: stopFix(steps),
           ref: REF_HANDS_OFF,
         }
-      : { ...base, id: 'vm.host-hands-off', status: 'pass', observed: via, why: 'the host neither mounts it (or its partitions), nor swaps on it, nor boots from it, nor holds it as a PV of a host VG', ref: REF_HANDS_OFF });
+      : host.pvs.ok
+        ? { ...base, id: 'vm.host-hands-off', status: 'pass', observed: via, why: 'the host neither mounts it (or its partitions), nor swaps on it, nor boots from it, nor holds it as a PV of a host VG', ref: REF_HANDS_OFF }
+        : { ...base, id: 'vm.host-hands-off', status: 'skip', observed: via, why: `not mounted, no swap, no root or /boot; whether it is a PV of a host VG is unknown: ${host.pvs.reason}`, ref: REF_HANDS_OFF });
     out.push(lvmScanFinding(base, s.exposures, guestPvs, host, devs));
   });
   return out;
