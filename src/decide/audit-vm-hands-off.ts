@@ -12,14 +12,14 @@
 //   excludes it), with the global_filter to add, as lvm.conf's own scan_lvs text advises
 //   ("caution must be taken to avoid a host accessing a layered VG that may not belong to
 //   it, e.g. from a guest image. This generally requires excluding the LVs with device
-//   filters") and as Proxmox VE does for its guest volumes (render/lvm-global-filter.ts).
+//   filters") and as Proxmox VE does for its guest volumes (lvm-filter-fix.ts).
 // Pure: VM facts with the host's use facts in, findings out.
 import type { BlockDevice } from '../facts/host-facts.js';
 import type { HostUseFacts } from '../facts/host-use-facts.js';
 import type { SourceFacts, VmFacts } from '../facts/vm-disk-facts.js';
 import { fixText, type Finding, type Fix, type FixPart, type Subject } from '../model/finding.js';
 import type { Vm, VmDisk } from '../model/vm.js';
-import { renderGlobalFilter, type FilterName } from '../render/lvm-global-filter.js';
+import { globalFilterLine, type FilterName } from './lvm-filter-fix.js';
 import { hostUsesOfDisk, type DiskUse, type PvOnDevice } from './host-disk-uses.js';
 import { deviceNames, lvmScans } from './lvm-scan.js';
 import { localPath } from './recommend-vm-disk.js';
@@ -183,7 +183,7 @@ function lvmScanFinding(base: Pick<Finding, 'subject' | 'object'>, exposures: re
     ].join('; '),
     expected: 'the VM disks excluded from host LVM scanning (global_filter, devices file, or scan_lvs=0 for LVs)',
     why: `the host's LVM reads the guest's PV labels: at boot or on a rescan it may activate the guest's VGs and write their metadata while the guest runs (duplicate VG names clash with the host's own); settings read from ${from}`,
-    fix: fixText([`add to the devices { } section of /etc/lvm/lvm.conf: ${renderGlobalFilter(existing, [...names.values()])}, then update-initramfs -u (the initramfs carries a copy of lvm.conf)`]),
+    fix: fixText([`add to the devices { } section of /etc/lvm/lvm.conf: ${globalFilterLine(existing, [...names.values()])}, then update-initramfs -u (the initramfs carries a copy of lvm.conf)`]),
     ref: REF_LVM_SCAN,
   };
 }

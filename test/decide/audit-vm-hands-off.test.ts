@@ -13,7 +13,7 @@ import type { PhysicalVolume } from '../../src/facts/passthrough-facts.js';
 import { missing, ok } from '../../src/facts/source.js';
 import type { SourceFacts, VmFacts } from '../../src/facts/vm-disk-facts.js';
 import { renderFix } from '../../src/render/shell-quote.js';
-import { renderGlobalFilter } from '../../src/render/lvm-global-filter.js';
+import { globalFilterLine } from '../../src/decide/lvm-filter-fix.js';
 import { disk } from './fake-facts.js';
 import { vmFromXml } from '../vm-fixtures.js';
 
@@ -128,15 +128,15 @@ describe('LVM filter semantics (lvm2 lib/filters/filter-regex.c _accept_p)', () 
   });
 });
 
-describe('renderGlobalFilter', () => {
+describe('globalFilterLine', () => {
   it('anchors and escapes each name, rejects partitions of whole devices, keeps rejects, drops catch-all accepts', () => {
     assert.equal(
-      renderGlobalFilter(['r|/dev/zd.*|', 'a|.*|'], [{ name: '/dev/loop3', whole: true }, { name: '/dev/disk/by-id/ata-X_1.0', whole: true }, { name: '/dev/sdb', whole: true }, { name: '/dev/vg0/web+1', whole: false }]),
+      globalFilterLine(['r|/dev/zd.*|', 'a|.*|'], [{ name: '/dev/loop3', whole: true }, { name: '/dev/disk/by-id/ata-X_1.0', whole: true }, { name: '/dev/sdb', whole: true }, { name: '/dev/vg0/web+1', whole: false }]),
       'global_filter = [ "r|^/dev/loop3(p[0-9]+)?$|", "r|^/dev/disk/by-id/ata-X_1\\\\.0(-part[0-9]+)?$|", "r|^/dev/sdb[0-9]*$|", "r|^/dev/vg0/web\\\\+1$|", "r|/dev/zd.*|" ]',
     );
   });
   it('a partition is rejected alone (never its siblings: loop0p1 must not match loop0p11)', () => {
-    assert.equal(renderGlobalFilter([], [{ name: '/dev/loop0p1', whole: false }]), 'global_filter = [ "r|^/dev/loop0p1$|" ]');
+    assert.equal(globalFilterLine([], [{ name: '/dev/loop0p1', whole: false }]), 'global_filter = [ "r|^/dev/loop0p1$|" ]');
     assert.equal(filterAccepts(['r|^/dev/loop0p1$|'], ['/dev/loop0p11']).accepted, true);
   });
 });
