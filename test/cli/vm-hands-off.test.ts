@@ -8,11 +8,18 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { vmFacts } from '../../src/cli/vm-facts.js';
+import { auditVmDisks } from '../../src/decide/audit-vm-disks.js';
 import { exec, execOk } from '../../src/exec.js';
+import { DumpSource } from '../../src/facts/dump-source.js';
+import { LocalSource } from '../../src/facts/local-source.js';
+import { RecordingSource } from '../../src/facts/recording-source.js';
+import type { Finding } from '../../src/model/finding.js';
 import type { FindingJson } from '../../src/report/findings-text.js';
 import { cli, uniqueName, withLoop, withTempDir } from '../helpers.js';
 
 const LVM = ['env', 'LVM_SUPPRESS_FD_WARNINGS=1'];
+const handsOffOf = (fs: readonly Finding[]): Finding[] => fs.filter((f) => f.id === 'vm.host-hands-off' || f.id === 'vm.host-lvm-scan');
 
 function domainXml(dir: string, name: string, disks: readonly { type: 'block' | 'file'; path: string; dev: string }[]): string {
   const file = join(dir, `${name}.xml`);
@@ -85,11 +92,19 @@ describe('vm audit: the host keeps its hands off what it gave away (real loop de
       try {
         await execOk([...LVM, 'vgcreate', '-q', vg, a, b]);
         const name = uniqueName('kvmio-handsoff-pv');
-        const r = await handsOff(domainXml(dir, name, [{ type: 'block', path: a, dev: 'vda' }]));
+        const file = domainXml(dir, name, [{ type: 'block', path: a, dev: 'vda' }]);
+        const r = await handsOff(file);
         assert.equal(r.code, 1);
         const f = find(r.findings, `vm:${name}/vda`, 'vm.host-hands-off');
         assert.equal(f.status, 'fail');
         assert.equal(f.observed, `${a.slice(5)} is an LVM PV of the host's volume group "${vg}" also has ${b}, outside this VM's disks`);
+        // kvmio collect records what the checks read; a dump replays them to the same findings
+        const rec = new RecordingSource(new LocalSource());
+        const live = handsOffOf(auditVmDisks(await vmFacts({ source: rec, libvirt: false, domainXml: [file] }, 'qemu:///system')));
+        await rec.save(join(dir, 'dump'), { redact: false });
+        const replayed = handsOffOf(auditVmDisks(await vmFacts({ source: new DumpSource(join(dir, 'dump')), libvirt: false, domainXml: [file] }, 'qemu:///system')));
+        assert.deepEqual(replayed, live);
+        assert.deepEqual(live.map((x) => x.status), ['fail', 'warn']);
       } finally {
         await exec([...LVM, 'vgremove', '-q', '-f', vg]);
         await exec([...LVM, 'pvremove', '-q', '-f', a, b]);
