@@ -29,6 +29,8 @@ export interface HostDiskUses {
   readonly family: readonly string[];
   /** Mount points of filesystems in the family (swap excluded). */
   readonly mounts: readonly string[];
+  /** Members of the family that are active swap. */
+  readonly swaps: readonly string[];
   /** PVs in the family (orphans too). */
   readonly pvs: readonly PvOnDevice[];
   /** root, boot, mount (swap included) and pv (of a VG) uses, in that order. */
@@ -73,9 +75,11 @@ export function hostUsesOfDisk(disk: BlockDevice, devs: readonly BlockDevice[], 
   if (disk.carriesRoot) uses.push({ kind: 'root', device: disk.name, detail: `${disk.name} carries the host's root filesystem (/)` });
   if (disk.carriesBoot) uses.push({ kind: 'boot', device: disk.name, detail: `${disk.name} carries the host's /boot` });
   const mounts: string[] = [];
+  const swaps: string[] = [];
   for (const name of family) {
     for (const mp of index.get(name)?.mountpoints ?? []) {
       if (mp === '[SWAP]') {
+        swaps.push(name);
         uses.push({ kind: 'mount', device: name, detail: `${name} is active swap` });
         continue;
       }
@@ -91,5 +95,5 @@ export function hostUsesOfDisk(disk: BlockDevice, devs: readonly BlockDevice[], 
     if (p.vg === '') notes.push(`${name} is an LVM PV in no volume group`);
     else uses.push({ kind: 'pv', device: name, detail: `${name} is an LVM PV of volume group "${p.vg}"` });
   }
-  return { family, mounts, pvs: found, uses, notes };
+  return { family, mounts, swaps, pvs: found, uses, notes };
 }
