@@ -46,7 +46,7 @@ function exposuresOf(path: string, src: SourceFacts, host: HostUseFacts, devs: r
   if (kind === 'lv' || kind === 'block' || (kind === undefined && path.startsWith('/dev/'))) {
     const name = host.deviceOf.get(path);
     const dev = name === undefined ? undefined : devs.find((d) => d.name === name);
-    if (dev === undefined) return { skip: `${path} resolves to ${name ?? 'nothing'}, which /sys/class/block does not list` };
+    if (dev === undefined) return { skip: `${path}${name === undefined ? '' : ` (${name})`} is not in the host's block device list (/sys/class/block): what the host does with it is unknown` };
     return { exposures: [{ device: dev, via: `its source ${path}`, names: deviceNames(dev, [path]), isLv: kind === 'lv' || (kind === undefined && dev.dmName !== undefined) }] };
   }
   const loops = devs.filter((d) => d.kind === 'loop' && d.backingFile === path);

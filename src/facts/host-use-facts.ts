@@ -24,6 +24,6 @@ export interface HostUseFacts {
   readonly blockDevices: Read<readonly BlockDevice[]>;
   readonly pvs: Read<readonly PhysicalVolume[]>;
   readonly lvm: Read<HostLvmConfig>;
-  /** A VM source path under /dev → the kernel name it resolves to ("/dev/vg0/web" → "dm-3"). */
+  /** A VM source path under /dev → the kernel name it resolves to ("/dev/vg0/web" → "dm-3"), or "device MAJ:MIN" when no listed device has that number. */
   readonly deviceOf: ReadonlyMap<string, string>;
 }
