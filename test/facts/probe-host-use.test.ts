@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hostUseCommands, probeHostLvm } from '../../src/facts/probe-host-use.js';
+import { passthroughCommands } from '../../src/facts/probe-passthrough.js';
+import { REMOTE_PROBE_SH } from '../../src/facts/remote-probe-script.js';
 import { MemorySource } from '../memory-source.js';
 
 const LVMCONFIG = hostUseCommands.lvmconfig().name;
@@ -44,5 +46,14 @@ describe('probeHostLvm', () => {
     assert.deepEqual(listed.ok && listed.value.installed ? listed.value.devicesFile : undefined, { ok: true, value: [{ idType: 'devname', idName: '/dev/sda3', devName: '/dev/sda3', pvid: 'abc' }] });
     const absent = await probeHostLvm(source({ lvmconfig: { code: 0, stdout: conf } }));
     assert.equal(absent.ok && absent.value.installed ? absent.value.devicesFile : undefined, 'absent');
+  });
+});
+
+describe('the remote probe script sends what probeHostUse reads', () => {
+  it('runs pvs and lvmconfig under the dump names and with the argv the probe uses, and sends lvm.conf and the devices file', () => {
+    for (const spec of [passthroughCommands.pvs(), hostUseCommands.lvmconfig()]) {
+      assert.ok(REMOTE_PROBE_SH.includes(`run ${spec.name} ${spec.argv.join(' ')}\n`), `the script runs ${spec.name} as: ${spec.argv.join(' ')}`);
+    }
+    for (const f of ['/etc/lvm/lvm.conf', '/etc/lvm/devices/system.devices']) assert.ok(REMOTE_PROBE_SH.includes(`rfile ${f}\n`), f);
   });
 });
