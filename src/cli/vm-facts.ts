@@ -40,5 +40,6 @@ export async function vmFacts(
     vms = [...vms, ...pve.vms];
   }
   const facts = await probeVmFacts(req.source, [...vms, ...files.vms], managers);
-  return { ...facts, warnings, savedXml };
+  const hostUse = facts.sources.size > 0 ? await (await import('../facts/probe-host-use.js')).probeHostUse(req.source, [...facts.sources.keys()]) : undefined;
+  return { ...facts, ...(hostUse ? { hostUse } : {}), warnings, savedXml };
 }

@@ -21,6 +21,7 @@ import { auditDiscardNoUnref } from './audit-vm-discard-no-unref.js';
 import { auditBlockio } from './audit-vm-blockio.js';
 import { auditStatistics } from './audit-vm-statistics.js';
 import { auditNetworkCache, auditRemoteSource, auditVhostUser, remoteKind } from './audit-vm-remote-disk.js';
+import { auditVmHandsOff } from './audit-vm-hands-off.js';
 
 /** QEMU's default qcow2 L2 cache ceiling on Linux (block/qcow2.h DEFAULT_L2_CACHE_MAX_SIZE). */
 export const L2_CACHE_MAX = { bytes: 32 * 1024 ** 2 } as const satisfies Size;
@@ -396,6 +397,7 @@ export function auditVmDisks(facts: VmFacts): Finding[] {
     out.push(...auditIothreadIds(vm, { subject: vmSubject(vm), object: `vm:${definitionName(vm)}` }));
   }
   out.push(...sharedImageFindings(facts.vms));
+  out.push(...auditVmHandsOff(facts, diskObject));
   if (facts.vms.length > 0) out.push(auditAioHeadroom(facts.vms, facts));
   return out;
 }

@@ -6,19 +6,13 @@
 // would go to the VM too). All non-bridge members of a group must go together
 // (kernel Documentation/driver-api/vfio.rst, "Groups, Devices, and IOMMUs").
 import type { BlockDevice, HostFacts, PciDevice } from '../facts/host-facts.js';
-import type { PassthroughFacts, PhysicalVolume, StoragePool, VirtualFunction } from '../facts/passthrough-facts.js';
+import type { PassthroughFacts, StoragePool, VirtualFunction } from '../facts/passthrough-facts.js';
+import { hostUsesOfDisk, type DiskUse, type UseKind } from './host-disk-uses.js';
 import { isBridge, isStorageController, pciRole, type PciRole } from './pci-class.js';
 
+export { diskFamily, type DiskUse, type UseKind } from './host-disk-uses.js';
+
 export type HostView = Pick<HostFacts, 'blockDevices' | 'iommu' | 'pci'>;
-
-export type UseKind = 'root' | 'boot' | 'mount' | 'pv' | 'pool' | 'domain-disk';
-
-export interface DiskUse {
-  readonly kind: UseKind;
-  /** The block device that carries it: "nvme0n1", "sda2", "dm-0". */
-  readonly device: string;
-  readonly detail: string;
-}
 
 export interface DiskReport {
   readonly name: string;
@@ -78,24 +72,6 @@ export interface Assessment {
   readonly verdict: Verdict;
 }
 
-const byName = (devs: readonly BlockDevice[]): Map<string, BlockDevice> => new Map(devs.map((d) => [d.name, d]));
-
-/** The disk, its partitions, and everything stacked on any of them (dm, md …), transitively. */
-export function diskFamily(disk: string, devs: readonly BlockDevice[]): string[] {
-  const index = byName(devs);
-  const out: string[] = [];
-  const seen = new Set<string>();
-  const visit = (name: string): void => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    out.push(name);
-    for (const d of devs) if (d.parent === name) visit(d.name);
-    for (const h of index.get(name)?.holders ?? []) visit(h);
-  };
-  visit(disk);
-  return out;
-}
-
 const devName = (path: string): string | undefined => {
   const m = /^\/dev\/(?:mapper\/)?([^/]+)$/.exec(path);
   return m ? m[1] : undefined;
@@ -113,33 +89,11 @@ function vgOfLvPath(path: string): string | undefined {
 
 /** Everything on one disk that makes handing it to a VM destroy or steal host data. */
 export function diskUses(disk: BlockDevice, devs: readonly BlockDevice[], pt: PassthroughFacts): DiskReport {
-  const family = diskFamily(disk.name, devs);
-  const index = byName(devs);
-  const uses: DiskUse[] = [];
-  const notes: string[] = [];
-  if (disk.carriesRoot) uses.push({ kind: 'root', device: disk.name, detail: `${disk.name} carries the host's root filesystem (/)` });
-  if (disk.carriesBoot) uses.push({ kind: 'boot', device: disk.name, detail: `${disk.name} carries the host's /boot` });
-  const mounts: string[] = [];
-  for (const name of family) {
-    for (const mp of index.get(name)?.mountpoints ?? []) {
-      if (mp === '[SWAP]') {
-        uses.push({ kind: 'mount', device: name, detail: `${name} is active swap` });
-        continue;
-      }
-      mounts.push(mp);
-      uses.push({ kind: 'mount', device: name, detail: `${name} is mounted on ${mp}` });
-    }
-  }
-  const pvs: PhysicalVolume[] = pt.pvs.ok ? pt.pvs.value.filter((p) => family.includes(devName(p.pv) ?? '')) : [];
-  const vgs = new Set<string>();
-  for (const p of pvs) {
-    const name = devName(p.pv) ?? p.pv;
-    if (p.vg === '') notes.push(`${name} is an LVM PV in no volume group`);
-    else {
-      vgs.add(p.vg);
-      uses.push({ kind: 'pv', device: name, detail: `${name} is an LVM PV of volume group "${p.vg}"` });
-    }
-  }
+  const host = hostUsesOfDisk(disk, devs, pt.pvs);
+  const { family, mounts } = host;
+  const uses: DiskUse[] = [...host.uses];
+  const notes: string[] = [...host.notes];
+  const vgs = new Set(host.pvs.filter((p) => p.vg !== '').map((p) => p.vg));
   const pools: readonly StoragePool[] = pt.pools.ok ? pt.pools.value : [];
   const poolsHere = new Set<string>();
   for (const pool of pools) {

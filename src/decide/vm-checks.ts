@@ -23,6 +23,8 @@ export const VM_CHECKS: readonly CheckInfo[] = [
   { id: 'vm.qcow2-cluster', what: 'qcow2 cluster size vs the L2 cache coverage (32 MiB, or <metadata_cache>)' },
   { id: 'vm.discard', what: 'discard=unmap on thin/sparse stores, not on preallocated native files' },
   { id: 'vm.shared-image', what: 'one source used by two disks or two domains without shareable/readonly' },
+  { id: 'vm.host-hands-off', what: 'a VM disk the host mounts, swaps on, boots from or holds as a PV of a host VG (FAIL)' },
+  { id: 'vm.host-lvm-scan', what: "host LVM scanning a VM disk or seeing the guest's PVs (WARN, with the global_filter to add)" },
   { id: 'vm.source-missing', what: 'disk source exists (SKIP with the reason when not)' },
   { id: 'vm.device', what: 'CD-ROM/floppy: not audited (noted)' },
   { id: 'vm.disks', what: 'domain without disks (noted)' },

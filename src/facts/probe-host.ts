@@ -48,7 +48,8 @@ async function probeSchedulerRules(src: Source): Promise<Read<readonly Scheduler
   ]);
 }
 
-async function probeMounts(src: Source): Promise<{ mounts: Read<readonly Mount[]>; swaps: readonly string[] }> {
+/** Mounts (mountinfo, /proc/mounts as the fallback) with swap areas as "[SWAP]" mounts, and the swap list. */
+export async function probeMounts(src: Source): Promise<{ mounts: Read<readonly Mount[]>; swaps: readonly string[] }> {
   const [info, swaps] = await Promise.all([src.readText('/proc/self/mountinfo'), src.readText('/proc/swaps')]);
   let mounts = info.ok ? parseMountinfo(info.value) : info;
   if (!mounts.ok) {

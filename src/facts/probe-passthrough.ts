@@ -22,7 +22,7 @@ export const passthroughCommands = {
 };
 
 /** Empty output when the tool is not installed (exit 127 from env, or it cannot be started): then nothing of its kind exists. */
-async function runText(src: Source, cmd: CommandSpec): Promise<Read<string>> {
+export async function runText(src: Source, cmd: CommandSpec): Promise<Read<string>> {
   const r = await src.run(cmd);
   if (!r.ok) return /ENOENT|not found/i.test(r.reason) ? ok('') : r;
   if (r.value.code === 127) return ok('');

@@ -461,4 +461,22 @@ if [ -d /etc/pve/qemu-server ] && tmpdir; then
   fi
 fi
 
+# host LVM and the VM block sources' links (probe-host-use.ts, probe-passthrough.ts): the
+# PVs the host's LVM sees, the settings that decide what it scans, and what /dev/VG/LV
+# (or any linked source) names, so the hands-off checks can tell which device it is
+if tmpdir; then
+  run pvs env LVM_SUPPRESS_FD_WARNINGS=1 pvs --reportformat json -o pv_name,vg_name
+  run lvmconfig-devices env LVM_SUPPRESS_FD_WARNINGS=1 lvmconfig --type full devices
+fi
+rfile /etc/lvm/lvm.conf
+rfile /etc/lvm/devices/system.devices
+_ifs=$IFS
+IFS=$NL
+set -f
+for _p in ${_paths:-}; do
+  case $_p in /dev/*) rlink "$_p" ;; esac
+done
+set +f
+IFS=$_ifs
+
 printf 'kvmio-probe-end\n'

@@ -61,4 +61,6 @@ export interface VmFacts {
   readonly blockSizes?: ReadonlyMap<string, HostBlockSizes>;
   /** Saved kvmio bench results for aio rule 2, by local path (src/bench/evidence.ts withAioEvidence). */
   readonly aioEvidence?: ReadonlyMap<string, AioBenchEvidence>;
+  /** What the host does with the block devices behind the disks (facts/probe-host-use.ts), for the hands-off checks. */
+  readonly hostUse?: import('./host-use-facts.js').HostUseFacts;
 }
