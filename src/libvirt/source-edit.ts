@@ -15,6 +15,8 @@ interface Splice {
   readonly start: number;
   readonly end: number;
   readonly render: () => string;
+  /** New nodes written here, in order (a later insert next to one of them joins the list). */
+  readonly nodes?: Node[];
 }
 
 const serialize = (doc: Document): string => new XMLSerializer().serializeToString(doc);
@@ -58,7 +60,8 @@ export class SourceEdit {
     if (!parent) throw new Error(`<${ref.tagName}> has no parent`);
     for (const n of nodes) parent.insertBefore(n, ref);
     const span = this.spans.get(ref);
-    if (span) this.splices.push({ start: span.start, end: span.start, render: () => this.renderNodes(nodes) });
+    if (span) this.insertAt(span.start, [...nodes]);
+    else this.joinNew(ref, nodes, 0);
   }
 
   /** Inserts NODES (new ones) after REF, in order. */
@@ -71,7 +74,23 @@ export class SourceEdit {
       after = n;
     }
     const span = this.spans.get(ref);
-    if (span) this.splices.push({ start: span.end, end: span.end, render: () => this.renderNodes(nodes) });
+    if (span) this.insertAt(span.end, [...nodes]);
+    else this.joinNew(ref, nodes, 1);
+  }
+
+  private insertAt(offset: number, nodes: Node[]): void {
+    this.splices.push({ start: offset, end: offset, nodes, render: () => this.renderNodes(nodes) });
+  }
+
+  /** REF is new: NODES go next to it in the list it will be written from (none: it is inside a new element, written with it). */
+  private joinNew(ref: Node, nodes: readonly Node[], after: 0 | 1): void {
+    for (const list of [...this.splices.map((s) => s.nodes), ...this.appended.values()]) {
+      const k = list?.indexOf(ref) ?? -1;
+      if (list && k >= 0) {
+        list.splice(k + after, 0, ...nodes);
+        return;
+      }
+    }
   }
 
   /** Appends NODES (new ones) as the last children of PARENT; a self-closing tag gets an end tag. */
@@ -80,7 +99,7 @@ export class SourceEdit {
     const span = this.spans.get(parent);
     if (!span) return;
     if (!span.selfClosing) {
-      this.splices.push({ start: span.contentEnd, end: span.contentEnd, render: () => this.renderNodes(nodes) });
+      this.insertAt(span.contentEnd, [...nodes]);
       return;
     }
     const pending = this.appended.get(parent);
@@ -143,7 +162,13 @@ export class SourceEdit {
     }
     out += this.source.slice(pos);
     const back = parseXmlDocument(out);
-    if (!back.ok || serialize(back.value) !== serialize(this.doc)) throw new Error(`the edited text does not read back as the edited document${back.ok ? '' : `: ${back.reason}`}`);
+    if (!back.ok) throw new Error(`the edited text does not parse: ${back.reason}`);
+    const [want, got] = [serialize(this.doc), serialize(back.value)];
+    if (want !== got) {
+      let k = 0;
+      while (want[k] === got[k]) k++;
+      throw new Error(`the edited text does not read back as the edited document (at ${JSON.stringify(got.slice(Math.max(0, k - 20), k + 20))}, expected ${JSON.stringify(want.slice(Math.max(0, k - 20), k + 20))})`);
+    }
     return out;
   }
 

@@ -92,7 +92,7 @@ describe('kvmio audit + vm tune on a real libvirtd', () => {
           const dry = await cli(['vm', 'tune', name, '--bus']);
           assert.equal(dry.code, 0, dry.stderr);
           assert.match(dry.stdout, /^-\s+<driver name='qemu' type='qcow2' cache='none' io='native'\/>$/m);
-          assert.match(dry.stdout, /^\+\s+<target dev="vdc" bus="virtio"\/>$/m);
+          assert.match(dry.stdout, /^\+\s+<target dev='vdc' bus='virtio'\/>$/m);
           assert.match(dry.stdout, /dry run: nothing changed/);
           assert.match(dry.stdout, /guest sees this disk as vdc/);
 

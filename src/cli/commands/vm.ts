@@ -171,7 +171,9 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
     throw refused(`vm tune ${domain}: ${why}`, 'nothing was changed');
   }
   // Against the text as written, so patch(1) applies it to the user's own file.
-  const diff = exactDiff(xml, after, { from: `${label} (saved)`, to: `${label} (tuned)` });
+  // A control character in the label (a file name) would break the header lines: show it escaped.
+  const head = /[\u0000-\u001f\u007f]/.test(label) ? JSON.stringify(label) : label;
+  const diff = exactDiff(xml, after, { from: `${head} (saved)`, to: `${head} (tuned)` });
   if (opts.output !== undefined) {
     const [{ writeFileSync, renameSync, rmSync }, { resolve }] = await Promise.all([import('node:fs'), import('node:path')]);
     const out = resolve(ctx.cwd, opts.output);
