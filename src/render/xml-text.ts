@@ -4,6 +4,8 @@
 // attribute values have tab, LF and CR written as character references, because a
 // parser replaces each raw one by a space (§3.3.3 attribute-value normalization); text
 // has CR written as &#13;, because a parser turns a raw CR (or CRLF) into LF (§2.11);
+// U+0085, U+2028 and U+2029 are written as references too, because XML 1.1 parsers (and
+// xmldom, which kvmio reads with) treat them as line ends (XML 1.1 §2.11); and
 // a character XML 1.0 cannot carry at all (§2.2 Char: C0 controls other than tab, LF and
 // CR, U+FFFE, U+FFFF, a lone surrogate) is refused, never dropped or passed through.
 import { usageError } from '../errors.js';
@@ -42,18 +44,20 @@ export function assertXmlCarriable(what: string, s: string): void {
   if (bad !== undefined) throw usageError(`${what}: ${JSON.stringify(s)} has ${bad}, which XML 1.0 cannot carry (§2.2); expected text without control characters other than tab, LF and CR`);
 }
 
+const charRef = (c: string): string => `&#${c.charCodeAt(0)};`;
+
 /** An attribute value for either quote style: reads back as exactly S. */
 export function escapeXmlAttr(s: string, what = 'XML attribute'): string {
   assertXmlCarriable(what, s);
   return s
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;')
-    .replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+    .replace(/[\t\n\r\u0085\u2028\u2029]/g, charRef);
 }
 
 /** Character data: reads back as exactly S (">" escaped too, so "]]>" never appears). */
 export function escapeXmlText(s: string, what = 'XML text'): string {
   assertXmlCarriable(what, s);
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/[\r\u0085\u2028\u2029]/g, charRef);
 }
 
 export function renderXml(e: XmlElement, indent = ''): string {

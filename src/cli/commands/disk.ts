@@ -68,6 +68,13 @@ async function runDisk(ctx: Ctx, what: 'xml' | 'args', source: string, o: DiskOp
   const { renderExplain } = await import('../../render/disk-explain.js');
 
   const intent = intentOf(o); // validated before probing: bad flags fail fast
+  if (what === 'xml') {
+    // Values that go into the XML: one XML 1.0 cannot carry is a usage error at its flag.
+    const { assertXmlCarriable } = await import('../../render/xml-text.js');
+    for (const [flag, v] of [['SOURCE', source], ['--serial', o.serial], ['--target', o.target], ['--domain', typeof o.domain === 'string' ? o.domain : undefined]] as const) {
+      if (v !== undefined) assertXmlCarriable(flag, v);
+    }
+  }
   const { backend, notes } = await probeBackend(source);
   const platform = await probePlatform(undefined, backend);
   // aio rule 2: saved kvmio bench results for this store and format (src/bench/evidence.ts).
@@ -75,7 +82,8 @@ async function runDisk(ctx: Ctx, what: 'xml' | 'args', source: string, o: DiskOp
   const ev = backend.kind === 'pci' ? undefined : loadAioEvidence(resolve(ctx.cwd, o.stateDir ?? '/var/lib/kvmio'), backend).evidence;
   const config = chooseDiskConfig(backend, ev ? { ...intent, bench: ev } : intent, platform);
   const domainName = typeof o.domain === 'string' ? o.domain : 'kvmio-vm';
-  const xml = o.domain ? renderDomainXml([config], { name: domainName }) : renderLibvirtFragment([config]);
+  // Only `disk xml` writes XML: `disk args` carries what QEMU's argv can (any byte but NUL).
+  const xml = what !== 'xml' ? '' : o.domain ? renderDomainXml([config], { name: domainName }) : renderLibvirtFragment([config]);
   const argv = renderQemuDiskArgs([config]);
 
   if (o.json) {
