@@ -50,7 +50,10 @@ export class SourceEdit {
     let double = 0;
     for (const [el, span] of this.spans) {
       this.original.set(el, new Map(span.attrs.map((a) => [a.name, el.getAttribute(a.name) ?? ''])));
-      for (const a of span.attrs) a.quote === "'" ? single++ : double++;
+      for (const a of span.attrs) {
+        if (a.quote === "'") single++;
+        else double++;
+      }
     }
     // New attributes follow the file's habit (libvirt itself writes single quotes).
     this.quote = double > single ? '"' : "'";

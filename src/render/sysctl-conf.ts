@@ -14,7 +14,7 @@ export interface SysctlEntry {
 
 // sysctl.d(5) reads one "key = value" per line: a line break in a value would start a
 // new setting, so keys and values are refused unless printable; comments are split.
-const SYSCTL_KEY = /^[A-Za-z0-9_.\/-]+$/;
+const SYSCTL_KEY = /^[A-Za-z0-9_./-]+$/;
 const SYSCTL_VALUE = /^[\x20-\x7e]*$/;
 
 export function renderSysctlConf(entries: readonly SysctlEntry[]): string {

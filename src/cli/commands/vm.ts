@@ -172,7 +172,7 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
   }
   // Against the text as written, so patch(1) applies it to the user's own file.
   // A control character in the label (a file name) would break the header lines: show it escaped.
-  const head = /[\u0000-\u001f\u007f]/.test(label) ? JSON.stringify(label) : label;
+  const head = [...label].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) ? JSON.stringify(label) : label;
   const diff = exactDiff(xml, after, { from: `${head} (saved)`, to: `${head} (tuned)` });
   if (opts.output !== undefined) {
     const [{ writeFileSync, renameSync, rmSync }, { resolve }] = await Promise.all([import('node:fs'), import('node:path')]);
