@@ -65,7 +65,16 @@ export function ruleApplies(rule: SchedulerRule, dev: BlockDevice): RuleMatch {
 const sq = (s: string): string => s.replace(/"/g, '\\"');
 
 /** The udev rule line kvmio recommends to persist `sched` on `dev`, matched by stable identity when it can. */
-export function udevSchedulerRule(dev: BlockDevice, sched: string): string {
+// A udev rule value is a glob in double quotes on one line (udev(7)): a device's wwid or
+// serial (device firmware's text: untrusted) with a quote, backslash, glob character or
+// control character cannot be matched literally, so the next identity is used instead.
+const UDEV_LITERAL = /^[\x20-\x7e]*$/;
+const udevLiteral = (s: string | undefined): string | undefined => (s !== undefined && UDEV_LITERAL.test(s) && !/["\\*?[\]|]/.test(s) ? s : undefined);
+
+export function udevSchedulerRule(dev0: BlockDevice, sched: string): string {
+  const wwid = udevLiteral(dev0.wwid);
+  const serial = udevLiteral(dev0.serial);
+  const dev = { ...dev0, ...(wwid === undefined ? { wwid: undefined } : {}), ...(serial === undefined ? { serial: undefined } : {}) };
   let match: string;
   if (dev.wwid && dev.transport === 'nvme') match = `KERNEL=="nvme*", ATTR{wwid}=="${sq(dev.wwid)}"`;
   else if (dev.wwid) match = `ENV{DEVTYPE}=="disk", ATTRS{wwid}=="${sq(dev.wwid)}"`;

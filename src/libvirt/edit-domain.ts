@@ -1,12 +1,14 @@
-// Writes a (manager-neutral) TunePlan into domain XML with xmldom: only the managed attributes and elements
-// change (<disk><driver> attributes, <target>/<address> of a disk moved to virtio,
-// <iothreads>/<iothreadids>, a virtio-scsi controller's <driver iothread>); everything
-// else, known to kvmio or not, is serialized as it was parsed. `unmanagedDigest` lets
-// callers check that: it is equal before and after an edit.
+// Writes a (manager-neutral) TunePlan into domain XML: xmldom's DOM decides what changes
+// (<disk><driver> attributes, <target>/<address> of a disk moved to virtio,
+// <iothreads>/<iothreadids>, a virtio-scsi controller's <driver iothread>), and each
+// change is spliced into the text as written (source-edit.ts); everything else, known to
+// kvmio or not, stays byte for byte. `unmanagedDigest` lets callers check that: it is
+// equal before and after an edit.
 import { XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
 import type { DiskSettings, TunePlan } from '../decide/plan-vm-tune.js';
 import { controllerKey, diskIndexOf } from './read-domain.js';
 import { child, children, parseXmlDocument } from './xml-dom.js';
+import { SourceEdit } from './source-edit.js';
 
 /** The plan's neutral setting names → libvirt's <driver> attributes, in the order they are written. */
 const DRIVER_ATTR: Readonly<Record<keyof DiskSettings, string>> = { cache: 'cache', aio: 'io', discard: 'discard', detectZeroes: 'detect_zeroes', iothread: 'iothread', queues: 'queues', queueSize: 'queue_size' };
@@ -21,9 +23,6 @@ function parse(xml: string): Document {
   return doc.value;
 }
 
-/** The XML as xmldom writes it unchanged: the "before" side of a diff. */
-export const normalizeDomainXml = (xml: string): string => serialize(parse(xml));
-
 /** Whitespace that precedes `el` (its indentation), to indent a new sibling the same way. */
 function indentOf(el: Element): string {
   const prev = el.previousSibling;
@@ -34,32 +33,25 @@ function indentOf(el: Element): string {
   return '\n  ';
 }
 
-function insertAfter(doc: Document, ref: Element, el: Element): void {
-  const parent = ref.parentNode;
-  if (!parent) return;
-  const indent = doc.createTextNode(indentOf(ref));
-  parent.insertBefore(indent, ref.nextSibling);
-  parent.insertBefore(el, indent.nextSibling);
-}
+const insertAfter = (ed: SourceEdit, ref: Element, el: Element): void => ed.insertAfter(ref, [ed.doc.createTextNode(indentOf(ref)), el]);
 
-function appendChildIndented(doc: Document, parent: Element, el: Element): void {
+function appendChildIndented(ed: SourceEdit, parent: Element, el: Element): void {
   const kids = children(parent);
   const last = kids[kids.length - 1];
-  if (last) insertAfter(doc, last, el);
-  else parent.appendChild(el);
+  if (last) insertAfter(ed, last, el);
+  else ed.append(parent, [el]);
 }
 
-function setIothreads(doc: Document, root: Element, count: number): void {
+function setIothreads(ed: SourceEdit, root: Element, count: number): void {
+  const doc = ed.doc;
   const existing = child(root, 'iothreads');
-  if (existing) {
-    while (existing.firstChild) existing.removeChild(existing.firstChild);
-    existing.appendChild(doc.createTextNode(String(count)));
-  } else {
+  if (existing) ed.setText(existing, String(count));
+  else {
     const el = doc.createElement('iothreads');
     el.appendChild(doc.createTextNode(String(count)));
     const anchor = child(root, 'vcpu') ?? child(root, 'currentMemory') ?? child(root, 'memory') ?? child(root, 'name');
-    if (anchor) insertAfter(doc, anchor, el);
-    else root.appendChild(el);
+    if (anchor) insertAfter(ed, anchor, el);
+    else ed.append(root, [el]);
   }
   // With <iothreadids>, every id must be listed.
   const ids = child(root, 'iothreadids');
@@ -69,14 +61,24 @@ function setIothreads(doc: Document, root: Element, count: number): void {
       if (have.has(id)) continue;
       const t = doc.createElement('iothread');
       t.setAttribute('id', String(id));
-      appendChildIndented(doc, ids, t);
+      appendChildIndented(ed, ids, t);
     }
   }
 }
 
-/** Returns the edited XML (xmldom's serialization). */
+/**
+ * Returns the edited XML: the text as written with only the managed parts changed
+ * (libvirt/source-edit.ts), so a diff against XML is minimal and applies to the file.
+ * Throws when the text cannot be edited in place (markup xmldom accepts but XML does not).
+ */
 export function applyTunePlan(xml: string, plan: TunePlan): string {
-  const doc = parse(xml);
+  let ed: SourceEdit;
+  try {
+    ed = new SourceEdit(xml);
+  } catch (e) {
+    throw new Error(`domain XML: cannot edit it in place: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const doc = ed.doc;
   const root = doc.documentElement as Element;
   const devices = child(root, 'devices');
   const diskEls = devices ? children(devices, 'disk') : [];
@@ -90,26 +92,18 @@ export function applyTunePlan(xml: string, plan: TunePlan): string {
       driver = doc.createElement('driver');
       driver.setAttribute('name', 'qemu');
       const first = children(el)[0];
-      if (first) {
-        const indent = indentOf(first); // before the insert changes first's previous sibling
-        el.insertBefore(driver, first);
-        el.insertBefore(doc.createTextNode(indent), first);
-      } else el.appendChild(driver);
+      if (first) ed.insertBefore(first, [driver, doc.createTextNode(indentOf(first))]);
+      else ed.append(el, [driver]);
     }
-    for (const [name, value] of attrs) {
-      if (value === null) driver?.removeAttribute(name);
-      else driver?.setAttribute(name, value);
-    }
+    for (const [name, value] of attrs) if (driver) ed.setAttribute(driver, name, value);
     if (edit.bus) {
       const target = child(el, 'target');
-      target?.setAttribute('dev', edit.bus.label);
-      target?.setAttribute('bus', 'virtio');
-      const address = child(el, 'address');
-      if (address) {
-        const prev = address.previousSibling;
-        if (prev && prev.nodeType === prev.TEXT_NODE && /^\s*$/.test(prev.nodeValue ?? '')) el.removeChild(prev);
-        el.removeChild(address);
+      if (target) {
+        ed.setAttribute(target, 'dev', edit.bus.label);
+        ed.setAttribute(target, 'bus', 'virtio');
       }
+      const address = child(el, 'address');
+      if (address) ed.remove(address, true);
     }
   }
   if (devices) {
@@ -120,14 +114,17 @@ export function applyTunePlan(xml: string, plan: TunePlan): string {
       let driver = child(el, 'driver');
       if (!driver) {
         driver = doc.createElement('driver');
-        if (children(el).length > 0) appendChildIndented(doc, el, driver);
-        else el.appendChild(driver);
+        appendChildIndented(ed, el, driver);
       }
-      driver.setAttribute('iothread', String(c.iothread));
+      ed.setAttribute(driver, 'iothread', String(c.iothread));
     }
   }
-  if (plan.iothreads !== undefined) setIothreads(doc, root, plan.iothreads);
-  return serialize(doc);
+  if (plan.iothreads !== undefined) setIothreads(ed, root, plan.iothreads);
+  try {
+    return ed.text();
+  } catch (e) {
+    throw new Error(`domain XML: cannot edit it in place: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /**

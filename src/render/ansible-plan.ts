@@ -13,6 +13,7 @@ import { renderGrubDropin, GRUB_DROPIN_PATH } from './grub-dropin.js';
 import { renderPoolXml } from './pool-xml.js';
 import { AIO_MAX_NR_KEY } from '../model/host-files.js';
 import { shellComment, shellLine, shellQuote } from './shell-quote.js';
+import { usageError } from '../errors.js';
 
 export const PLAN_PLAYBOOK = 'kvmio-plan.yml';
 
@@ -49,7 +50,20 @@ const TMPFILES = [
 
 const under = (path: string): string => `{{ kvmio_root }}${path}`;
 
+/**
+ * Ansible templates every string of a task (Jinja2), so a plan value holding "{{", "{%"
+ * or "{#" would run as a template on the managed host (docs.ansible.com, "Templating
+ * (Jinja2)"; its !unsafe tag is the only opt-out): such a value is refused, never written.
+ */
+function refuseTemplates(value: unknown, path: string): void {
+  if (typeof value === 'string') {
+    if (/\{\{|\{%|\{#/.test(value)) throw usageError(`plan ${path}: ${JSON.stringify(value)} holds a Jinja2 delimiter ({{, {% or {#), which Ansible would run as a template; expected a value without one`);
+  } else if (Array.isArray(value)) value.forEach((v, i) => refuseTemplates(v, `${path}[${i}]`));
+  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) refuseTemplates(v, path === '' ? k : `${path}.${k}`);
+}
+
 export function renderPlanPlaybook(plan: Plan, o: AnsiblePlanOptions): string {
+  refuseTemplates(plan, '');
   const tasks: Record<string, unknown>[] = [];
   const handlers: Record<string, unknown>[] = [];
   const h = plan.host;

@@ -49,6 +49,6 @@ export function layoutDisks(configs: readonly DiskConfig[]): Layout {
 /** "0000:03:00.0" → its parts as libvirt writes them. */
 export function parsePciAddress(address: string): { domain: string; bus: string; slot: string; function: string } {
   const m = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/.exec(address);
-  if (!m) throw new Error(`PCI address "${address}" is not DDDD:BB:SS.F`);
+  if (!m) throw new Error(`PCI address ${JSON.stringify(address)} is not DDDD:BB:SS.F`);
   return { domain: `0x${m[1]}`, bus: `0x${m[2]}`, slot: `0x${m[3]}`, function: `0x${m[4]}` };
 }

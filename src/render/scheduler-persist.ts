@@ -5,6 +5,7 @@
 // Both files are owned by kvmio; entries for devices outside this run are kept (merge),
 // so `--device sdb` then `--device sdc` accumulates rather than replaces.
 import { TMPFILES_SCHED_FILE, UDEV_SCHED_FILE, schedulerSysfsPath } from '../model/host-files.js';
+import { refused } from '../errors.js';
 
 export interface SchedulerEntry {
   /** Kernel name today (tmpfiles and comments). */
@@ -19,7 +20,16 @@ export interface SchedulerEntry {
 export const UDEV_RULES_PATH = UDEV_SCHED_FILE;
 export const TMPFILES_PATH = TMPFILES_SCHED_FILE;
 
-export const tmpfilesLine = (e: SchedulerEntry): string => `w ${schedulerSysfsPath(e.device)} - - - - ${e.scheduler}`;
+// tmpfiles.d(5) splits a line on whitespace, expands "%" specifiers and C escapes: a
+// device or scheduler name outside this set would change the line's meaning.
+const TMPFILES_WORD = /^[A-Za-z0-9_.:!+-]+$/;
+
+export function tmpfilesLine(e: SchedulerEntry): string {
+  for (const v of [e.device, e.scheduler]) {
+    if (!TMPFILES_WORD.test(v)) throw refused(`tmpfiles.d: ${JSON.stringify(v)} cannot be written safely into a tmpfiles.d line; expected letters, digits, "_", ".", ":", "!", "+" or "-"`);
+  }
+  return `w ${schedulerSysfsPath(e.device)} - - - - ${e.scheduler}`;
+}
 
 interface Block {
   readonly key: string;

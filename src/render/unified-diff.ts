@@ -1,11 +1,18 @@
 // A unified diff of two texts by lines, for showing proposed edits (`vm tune`, dry-runs).
 // jsdiff (the `diff` package) finds the changes and groups them into hunks; the headers
 // and hunk lines are written here so the output stays what `diff -u` prints, without
-// timestamps and without jsdiff's "\ No newline at end of file" markers (each input
-// line is compared as a whole line).
-import { structuredPatch } from 'diff';
+// timestamps. unifiedDiff and fileDiff compare lines as whole lines (no "\ No newline at
+// end of file" markers); exactDiff is byte-exact for patch(1): a CR stays part of its
+// line and a missing final newline gets diff's marker.
+import { structuredPatch, type StructuredPatchHunk } from 'diff';
 
-export function unifiedDiff(before: string, after: string, opts: { from?: string; to?: string; context?: number } = {}): string {
+interface DiffOpts {
+  readonly from?: string;
+  readonly to?: string;
+  readonly context?: number;
+}
+
+export function unifiedDiff(before: string, after: string, opts: DiffOpts = {}): string {
   return diffLines(before.split('\n'), after.split('\n'), opts);
 }
 
@@ -19,10 +26,18 @@ export function fileDiff(oldText: string | undefined, newText: string | undefine
   });
 }
 
-function diffLines(a: readonly string[], b: readonly string[], opts: { from?: string; to?: string; context?: number }): string {
+/** The diff that patch(1) applies to BEFORE as it is, giving exactly AFTER (CRLF, no final newline and all). */
+export function exactDiff(before: string, after: string, opts: DiffOpts = {}): string {
+  return writeHunks(structuredPatch('', '', before, after, undefined, undefined, { context: opts.context ?? 3 }).hunks, opts);
+}
+
+function diffLines(a: readonly string[], b: readonly string[], opts: DiffOpts): string {
   // Every line gets its newline back, so jsdiff sees whole lines and never a missing final newline.
   const text = (lines: readonly string[]): string => lines.map((l) => `${l}\n`).join('');
-  const { hunks } = structuredPatch('', '', text(a), text(b), undefined, undefined, { context: opts.context ?? 3 });
+  return writeHunks(structuredPatch('', '', text(a), text(b), undefined, undefined, { context: opts.context ?? 3 }).hunks, opts);
+}
+
+function writeHunks(hunks: readonly StructuredPatchHunk[], opts: DiffOpts): string {
   if (hunks.length === 0) return '';
   const out: string[] = [`--- ${opts.from ?? 'before'}`, `+++ ${opts.to ?? 'after'}`];
   for (const h of hunks) {

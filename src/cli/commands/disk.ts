@@ -71,6 +71,13 @@ async function runDisk(ctx: Ctx, what: 'xml' | 'args', source: string, o: DiskOp
   const { renderExplain } = await import('../../render/disk-explain.js');
 
   const intent = intentOf(o); // validated before probing: bad flags fail fast
+  if (what === 'xml') {
+    // Values that go into the XML: one XML 1.0 cannot carry is a usage error at its flag.
+    const { assertXmlCarriable } = await import('../../render/xml-text.js');
+    for (const [flag, v] of [['SOURCE', source], ['--serial', o.serial], ['--target', o.target], ['--domain', typeof o.domain === 'string' ? o.domain : undefined]] as const) {
+      if (v !== undefined) assertXmlCarriable(flag, v);
+    }
+  }
   const { backend, notes } = await probeBackend(source);
   // `disk args` is QEMU's own argv: no libvirt in the path, so libvirt's version does not limit it.
   const platform = { ...(await probePlatform(undefined, backend)), writer: what === 'args' ? 'qemu' : 'libvirt' } as const;
@@ -79,7 +86,8 @@ async function runDisk(ctx: Ctx, what: 'xml' | 'args', source: string, o: DiskOp
   const ev = backend.kind === 'pci' ? undefined : loadAioEvidence(o.stateDir === undefined ? defaultStateDir(ctx.env, ctx.cwd) : resolve(ctx.cwd, o.stateDir), backend).evidence;
   const config = chooseDiskConfig(backend, ev ? { ...intent, bench: ev } : intent, platform);
   const domainName = typeof o.domain === 'string' ? o.domain : 'kvmio-vm';
-  const xml = o.domain ? renderDomainXml([config], { name: domainName }) : renderLibvirtFragment([config]);
+  // Only `disk xml` writes XML: `disk args` carries what QEMU's argv can (any byte but NUL).
+  const xml = what !== 'xml' ? '' : o.domain ? renderDomainXml([config], { name: domainName }) : renderLibvirtFragment([config]);
   const argv = renderQemuDiskArgs([config]);
 
   if (o.json) {

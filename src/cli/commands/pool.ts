@@ -41,6 +41,7 @@ Exit codes: 0 done or nothing to do, 1 refused or failed, 2 usage error.`)
       if (!NAME.test(name)) throw usageError(`pool name "${name}": expected letters, digits, "_", ".", "+" or "-", starting with a letter or digit`);
       if ((o.vg === undefined) === (o.dir === undefined)) throw usageError('pool create: expected exactly one of --vg VG or --dir PATH');
       if (o.vg !== undefined && !NAME.test(o.vg)) throw usageError(`--vg "${o.vg}": not a volume group name`);
+      if (o.dir !== undefined) (await import('../../render/xml-text.js')).assertXmlCarriable('--dir', o.dir); // it goes into the pool XML
       const dir = o.dir === undefined ? undefined : isAbsolute(o.dir) ? o.dir : resolve(ctx.cwd, o.dir);
       if (o.vg !== undefined) {
         const { probePlanFacts } = await import('../../facts/probe-plan-facts.js');

@@ -22,6 +22,7 @@ interface VmAuditOptions {
 
 interface VmTuneOptions {
   readonly domainXml?: string;
+  readonly output?: string;
   readonly stateDir?: string;
   readonly yes?: boolean;
   readonly json?: boolean;
@@ -57,7 +58,8 @@ JSON (--json): {"findings": [{id, object, status, observed?, expected?, why, fix
   vm.command('tune')
     .description('Propose the recommended disk settings of a domain as a diff of its XML; --yes redefines it')
     .argument('[domain]', 'libvirt domain to tune (its saved definition)')
-    .option('--domain-xml <file>', 'tune a domain XML file instead: prints the diff (never applied)')
+    .option('--domain-xml <file>', 'tune a domain XML file instead: prints the diff against the file as written (never applied to libvirt)')
+    .option('-o, --output <file>', 'with --domain-xml: write the tuned XML to this file (replaced if it exists; the input is only changed when named here)')
     .option('--proxmox <vmid>', 'tune a Proxmox VE VM instead: proposes "qm set VMID --scsi0 …" (every option of the drive kept); --yes runs it, journaled')
     .option('--proxmox-storage <file>', 'storage.cfg for --proxmox (default /etc/pve/storage.cfg)')
     .option('--bus', 'also move disks on emulated buses (ide, sata, usb) to virtio: the guest\'s device names change (sda → vda)')
@@ -67,13 +69,15 @@ JSON (--json): {"findings": [{id, object, status, observed?, expected?, why, fix
     .addHelpText('after', `
 Changes only <disk><driver> attributes (cache, io, discard, detect_zeroes, iothread),
 <iothreads> and a virtio-scsi controller's iothread, plus the disk bus with --bus.
-Every other element is kept. A second run proposes nothing.
+Every other element is kept, and so is the text around it: the diff changes only the
+tuned lines of the file as written (quotes, indentation, comments, CRLF), so
+"patch FILE" applies it. A second run proposes nothing.
 Exit codes: 0 proposed or applied, 1 libvirt refused the definition (nothing changed)
 or the domain is transient, 2 usage error.
 JSON (--json): {domain, running, plan: {vm: {name, manager}, disks: [{key, label,
                set: {cache?, aio?, discard?, detectZeroes?, iothread?}, bus?, reasons[]}],
                controllers: [{key, iothread}], iothreads?, skipped[], warnings[]}, diff,
-               applied: {defined, unmanagedKept?}, notes[]}`)
+               applied: {defined, unmanagedKept?}, notes[], output?}`)
     .action(async (domain: string | undefined, opts: VmTuneOptions) => vmTune(domain, opts, ctx));
 }
 
@@ -112,7 +116,8 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
   }
   if ((domain === undefined) === (opts.domainXml === undefined)) throw usageError('vm tune: give a DOMAIN or --domain-xml FILE (one of them)');
   if (opts.domainXml !== undefined && opts.yes) throw usageError(`vm tune --domain-xml ${opts.domainXml} --yes: files are not applied; expected no --yes (define the result with virsh define)`);
-  const [{ readFile }, { LocalSource }, { libvirtUri, VM_COMMANDS }, { virshText }, { parseDominfo }, { vmFacts }, { planVmTune, planIsEmpty }, edit, { unifiedDiff }, { readDomainXml }] = await Promise.all([
+  if (opts.output !== undefined && opts.domainXml === undefined) throw usageError(`vm tune -o ${opts.output}: only with --domain-xml FILE; expected --domain-xml FILE -o OUT (a domain is redefined with --yes)`);
+  const [{ readFile }, { LocalSource }, { libvirtUri, VM_COMMANDS }, { virshText }, { parseDominfo }, { vmFacts }, { planVmTune, planIsEmpty }, edit, { exactDiff }, { readDomainXml }] = await Promise.all([
     import('node:fs/promises'),
     import('../../facts/local-source.js'),
     import('../../facts/commands.js'),
@@ -163,9 +168,30 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
   const isSaved = (v: (typeof facts.vms)[number]): boolean => v.ref.name === parsed.value.ref.name && v.ref.manager.kind === parsed.value.ref.manager.kind && (v.ref.manager.kind !== 'libvirt' || v.ref.manager.origin === 'saved');
   const vm = facts.vms.find(isSaved) ?? parsed.value;
   const plan = planVmTune(vm, facts, { bus: opts.bus === true });
-  const before = edit.normalizeDomainXml(xml);
-  const after = planIsEmpty(plan) ? before : edit.applyTunePlan(xml, plan);
-  const diff = unifiedDiff(before, after, { from: `${label} (saved)`, to: `${label} (tuned)` });
+  let after = xml;
+  try {
+    if (!planIsEmpty(plan)) after = edit.applyTunePlan(xml, plan);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    if (domain === undefined) throw usageError(`--domain-xml ${label}: ${why}; expected well-formed libvirt domain XML`);
+    throw refused(`vm tune ${domain}: ${why}`, 'nothing was changed');
+  }
+  // Against the text as written, so patch(1) applies it to the user's own file.
+  // A control character in the label (a file name) would break the header lines: show it escaped.
+  const head = [...label].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) ? JSON.stringify(label) : label;
+  const diff = exactDiff(xml, after, { from: `${head} (saved)`, to: `${head} (tuned)` });
+  if (opts.output !== undefined) {
+    const [{ writeFileSync, renameSync, rmSync }, { resolve }] = await Promise.all([import('node:fs'), import('node:path')]);
+    const out = resolve(ctx.cwd, opts.output);
+    const tmp = `${out}.kvmio-${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, after, { flag: 'wx', mode: 0o644 });
+      renameSync(tmp, out);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw refused(`-o ${opts.output}: cannot write the tuned XML (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
   const notes = [
     ...plan.skipped.map((s) => `kept: ${s}`),
     ...plan.warnings.map((w) => `warning: ${w}`),
@@ -185,13 +211,13 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
     if (!unmanagedKept) notes.push(`warning: ${domain}: libvirt's saved XML differs from the original outside the tuned settings; compare with ${shellLine`virsh dumpxml --inactive ${domain}`}`);
   }
   if (opts.json === true) {
-    ctx.json({ domain: label, running, plan, diff, applied, notes });
+    ctx.json({ domain: label, running, plan, diff, applied, notes, ...(opts.output === undefined ? {} : { output: opts.output }) });
     return;
   }
   const out: string[] = [];
-  if (planIsEmpty(plan)) out.push(`${label}: nothing to change: its disks already have the recommended settings`);
+  if (planIsEmpty(plan)) out.push(`${label}: nothing to change: its disks already have the recommended settings${opts.output === undefined ? '' : ` (${opts.output} is a copy of it)`}`);
   else {
-    out.push(diff.trimEnd());
+    out.push(diff.replace(/\n$/, '')); // not trimEnd: a CRLF file's last line ends in a CR that patch needs
     out.push('');
     out.push('why:');
     for (const d of plan.disks) for (const r of d.reasons) out.push(`  ${d.label}: ${r}`);
@@ -202,7 +228,8 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
     const { shellQuote } = await import('../../render/shell-quote.js');
     if (applied.defined) out.push(`${label}: redefined; effective at its next boot${running ? ' (it is running: shut it down and start it; a reboot inside the guest keeps the old definition)' : ''}; "kvmio rollback --yes" undoes it`);
     else if (domain !== undefined) out.push(`dry run: nothing changed; run "kvmio vm tune ${shellQuote(domain)}${opts.bus ? ' --bus' : ''} --yes" to redefine it (effective at the next boot)`);
-    else out.push(`dry run: to use it, edit the file as shown and run "virsh define ${shellQuote(label)}"`);
+    else if (opts.output !== undefined) out.push(`${label}: tuned XML written to ${opts.output}; define it with "virsh define ${shellQuote(opts.output)}"`);
+    else out.push(`dry run: nothing written; "kvmio vm tune --domain-xml ${shellQuote(label)}${opts.bus ? ' --bus' : ''} -o OUT" writes the tuned XML (or apply the diff with patch), then "virsh define OUT"`);
   }
   ctx.print(out.join('\n'));
 }
