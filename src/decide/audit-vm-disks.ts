@@ -15,6 +15,7 @@ import type { Read } from '../facts/source.js';
 import { auditVmDefinition } from './audit-vm-definition.js';
 import { auditIothreadIds, auditIothreadMapping } from './audit-vm-iothreads.js';
 import { auditErrorPolicy } from './audit-vm-error-policy.js';
+import { auditVmImage } from './audit-vm-image.js';
 
 /** QEMU's default qcow2 L2 cache ceiling on Linux (block/qcow2.h DEFAULT_L2_CACHE_MAX_SIZE). */
 export const L2_CACHE_MAX = { bytes: 32 * 1024 ** 2 } as const satisfies Size;
@@ -207,6 +208,7 @@ export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
 
   out.push(...auditIothreadMapping(vm, disk, { subject, object }));
   out.push(...auditErrorPolicy(disk, { subject, object }));
+  out.push(...auditVmImage(disk, facts, { subject, object }));
 
   // qcow2 clusters vs the default L2 cache.
   if (image?.format === 'qcow2' && image.clusterSize) {

@@ -344,7 +344,14 @@ if command -v virsh >/dev/null 2>&1 && tmpdir; then
         esac
       fi
       case $_st in
-        "regular file|"*) run "qemu-img-info/$_e" qemu-img info -U --output=json -- "$_p" ;;
+        "regular file|"*)
+          # the chain only for a local backing file (probe-image-chain.ts): a name with a
+          # colon before any slash is a protocol QEMU would connect to (block.c path_has_protocol)
+          if run "qemu-img-info/$_e" qemu-img info -U --output=json -- "$_p" &&
+            grep -q '"backing-filename": "' "$T/o" && ! grep -q '"backing-filename": "[^/"]*:' "$T/o"; then
+            run "qemu-img-info-chain/$_e" qemu-img info -U --output=json --backing-chain -- "$_p"
+          fi
+          ;;
         "block special file|"*)
           _mm=${_st##*|}
           _dev=$((0x${_mm%%:*})):$((0x${_mm#*:}))
