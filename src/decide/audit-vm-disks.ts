@@ -16,6 +16,8 @@ import { auditVmDefinition } from './audit-vm-definition.js';
 import { auditIothreadIds, auditIothreadMapping } from './audit-vm-iothreads.js';
 import { auditErrorPolicy } from './audit-vm-error-policy.js';
 import { auditVmImage } from './audit-vm-image.js';
+import { aioFixCommand } from './audit-aio.js';
+import { aioDemandFromCounts, recommendedAioMaxNr } from './recommend-aio.js';
 
 /** QEMU's default qcow2 L2 cache ceiling on Linux (block/qcow2.h DEFAULT_L2_CACHE_MAX_SIZE). */
 export const L2_CACHE_MAX = { bytes: 32 * 1024 ** 2 } as const satisfies Size;
@@ -151,7 +153,7 @@ export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
     // Without a local store the table cannot decide, but unsafe is wrong anywhere.
     push(
       cache.mode === 'unsafe'
-        ? { id: 'vm.cache', status: 'fail', observed: cache.text, expected: 'none (or writethrough without O_DIRECT)', why: 'cache=unsafe ignores guest flushes: a host crash loses data the guest was told is safe', fix: fixText`set cache='none' in ${{ vmEdit: vm.ref }}`, ref: REFS.cacheExplicit }
+        ? { id: 'vm.cache', status: 'fail', observed: cache.text, expected: 'none (or writethrough without O_DIRECT)', why: 'cache=unsafe ignores guest flushes: a host crash loses data the guest was told is safe', fix: fixText`${{ vmEdit: vm.ref }}: set cache='none'`, ref: REFS.cacheExplicit }
         : cache.mode === 'writeback' && ['file', 'block', 'volume'].includes(disk.source.kind) && !disk.shareable
           ? {
               id: 'vm.cache',
@@ -319,6 +321,13 @@ function sharedImageFindings(vms: readonly Vm[]): Finding[] {
   return out;
 }
 
+/** `kvmio fix --only aio` sized by these VMs (their count, the most iothreads one of them has serving native disks), or by `wanted` where other users of fs.aio-nr need more. */
+function aioFixFor(wanted: number, iothreadsPerVm: readonly number[]): Fix {
+  const counts = { vms: Math.max(1, iothreadsPerVm.length), iothreads: Math.max(0, ...iothreadsPerVm) };
+  const reaches = recommendedAioMaxNr(aioDemandFromCounts(counts.vms, counts.iothreads), 0).target >= wanted;
+  return aioFixCommand(wanted, reaches ? counts : undefined);
+}
+
 /** fs.aio-max-nr against what running and defined VMs with native-AIO disks charge. */
 export function auditAioHeadroom(vms: readonly Vm[], facts: Pick<VmFacts, 'aioNr' | 'aioMaxNr'>): Finding {
   const id = 'aio.vm-headroom';
@@ -328,9 +337,11 @@ export function auditAioHeadroom(vms: readonly Vm[], facts: Pick<VmFacts, 'aioNr
   let running = 0;
   let stopped = 0;
   const stoppedNames: string[] = [];
+  const charged: number[] = [];
   for (const v of chargeableVms(vms)) {
     const c = aioCharge(v).aioNr;
     if (c === 0) continue;
+    charged.push(aioCharge(v).contexts - 1);
     if (v.running) running += c;
     else {
       stopped += c;
@@ -348,7 +359,7 @@ export function auditAioHeadroom(vms: readonly Vm[], facts: Pick<VmFacts, 'aioNr
     observed: `fs.aio-nr ${facts.aioNr.ok ? now : `unreadable, running VMs charge ~${running}`} + ${stopped} for ${stoppedNames.length} defined VM(s) with native AIO not running = ${projected} of fs.aio-max-nr ${max}`,
     expected: `≤ ${Math.floor(AIO_HEADROOM_WARN * max)} (90% of fs.aio-max-nr)`,
     why: 'each VM with io=native takes 1024 × (1 + iothreads serving native disks) AIO events; past fs.aio-max-nr QEMU fails with "Unable to use native AIO: … Resource temporarily unavailable"',
-    ...(status === 'pass' ? {} : { fix: withAction(fixText`sysctl -w ${`fs.aio-max-nr=${wanted}`} and persist it in /etc/sysctl.d/90-kvmio-aio.conf`, { kind: 'host-fix', only: 'aio.max-nr' }) }),
+    ...(status === 'pass' ? {} : { fix: aioFixFor(wanted, charged) }),
     ref: REF_AIO_NR,
   };
 }
