@@ -145,11 +145,17 @@ export function judgeBackingChain(path: string, header: ImageHeader, stores: rea
       why: short.length > 0
         ? `reads that fall through to ${short.map((c) => c.l.filename).join(', ')} miss that layer's L2 cache beyond the covered range and read L2 tables from it first`
         : 'every read that falls through to a backing layer finds its L2 entry cached',
-      ...(short.length > 0 ? { fix: fixText`flatten or rebuild the chain with larger clusters (with the VM off): qemu-img convert -O qcow2 -o cluster_size=1M ${path} NEW.qcow2` } : {}),
+      ...(short.length > 0 ? { fix: fixText([`flatten the chain with clusters its size needs (with the VM off): qemu-img convert -O qcow2 -o cluster_size=${clusterFor(short)}k `, ' NEW.qcow2'], path) } : {}),
       ref: REF_L2,
     });
   }
   return out;
+}
+
+/** The cluster size (KiB, a power of two from 64 KiB to 2 MiB, qcow2's range for new images) whose L2 cache covers the largest of these layers. */
+function clusterFor(layers: readonly { l: QemuImgInfo }[]): number {
+  const need = Math.max(...layers.map((c) => (c.l.virtualSize.bytes * (c.l.extendedL2 ? 16 : 8)) / L2_CACHE_MAX_BYTES));
+  return Math.min(2048, Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, need))) / 1024));
 }
 
 /** How much of a qcow2 image one default-size L2 cache covers (8 bytes per cluster, 16 with extended L2). */
