@@ -15,7 +15,8 @@ import { LocalSource } from '../../src/facts/local-source.js';
 import { probeHost } from '../../src/facts/probe-host.js';
 import { RecordingSource } from '../../src/facts/recording-source.js';
 import { REMOTE_PROBE_SH } from '../../src/facts/remote-probe-script.js';
-import { parseProbeStream, writeProbeDump } from '../../src/facts/remote-stream.js';
+import { parseProbeStream } from '../../src/facts/remote-stream.js';
+import { writeDump } from '../../src/facts/write-dump.js';
 import { RemoteSource } from '../../src/facts/remote-source.js';
 import type { CommandSpec, OpenMode, Read, Source } from '../../src/facts/source.js';
 import { auditHost } from '../../src/decide/audit-host.js';
@@ -76,7 +77,7 @@ async function streamDump(shell: readonly string[], dir: string): Promise<DumpSo
   assert.equal(r.stderr, '', 'the script writes nothing to stderr');
   const tree = parseProbeStream(r.stdout);
   assert.ok(tree.complete);
-  await writeProbeDump(dir, tree, { redact: false, origin: 'test' });
+  await writeDump(dir, tree, { redact: false, origin: 'test' });
   return new DumpSource(dir);
 }
 
@@ -108,7 +109,7 @@ describe('remote probe script', () => {
     await withTempDir(async (dir) => {
       const r = await exec(['dash', '-s'], { input: REMOTE_PROBE_SH, timeoutMs: 30_000 });
       const tree = parseProbeStream(r.stdout);
-      await writeProbeDump(dir, tree, { redact: false, origin: 'test' });
+      await writeDump(dir, tree, { redact: false, origin: 'test' });
       const cmp = new ComparingSource(new DumpSource(dir), new RemoteSource('test', tree), false);
       await probeHost(cmp);
       assert.deepEqual(cmp.mismatches, []);
