@@ -213,7 +213,7 @@ export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
   out.push(...auditVmImage(disk, facts, { subject, object }));
 
   // qcow2 clusters vs the default L2 cache.
-  if (image?.format === 'qcow2' && image.clusterSize) {
+  if (image?.format === 'qcow2' && image.clusterSize && (disk.format ?? 'qcow2') === 'qcow2') { // QEMU opens a raw-declared qcow2 as raw: no L2 cache (vm.image-format fails it)
     const factor = image.extendedL2 ? 16 : 8;
     const coverage = (L2_CACHE_MAX.bytes * image.clusterSize.bytes) / factor;
     const ok = image.virtualSize.bytes <= coverage;

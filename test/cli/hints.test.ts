@@ -26,7 +26,7 @@ describe('hints that work', () => {
       await execOk(['qemu-img', 'create', '-q', '-f', 'qcow2', image, '64M']);
       const file = join(dir, "dom 'x' $(id).xml");
       writeFileSync(file, `<domain type='kvm'><name>h1</name><vcpu>2</vcpu><devices><disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='writeback'/><source file='${image}'/><target dev='vda' bus='virtio'/></disk></devices></domain>\n`);
-      const audit = await cli(['vm', 'audit', '--domain-xml', file, '--json']);
+      const audit = await cli(['vm', 'audit', '--no-libvirt', '--domain-xml', file, '--json']);
       const tunes = findingsOf(audit.stdout).filter((f) => f.action?.kind === 'vm-tune');
       assert.ok(tunes.length >= 2, audit.stdout);
       for (const f of tunes) {

@@ -7,9 +7,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execOk } from '../../src/exec.js';
 import { inImageStores, judgeBackingChain, judgeImageFormat } from '../../src/decide/audit-vm-image.js';
+import { auditVmDisks } from '../../src/decide/audit-vm-disks.js';
 import type { Finding } from '../../src/model/finding.js';
 import { cli, fixture, withTempDir } from '../helpers.js';
-import { assertGolden } from '../vm-fixtures.js';
+import { assertGolden, recordedFacts, vmFromXml } from '../vm-fixtures.js';
 
 const IDS = ['vm.image-format', 'vm.image-chain', 'vm.image-chain-cluster'];
 const img = (...args: string[]) => execOk(['qemu-img', 'create', '-q', ...args]);
@@ -123,13 +124,13 @@ describe('vm audit --domain-xml on images made by real qemu-img', () => {
           const xml = join(dir, 'domain.xml');
           writeFileSync(xml, domain(`kvmio-img-${s.name}`, file, type));
 
-          const json = await cli(['vm', 'audit', '--domain-xml', xml, '--json', '--only', IDS.join(',')]);
+          const json = await cli(['vm', 'audit', '--no-libvirt', '--domain-xml', xml, '--json', '--only', IDS.join(',')]);
           assert.ok(json.code === 0 || json.code === 1, json.stderr);
           const findings = (JSON.parse(json.stdout) as { findings: Finding[] }).findings.filter((f) => f.object.endsWith('/vda'));
           assert.deepEqual(Object.fromEntries(findings.map((f) => [f.id, f.status])), s.want, JSON.stringify(findings, null, 1));
           assert.equal(json.code, Object.values(s.want).includes('fail') ? 1 : 0);
 
-          const text = await cli(['vm', 'audit', '--domain-xml', xml, '--only', IDS.join(',')]);
+          const text = await cli(['vm', 'audit', '--no-libvirt', '--domain-xml', xml, '--only', IDS.join(',')]);
           assertGolden(fixture('golden', 'vm-images', `${s.name}.txt`), stable(text.stdout, dir, elsewhere));
 
           for (const verb of ['xml', 'args']) {
@@ -174,6 +175,12 @@ describe('vm audit --domain-xml on images made by real qemu-img', () => {
 });
 
 describe('image judgements (pure)', () => {
+  it('a raw-declared qcow2 gets no qcow2 L2 judgement: QEMU opens it as raw', async () => {
+    const G = 1024 ** 3;
+    const xml = `<domain type='kvm'><name>r</name><devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/i/d.raw'/><target dev='vda' bus='virtio'/></disk></devices></domain>`;
+    const fs = auditVmDisks(await recordedFacts([vmFromXml(xml)], { sources: { '/i/d.raw': { kind: 'present', fsType: 'ext4', directIo: true, image: { format: 'qcow2', virtualSize: 1024 * G, actualSize: G, clusterSize: 65536 } } } }));
+    assert.deepEqual(fs.filter((f) => ['vm.image-format', 'vm.qcow2-cluster'].includes(f.id)).map((f) => [f.id, f.status]), [['vm.image-format', 'fail']]);
+  });
   it('no declared format warns: the image would be opened by probing its header', () => assert.equal(judgeImageFormat('/i/a', undefined, { format: 'raw' }).status, 'warn'));
   it('a layer of a chain without its backing format recorded warns', () => {
     const js = judgeBackingChain('/i/top.qcow2', { format: 'qcow2', backingFile: '/i/base.raw', backing: { ok: true, layers: [{ filename: '/i/base.raw', format: 'raw', virtualSize: { bytes: 1 } }] } }, ['/i']);
