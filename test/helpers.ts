@@ -35,8 +35,26 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `kvmio ARGS` in-process with captured output. */
+/**
+ * A private state dir for this test process: no test reaches the host's journal
+ * (/var/lib/kvmio) by accident. Set in process.env too, so `cliProcess` children and
+ * anything they start inherit it; test/zz-state-guard.test.ts checks the suite left the
+ * host's journal alone. A test opts out by passing an env that names KVMIO_STATE_DIR.
+ */
+export const PRIVATE_STATE_DIR: string = (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmio-state-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+})();
+if (process.env.KVMIO_STATE_DIR === undefined || process.env.KVMIO_STATE_DIR === '') process.env.KVMIO_STATE_DIR = PRIVATE_STATE_DIR;
+
+/** ENV with KVMIO_STATE_DIR set to this process's private state dir unless ENV names it (the opt-out). */
+export const withPrivateState = (env: Record<string, string | undefined>): Record<string, string | undefined> =>
+  Object.hasOwn(env, 'KVMIO_STATE_DIR') ? env : { ...env, KVMIO_STATE_DIR: PRIVATE_STATE_DIR };
+
+/** Runs `kvmio ARGS` in-process with captured output, with a private state dir (withPrivateState). */
 export async function cli(args: readonly string[], env: Record<string, string | undefined> = process.env): Promise<CliResult> {
+  env = withPrivateState(env);
   let stdout = '';
   let stderr = '';
   const code = await run(args, {

@@ -36,6 +36,8 @@ export interface RawSource {
   lv?: { vg: string; lv: string; thin: boolean };
   fsType?: string;
   directIo?: boolean;
+  /** A block source's logical and physical block sizes in sysfs (bytes). */
+  blockSizes?: [number, number];
   image?: { format: string; virtualSize: number; actualSize: number; clusterSize?: number; extendedL2?: boolean };
 }
 
@@ -66,7 +68,14 @@ export function recordedHost(raw: RawHost): MemorySource {
       src.commands.set(VM_COMMANDS.stat(path).name, out(`block special file|0|0|512|fd:${minor.toString(16)}\n`));
       const sys = `/sys/dev/block/253:${minor}`;
       src.files.set(`${sys}/dev`, `253:${minor}\n`);
-      if (/\d$/.test(path) && !r.lv) src.files.set(`${sys}/partition`, '1\n');
+      const partition = /\d$/.test(path) && !r.lv;
+      if (partition) src.files.set(`${sys}/partition`, '1\n');
+      if (r.blockSizes) {
+        // A partition has no queue/: its disk's (the parent directory in sysfs).
+        const queue = partition ? `${sys}/../queue` : `${sys}/queue`;
+        src.files.set(`${queue}/logical_block_size`, `${r.blockSizes[0]}\n`);
+        src.files.set(`${queue}/physical_block_size`, `${r.blockSizes[1]}\n`);
+      }
       if (r.lv) {
         src.files.set(`${sys}/dm/uuid`, `LVM-${minor}\n`);
         const row = { lv_name: r.lv.lv, vg_name: r.lv.vg, lv_attr: r.lv.thin ? 'Vwi-a-tz--' : '-wi-a-----', lv_size: '1073741824', segtype: r.lv.thin ? 'thin' : 'linear', lv_path: path };

@@ -23,6 +23,8 @@ export interface ActOptions {
   readonly wait?: boolean;
   /** Test hook (KVMIO_FAULT_AFTER_STEP): SIGKILL after N durable steps. */
   readonly faultAfterStep?: number;
+  /** Told when a provably stale lock was taken over (engine.ts onNote). */
+  readonly onNote?: (text: string) => void;
 }
 
 export interface ActResult {
@@ -115,6 +117,7 @@ export async function applyPassthrough(
     wait: opts.wait ?? false,
     purpose: `passthrough ${direction} --yes`,
     ...(opts.faultAfterStep === undefined ? {} : { faultAfterStep: opts.faultAfterStep }),
+    ...(opts.onNote === undefined ? {} : { onNote: opts.onNote }),
   });
   const failed = outcomes.some((o) => o.status === 'failed' || o.status === 'refused');
   const rolledBack: string[] = [];

@@ -22,6 +22,7 @@ import type { ActionHandler, CheckContext, HandlerMap } from './action-handler.j
 import { escapesRoot } from './confine.js';
 import { archiveJournal, journalTargets, readJournal, rolledBackRuns, JournalWriter, type EngineAction, type JournalRecord, type JournalTrust } from './journal.js';
 import { acquireLock } from './lock.js';
+import { shellLine } from '../render/shell-quote.js';
 
 export interface EngineOptions {
   /** Holds journal.jsonl and the lock (default /var/lib/kvmio). */
@@ -259,7 +260,7 @@ export async function rollbackJournal(opts: RollbackOptions): Promise<{ outcomes
       const diff = h.compare(t.original, cur);
       const change = h.describeRestore(a, t.original, cur);
       const later = opts.run === undefined ? undefined : laterRun(records, gone, t.key, t.firstSeq, opts.run);
-      const refusal = later !== undefined ? `run ${later} changed it after run ${opts.run}; roll that run back first (kvmio rollback --run ${later} --yes)` : diff === undefined ? undefined : h.refuseRestore?.(a, t.original, cur, t.after);
+      const refusal = later !== undefined ? `run ${later} changed it after run ${opts.run}; roll that run back first (${shellLine`kvmio rollback --run ${later} --yes`})` : diff === undefined ? undefined : h.refuseRestore?.(a, t.original, cur, t.after);
       if (refusal !== undefined) {
         outcomes.push({ action: a, run: t.run, status: 'refused', change, error: refusal });
         continue;

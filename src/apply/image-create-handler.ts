@@ -16,7 +16,7 @@ import { closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
 import { exec } from '../exec.js';
 import { parseQemuImgInfo } from '../facts/parse-qemu-img.js';
 import type { ImageCreate } from '../model/action.js';
-import { argvText } from '../render/argv-text.js';
+import { shellCommand } from '../render/shell-quote.js';
 import { removeFileDurable } from './atomic-file.js';
 import { underRoot, type ActionHandler } from './action-handler.js';
 
@@ -71,19 +71,19 @@ export const imageCreateHandler: ActionHandler<ImageCreate, ImageSnapshot> = {
   snapshot: (a) => snapshotImage(a.path, a.format),
   isDone: matches,
   check: (a, s, ctx) => {
-    if (a.argv[0] !== 'qemu-img' || a.argv[1] !== 'create' || !a.argv.includes(a.path)) return `not a qemu-img create of ${a.path}: ${argvText(a.argv)}`;
+    if (a.argv[0] !== 'qemu-img' || a.argv[1] !== 'create' || !a.argv.includes(a.path)) return `not a qemu-img create of ${a.path}: ${shellCommand(a.argv)}`;
     if (!s.exists) return undefined;
     return ctx?.completed
       ? `${a.path} no longer is the ${a.format} image kvmio created (qemu-img: ${s.format ?? s.unreadable ?? '?'}, ${s.virtualBytes ?? '?'} bytes); kvmio never overwrites an image`
       : `${a.path} already exists; kvmio never overwrites an image`;
   },
-  describe: (a) => `${a.path}: create (${argvText(a.argv)})`,
+  describe: (a) => `${a.path}: create (${shellCommand(a.argv)})`,
   apply: async (a) => {
     closeSync(openSync(a.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600));
     const r = await exec(a.argv, { timeoutMs: 30 * 60_000 });
     if (r.code !== 0) {
       removeFileDurable(a.path); // ours: claimed above
-      throw new Error(`${argvText(a.argv)}: exit ${r.code}: ${tail(r.stderr)}`);
+      throw new Error(`${shellCommand(a.argv)}: exit ${r.code}: ${tail(r.stderr)}`);
     }
   },
   verify: (a, s) => (matches(a, s) ? undefined : !s.exists ? `${a.path} is missing` : `${a.path}: qemu-img reads ${s.format ?? s.unreadable}, ${s.virtualBytes ?? '?'} bytes; expected ${a.format}, ${a.virtualBytes} bytes`),

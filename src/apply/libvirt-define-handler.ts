@@ -16,7 +16,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { exec } from '../exec.js';
 import { libvirtUri } from '../facts/commands.js';
 import type { DomainDefine, DomainEdit } from '../model/action.js';
-import { argvText } from '../render/argv-text.js';
+import { shellCommand, shellLine } from '../render/shell-quote.js';
 import { unifiedDiff } from '../render/unified-diff.js';
 import { canonicalXml, xmlCovers } from './canonical-xml.js';
 import type { ActionHandler } from './action-handler.js';
@@ -28,7 +28,7 @@ const virshArgv = (uri: string | undefined, args: readonly string[]): string[] =
 async function virshOk(uri: string | undefined, args: readonly string[]): Promise<string> {
   const argv = virshArgv(uri, args);
   const r = await exec(argv, { timeoutMs: 60_000 });
-  if (r.code !== 0) throw new Error(`${argvText(argv)}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+  if (r.code !== 0) throw new Error(`${shellCommand(argv)}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
   return r.stdout;
 }
 
@@ -40,7 +40,7 @@ export async function snapshotDomain(domain: string, uri: string | undefined): P
   const r = await exec(argv, { timeoutMs: 60_000 });
   if (r.code !== 0) {
     if (NOT_FOUND.test(r.stderr)) return { exists: false };
-    throw new Error(`${argvText(argv)}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+    throw new Error(`${shellCommand(argv)}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
   }
   const state = (await virshOk(uri, ['domstate', '--', domain])).trim();
   return { exists: true, xml: r.stdout, state };
@@ -77,7 +77,7 @@ function describeRestoreDomain(domain: string, old: DomainSnapshot, cur: DomainS
 
 function refuseUndefine(old: DomainSnapshot, cur: DomainSnapshot, domain: string): string | undefined {
   // undefine of a running domain only makes it transient; it would keep running.
-  return !old.exists && cur.exists && cur.state !== 'shut off' ? `domain ${domain} is ${cur.state}; kvmio defined it, but undefines it only when shut off (virsh shutdown ${domain})` : undefined;
+  return !old.exists && cur.exists && cur.state !== 'shut off' ? `domain ${domain} is ${cur.state}; kvmio defined it, but undefines it only when shut off (${shellLine`virsh shutdown ${domain}`})` : undefined;
 }
 
 const nameOf = (xml: string): string | undefined => {
@@ -128,7 +128,7 @@ async function runEdit(a: DomainEdit): Promise<void> {
   for (const st of a.steps) {
     if (st.file === undefined) {
       const r = await exec(st.argv, { timeoutMs: 60_000 });
-      if (r.code !== 0) throw new Error(`${argvText(st.argv)}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+      if (r.code !== 0) throw new Error(`${shellCommand(st.argv)}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
       continue;
     }
     const dir = await mkdtemp(join(tmpdir(), 'kvmio-edit-'));
@@ -137,7 +137,7 @@ async function runEdit(a: DomainEdit): Promise<void> {
       await writeFile(path, st.file.content, { mode: 0o600 });
       const argv = st.argv.map((x) => (x === st.file?.name ? path : x));
       const r = await exec(argv, { timeoutMs: 60_000 });
-      if (r.code !== 0) throw new Error(`${argvText(st.argv)}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+      if (r.code !== 0) throw new Error(`${shellCommand(st.argv)}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -150,7 +150,7 @@ export const domainEditHandler: ActionHandler<DomainEdit, DomainSnapshot> = {
   snapshot: (a) => snapshotDomain(a.domain, a.uri),
   isDone: (a, s) => s.exists && a.addsDiskSource !== undefined && hasDiskSource(s.xml, a.addsDiskSource),
   check: (a, s) => (s.exists ? undefined : `domain ${a.domain} is not defined (virsh list --all)`),
-  describe: (a) => a.steps.map((st) => argvText(st.argv)).join('\n'),
+  describe: (a) => a.steps.map((st) => shellCommand(st.argv)).join('\n'),
   apply: (a) => runEdit(a),
   verify: (a, s) => (!s.exists ? `domain ${a.domain} is not defined` : a.addsDiskSource !== undefined && !hasDiskSource(s.xml, a.addsDiskSource) ? `${a.domain} has no disk ${a.addsDiskSource}` : undefined),
   restore: (a, old) => restoreDomain(a.domain, a.uri, old),

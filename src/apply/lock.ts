@@ -116,10 +116,12 @@ export async function acquireLock(stateDir: string, opts: LockOptions = {}): Pro
     }
     const owner = readOwner(path);
     if (owner.kind === 'file') {
-      const who = owner.text.split('\n').filter((l) => l !== '').join(', ');
+      // the lock's text is input: control characters (a planted escape sequence) are replaced
+      // eslint-disable-next-line no-control-regex -- control characters are what is replaced
+      const who = owner.text.split('\n').filter((l) => l !== '').join(', ').replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 300);
       const stale =
         owner.pid !== undefined
-          ? pidAlive(owner.pid) ? undefined : `held by PID ${owner.pid} (${who}), which is no longer running`
+          ? pidAlive(owner.pid) ? undefined : `held by PID ${owner.pid} (${who}), which is no longer running, ${Math.round(owner.ageMs / 1000)} s old`
           : owner.ageMs > NO_PID_STALE_MS ? `${owner.text.trim() === '' ? 'empty' : `without a PID (${JSON.stringify(owner.text.slice(0, 80))})`}, ${Math.round(owner.ageMs / 1000)} s old` : undefined;
       if (stale !== undefined) {
         // Move the stale file aside atomically; only one contender's rename succeeds.

@@ -18,7 +18,7 @@ import { exec } from '../exec.js';
 import { parseBlkidExport } from '../facts/parse-signatures.js';
 import { isOpen, parseLvs, parsePvs, parseVgIdentity } from '../facts/parse-lvm.js';
 import type { LvCreate, PvCreate, VgCreate } from '../model/action.js';
-import { argvText } from '../render/argv-text.js';
+import { shellCommand } from '../render/shell-quote.js';
 import type { ActionHandler } from './action-handler.js';
 
 /** LVM warns about inherited descriptors otherwise (lvm.conf(5), LVM_SUPPRESS_FD_WARNINGS). */
@@ -27,7 +27,7 @@ const tail = (s: string): string => s.trim().split('\n').slice(-2).join(' | ');
 
 async function run(argv: readonly string[]): Promise<void> {
   const r = await exec(argv, { env: LVM_ENV, timeoutMs: 10 * 60_000 });
-  if (r.code !== 0) throw new Error(`${argvText(argv)}: exit ${r.code}: ${tail(r.stderr)}`);
+  if (r.code !== 0) throw new Error(`${shellCommand(argv)}: exit ${r.code}: ${tail(r.stderr)}`);
 }
 
 /** Runs an LVM report; undefined when LVM says the object does not exist (exit 5 "Failed to find"); any other failure throws. */
@@ -35,7 +35,7 @@ async function report(argv: readonly string[]): Promise<string | undefined> {
   const r = await exec(argv, { env: LVM_ENV, timeoutMs: 60_000 });
   if (r.code === 0) return r.stdout;
   if (/Failed to find|not found|Cannot process volume group/i.test(r.stderr)) return undefined;
-  throw new Error(`${argvText(argv)}: exit ${r.code}: ${tail(r.stderr)}`);
+  throw new Error(`${shellCommand(argv)}: exit ${r.code}: ${tail(r.stderr)}`);
 }
 
 // ---- LV ---------------------------------------------------------------------------
@@ -65,10 +65,10 @@ export const lvCreateHandler: ActionHandler<LvCreate, LvSnapshot> = {
   snapshot: (a) => snapshotLv(a.vg, a.lv),
   isDone: (_a, s) => s.exists,
   check: (a, s) => {
-    if (a.argv[0] !== 'lvcreate' || !a.argv.includes(a.lv)) return `not an lvcreate of ${a.vg}/${a.lv}: ${argvText(a.argv)}`;
+    if (a.argv[0] !== 'lvcreate' || !a.argv.includes(a.lv)) return `not an lvcreate of ${a.vg}/${a.lv}: ${shellCommand(a.argv)}`;
     return s.exists ? `logical volume ${a.vg}/${a.lv} already exists; kvmio never reuses a volume` : undefined;
   },
-  describe: (a) => `${a.vg}/${a.lv}: create (${argvText(a.argv)})`,
+  describe: (a) => `${a.vg}/${a.lv}: create (${shellCommand(a.argv)})`,
   apply: (a) => run(a.argv),
   verify: (a, s) => (s.exists ? undefined : `logical volume ${a.vg}/${a.lv} is not there (lvs)`),
   restore: async (a, old) => {
@@ -109,7 +109,7 @@ export const pvCreateHandler: ActionHandler<PvCreate, PvSnapshot> = {
   snapshot: (a) => snapshotPv(a.device),
   isDone: (_a, s) => s.exists,
   check: (a, s) => (s.exists ? `${a.device} is already a physical volume${s.vg ? ` of ${s.vg}` : ''}` : undefined),
-  describe: (a) => `${a.device}: ${argvText(['pvcreate', ...(a.wipeSignatures ? ['--yes'] : []), a.device])}`,
+  describe: (a) => `${a.device}: ${shellCommand(['pvcreate', ...(a.wipeSignatures ? ['--yes'] : []), a.device])}`,
   apply: (a) => run(['pvcreate', ...(a.wipeSignatures ? ['--yes'] : []), a.device]),
   verify: (a, s) => (s.exists ? undefined : `${a.device} is not a physical volume (pvs)`),
   restore: async (a, old) => {
@@ -145,7 +145,7 @@ export const vgCreateHandler: ActionHandler<VgCreate, VgSnapshot> = {
   snapshot: (a) => snapshotVg(a.vg),
   isDone: (_a, s) => s.exists,
   check: (a, s) => (s.exists ? `volume group ${a.vg} already exists` : undefined),
-  describe: (a) => `${a.vg}: ${argvText(['vgcreate', a.vg, ...a.devices])}`,
+  describe: (a) => `${a.vg}: ${shellCommand(['vgcreate', a.vg, ...a.devices])}`,
   apply: (a) => run(['vgcreate', a.vg, ...a.devices]),
   verify: (a, s) => (s.exists ? undefined : `volume group ${a.vg} is not there (vgs)`),
   restore: async (a, old) => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { exec } from '../exec.js';
 import { libvirtUri } from '../facts/commands.js';
 import type { PoolCreate, VolumeCreate } from '../model/pool-action.js';
-import { argvText } from '../render/argv-text.js';
+import { shellCommand } from '../render/shell-quote.js';
 import type { ActionHandler, HandlerMap } from './action-handler.js';
 
 const virshArgv = (uri: string | undefined, args: readonly string[]): string[] => ['virsh', '-q', '-c', uri ?? libvirtUri(), ...args];
@@ -24,7 +24,7 @@ async function virsh(uri: string | undefined, args: readonly string[]): Promise<
 
 async function virshOk(uri: string | undefined, args: readonly string[]): Promise<string> {
   const r = await virsh(uri, args);
-  if (r.code !== 0) throw new Error(`${argvText(virshArgv(uri, args))}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+  if (r.code !== 0) throw new Error(`${shellCommand(virshArgv(uri, args))}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
   return r.stdout;
 }
 
@@ -116,7 +116,7 @@ export const volumeCreateHandler: ActionHandler<VolumeCreate, VolumeSnapshot> = 
   snapshot: (a) => snapshotVolume(a.pool, a.volume, a.uri),
   isDone: (_a, s) => s.exists,
   check: () => undefined,
-  describe: (a) => `volume ${a.pool}/${a.volume}: ${argvText(['virsh', 'vol-create-as', a.pool, a.volume, ...a.args])}\n`,
+  describe: (a) => `volume ${a.pool}/${a.volume}: ${shellCommand(['virsh', 'vol-create-as', a.pool, a.volume, ...a.args])}\n`,
   apply: async (a) => {
     // refresh first: a volume made outside libvirt since the pool started would collide
     await virshOk(a.uri, ['pool-refresh', '--', a.pool]);

@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import type { ActionBase } from '../model/action.js';
 import { VFIO_DRIVER, type PciWrite, type SysfsStep } from '../decide/plan-vfio.js';
 import type { ActionHandler } from './action-handler.js';
+import { shellLine, shellQuote } from '../render/shell-quote.js';
 
 export interface VfioAction extends ActionBase {
   readonly kind: 'vfio';
@@ -90,7 +91,7 @@ export const vfioHandler: ActionHandler<VfioAction, PciDriverState> = {
   check: (a, s) => (s.exists ? undefined : `${devDir(a)} does not exist`),
   describe: (a, s) =>
     `${a.address}: driver ${s.driver ?? '(none)'}, override ${s.override || '(null)'} → ${a.direction === 'bind' ? 'vfio-pci' : 'its own driver'}:\n` +
-    a.steps.map((st) => `  echo ${JSON.stringify(st.write.value.trimEnd())} > ${st.write.path}`).join('\n'),
+    a.steps.map((st) => `  ${shellLine`echo ${st.write.value.trimEnd()}`} > ${shellQuote(st.write.path)}`).join('\n'),
   apply: (a) => {
     for (const st of a.steps) writeAttr(a.sysfsRoot, st.write);
   },

@@ -39,7 +39,10 @@ export function diskIothread(vm: Vm, disk: VmDisk): number | undefined {
   if (disk.iothread !== undefined) return disk.iothread;
   const mapped = disk.iothreadQueues?.[0]?.iothread;
   if (mapped !== undefined) return mapped;
-  if (disk.bus === 'virtio-scsi') return vm.controllers.find((c) => c.key === disk.controller)?.iothread;
+  if (disk.bus === 'virtio-scsi') {
+    const c = vm.controllers.find((k) => k.key === disk.controller);
+    return c?.iothread ?? c?.iothreadQueues?.[0]?.iothread;
+  }
   return undefined;
 }
 
@@ -47,6 +50,9 @@ export function diskIothread(vm: Vm, disk: VmDisk): number | undefined {
 const diskIothreads = (vm: Vm, disk: VmDisk): number[] => {
   const mapped = disk.iothreadQueues?.map((q) => q.iothread) ?? [];
   if (mapped.length > 0) return mapped;
+  // A virtio-scsi controller's own mapping (QEMU 10.0) spreads its disks over each of them.
+  const ctl = disk.bus === 'virtio-scsi' && disk.iothread === undefined ? vm.controllers.find((c) => c.key === disk.controller) : undefined;
+  if (ctl?.iothread === undefined && (ctl?.iothreadQueues ?? []).length > 0) return ctl?.iothreadQueues?.map((q) => q.iothread) ?? [];
   const t = diskIothread(vm, disk);
   return t === undefined ? [] : [t];
 };

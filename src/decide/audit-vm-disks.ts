@@ -18,6 +18,12 @@ import { auditErrorPolicy } from './audit-vm-error-policy.js';
 import { auditVmImage } from './audit-vm-image.js';
 import { aioFixCommand } from './audit-aio.js';
 import { aioDemandFromCounts, recommendedAioMaxNr } from './recommend-aio.js';
+import { auditDiskQueues } from './audit-vm-queues.js';
+import { auditScsiController, controllerObject } from './audit-vm-scsi-controller.js';
+import { auditDiscardNoUnref } from './audit-vm-discard-no-unref.js';
+import { auditBlockio } from './audit-vm-blockio.js';
+import { auditStatistics } from './audit-vm-statistics.js';
+import { auditNetworkCache, auditRemoteSource, auditVhostUser, remoteKind } from './audit-vm-remote-disk.js';
 
 /** QEMU's default qcow2 L2 cache ceiling on Linux (block/qcow2.h DEFAULT_L2_CACHE_MAX_SIZE). */
 export const L2_CACHE_MAX = { bytes: 32 * 1024 ** 2 } as const satisfies Size;
@@ -68,12 +74,16 @@ export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
 
   if (disk.device === 'cdrom' || disk.device === 'floppy') {
     push({ id: 'vm.device', status: 'skip', observed: disk.device, why: `a ${disk.device}: read-only removable media, the disk checks do not apply` });
+    out.push(...auditDiskQueues(vm, disk, facts.platform, { subject, object }));
     return out;
   }
 
   const { path, src } = sourceOf(disk, facts);
-  // Source: does it exist (SKIP with the reason, never a crash).
-  if (!path.ok) {
+  const remote = remoteKind(disk);
+  // Source: does it exist (SKIP with the reason, never a crash); a remote store is not looked for.
+  if (remote !== undefined) {
+    out.push(auditRemoteSource(disk, remote, { subject, object }));
+  } else if (!path.ok) {
     push({ id: 'vm.source-missing', status: 'skip', observed: disk.source.kind === 'none' ? 'no source' : disk.source.kind, why: path.reason });
   } else if (src === undefined) {
     push({ id: 'vm.source-missing', status: 'skip', observed: path.value, why: 'the source was not probed' });
@@ -149,6 +159,10 @@ export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
   // Cache and aio as the table says.
   if (disk.readOnly) {
     push({ id: 'vm.cache', status: 'skip', observed: cache.text, why: 'read-only disk: cache mode does not risk data' });
+  } else if (remote === 'network') {
+    out.push(auditNetworkCache(vm, disk, { subject, object }));
+  } else if (remote === 'vhostuser') {
+    push({ id: 'vm.cache', status: 'skip', observed: cache.text, why: 'a vhost-user disk: its backend process does the caching, QEMU has no cache mode for it' });
   } else if (!rec.ok) {
     // Without a local store the table cannot decide, but unsafe is wrong anywhere.
     push(
@@ -190,8 +204,11 @@ export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
     }
   }
 
-  // Iothread for virtio disks.
-  if (vbus) {
+  // Iothread for virtio disks (a vhost-user backend runs its own threads).
+  if (remote === 'vhostuser') {
+    push({ id: 'vm.iothread', status: 'skip', observed: 'vhost-user', why: "the vhost-user backend process serves the virtqueues: QEMU's iothreads do not apply (libvirt refuses iothread on it)", ref: REFS.iothread });
+    out.push(auditVhostUser(vm, disk, { subject, object }));
+  } else if (vbus) {
     const t = diskIothread(vm, disk);
     push(
       t !== undefined
@@ -211,18 +228,31 @@ export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
   out.push(...auditIothreadMapping(vm, disk, { subject, object }));
   out.push(...auditErrorPolicy(disk, { subject, object }));
   out.push(...auditVmImage(disk, facts, { subject, object }));
+  out.push(...auditDiskQueues(vm, disk, facts.platform, { subject, object }));
+  out.push(...auditStatistics(disk, facts.platform, { subject, object }));
+  out.push(...auditBlockio(vm, disk, path.ok ? facts.blockSizes?.get(path.value) : undefined, { subject, object }));
+  if (remote === undefined) {
+    const backend = src?.kind === 'present' && src.backend.ok ? src.backend.value.kind : undefined;
+    const store = backend === 'block' || backend === 'lv' ? 'block' : backend === 'file' ? 'file' : disk.source.kind === 'block' ? 'block' : disk.source.kind === 'file' ? 'file' : undefined;
+    out.push(...auditDiscardNoUnref(vm, disk, image?.format ?? disk.format, store, facts.platform, { subject, object }));
+  }
 
-  // qcow2 clusters vs the default L2 cache.
-  if (image?.format === 'qcow2' && image.clusterSize && (disk.format ?? 'qcow2') === 'qcow2') { // QEMU opens a raw-declared qcow2 as raw: no L2 cache (vm.image-format fails it)
+  // qcow2 clusters vs the L2 cache: QEMU's default ceiling, or <metadata_cache><max_size>
+  // (QEMU cache-size: "QEMU will assign as much memory as possible to the L2 cache before
+  // increasing the refcount cache size", docs/qcow2-cache.txt).
+  // QEMU opens a raw-declared qcow2 as raw: no L2 cache there (vm.image-format fails it).
+  if (image?.format === 'qcow2' && image.clusterSize && (disk.format ?? 'qcow2') === 'qcow2') {
     const factor = image.extendedL2 ? 16 : 8;
-    const coverage = (L2_CACHE_MAX.bytes * image.clusterSize.bytes) / factor;
+    const cacheMax = disk.metadataCacheMax ?? L2_CACHE_MAX;
+    const cacheText = disk.metadataCacheMax ? `the ${formatSize(cacheMax)} metadata cache (<metadata_cache>)` : 'the 32 MiB L2 cache';
+    const coverage = (cacheMax.bytes * image.clusterSize.bytes) / factor;
     const ok = image.virtualSize.bytes <= coverage;
-    const needed = nextPow2(Math.ceil((image.virtualSize.bytes * factor) / L2_CACHE_MAX.bytes));
+    const needed = nextPow2(Math.ceil((image.virtualSize.bytes * factor) / cacheMax.bytes));
     const cluster = Math.min(2 * 1024 ** 2, Math.max(64 * 1024, needed));
     push({
       id: 'vm.qcow2-cluster',
       status: ok ? 'pass' : 'warn',
-      observed: `cluster ${formatSize(image.clusterSize)}${image.extendedL2 ? ' (extended L2)' : ''} for ${formatSize(image.virtualSize)}: the 32 MiB L2 cache covers ${formatSize({ bytes: coverage })}`,
+      observed: `cluster ${formatSize(image.clusterSize)}${image.extendedL2 ? ' (extended L2)' : ''} for ${formatSize(image.virtualSize)}: ${cacheText} covers ${formatSize({ bytes: coverage })}`,
       expected: ok ? `≥ ${formatSize(image.virtualSize)} covered` : `cluster_size ≥ ${formatSize({ bytes: cluster })}`,
       why: ok ? 'every cluster lookup hits the L2 cache' : 'random I/O beyond the cached range reads L2 tables from the image first (an extra read per miss)',
       ...(ok
@@ -375,6 +405,7 @@ export function auditVmDisks(facts: VmFacts): Finding[] {
       out.push({ id: 'vm.disks', subject: vmSubject(vm), object: `vm:${definitionName(vm)}`, status: 'skip', why: 'the domain has no <disk>' });
     }
     for (const disk of vm.disks) out.push(...auditVmDisk(vm, disk, facts));
+    for (const c of vm.controllers) out.push(...auditScsiController(vm, c, facts.platform, { subject: vmSubject(vm), object: controllerObject(definitionName(vm), c) }));
     out.push(...auditVmDefinition(vm));
     out.push(...auditIothreadIds(vm, { subject: vmSubject(vm), object: `vm:${definitionName(vm)}` }));
   }

@@ -74,8 +74,11 @@ export function auditIothreadIds(vm: Vm, base: Base): Finding[] {
     if (d.iothread !== undefined && !defined.has(d.iothread)) named.push(`${d.label} iothread ${d.iothread}`);
     for (const m of d.iothreadQueues ?? []) if (!defined.has(m.iothread)) named.push(`${d.label} mapping iothread ${m.iothread}`);
   }
-  for (const c of vm.controllers) if (c.iothread !== undefined && !defined.has(c.iothread)) named.push(`controller ${c.key} iothread ${c.iothread}`);
-  const anyUse = vm.disks.some((d) => d.iothread !== undefined || (d.iothreadQueues ?? []).length > 0) || vm.controllers.some((c) => c.iothread !== undefined);
+  for (const c of vm.controllers) {
+    if (c.iothread !== undefined && !defined.has(c.iothread)) named.push(`controller ${c.key} iothread ${c.iothread}`);
+    for (const m of c.iothreadQueues ?? []) if (!defined.has(m.iothread)) named.push(`controller ${c.key} mapping iothread ${m.iothread}`);
+  }
+  const anyUse = vm.disks.some((d) => d.iothread !== undefined || (d.iothreadQueues ?? []).length > 0) || vm.controllers.some((c) => c.iothread !== undefined || (c.iothreadQueues ?? []).length > 0);
   if (!anyUse && vm.iothreads.length === 0) return [];
   const have = vm.iothreads.length === 0 ? 'none' : vm.iothreads.join(', ');
   const countNote = vm.iothreadCount !== undefined && vm.iothreadCount < vm.iothreads.length ? ` (<iothreads>${vm.iothreadCount}</iothreads> is below the ${vm.iothreads.length} ids listed: libvirt raises it)` : '';

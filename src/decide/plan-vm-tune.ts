@@ -1,6 +1,9 @@
 // What `kvmio vm tune` changes in a VM: per disk the settings the table wants (cache,
-// aio, discard, detect_zeroes, iothread), the iothreads they need, and, only when asked
-// (--bus), emulated buses moved to virtio-blk. Pure and manager-neutral: the plan names
+// aio, discard, detect_zeroes, iothread), the iothreads they need, queues within the vCPU
+// count (virtio-blk only: libvirt refuses queues and queue_size on any other disk, a CD-ROM
+// included), and, only when asked (--bus), emulated buses moved to virtio-blk. Network
+// disks get a cache without a host-side copy; vhost-user disks only their queues (libvirt
+// refuses cache, io and iothread there). Pure and manager-neutral: the plan names
 // disks and controllers by the keys the adapter gave them; the adapter (src/libvirt/
 // edit-domain.ts, src/proxmox/) writes it into its own format. recommendVmDisk is the
 // same function the audit compares with, so a tuned VM audits clean.
@@ -8,6 +11,8 @@ import type { AioMode, CacheMode, DiskDeviceConfig } from '../model/disk-types.j
 import type { Vm, VmDisk, VmRef } from '../model/vm.js';
 import { diskIothread } from './aio-cost.js';
 import { controllerOf, platformFor, recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
+import { validQueueSize, wantedQueues } from './audit-vm-queues.js';
+import { remoteKind, wantedNetworkCache } from './audit-vm-remote-disk.js';
 import type { VmFacts } from '../facts/vm-disk-facts.js';
 
 /** Settings to write on one disk; null: remove the setting (back to the default). */
@@ -17,6 +22,10 @@ export interface DiskSettings {
   readonly discard?: 'unmap' | null;
   readonly detectZeroes?: 'unmap' | null;
   readonly iothread?: number;
+  /** virtio-blk virtqueues; null: remove (not a virtio-blk disk). */
+  readonly queues?: number | null;
+  /** null: remove an invalid or misplaced queue_size (QEMU's default applies). */
+  readonly queueSize?: null;
 }
 
 export interface DiskEdit {
@@ -76,9 +85,16 @@ export function planVmTune(vm: Vm, facts: Pick<VmFacts, 'sources' | 'platform' |
 
   for (const disk of vm.disks) {
     const name = disk.label;
-    if (disk.device !== 'disk' && disk.device !== 'lun') continue;
+    if (disk.device !== 'disk' && disk.device !== 'lun') {
+      const fix: { -readonly [K in keyof DiskSettings]: DiskSettings[K] } = {};
+      const reasons: string[] = [];
+      queueEdits(vm, disk, false, fix, reasons);
+      if (Object.keys(fix).length > 0) disks.push({ key: disk.key, label: name, set: fix, reasons });
+      continue;
+    }
     const set: { -readonly [K in keyof DiskSettings]: DiskSettings[K] } = {};
     const reasons: string[] = [];
+    const remote = remoteKind(disk);
     let bus: DiskEdit['bus'];
     let vbus = virtioBus(disk);
     const busName = disk.busName;
@@ -91,11 +107,20 @@ export function planVmTune(vm: Vm, facts: Pick<VmFacts, 'sources' | 'platform' |
       skipped.push(`${name}: bus ${busName ?? disk.bus} kept${disk.bus === 'scsi-emulated' ? ' (change the SCSI controller model to virtio-scsi by hand: it moves every disk on it)' : ' (pass --bus to move it to virtio; guest device names change)'}`);
     }
 
+    queueEdits(vm, disk, vbus === 'virtio-blk', set, reasons);
     const rec = recommendVmDisk(bus ? { ...disk, bus: 'virtio-blk', label: bus.label } : disk, facts, platformFor(vm, facts.platform));
-    if (!rec.ok) skipped.push(`${name}: driver settings kept: ${rec.reason}`);
+    const netCache = remote === 'network' ? wantedNetworkCache(vm, disk) : undefined;
+    if (remote === 'vhostuser') skipped.push(`${name}: vhost-user disk: cache, io and iothread belong to its backend process (libvirt refuses them here)`);
+    else if (netCache !== undefined) {
+      set.cache = netCache;
+      const why = disk.cache.value === 'unsafe' ? `unsafe ignores guest flushes${netCache === 'writeback' ? '; writeback is the RBD cache, which honours them' : ''}` : "libvirt's migration check accepts a network disk (rbd aside) only with none/directsync";
+      reasons.push(`cache ${disk.cache.origin === 'explicit' ? disk.cache.value : 'unset'} → ${netCache}: ${why}`);
+    } else if (!rec.ok) skipped.push(`${name}: driver settings kept: ${rec.reason}`);
     else if (!disk.readOnly) settingEdits(disk, rec.value, set, reasons);
 
-    if (vbus === 'virtio-blk' && disk.iothread === undefined && (disk.iothreadQueues ?? []).length === 0) {
+    if (remote === 'vhostuser') {
+      // The backend process runs the virtqueues.
+    } else if (vbus === 'virtio-blk' && disk.iothread === undefined && (disk.iothreadQueues ?? []).length === 0) {
       const t = newThread();
       iothreadsGrow = true;
       set.iothread = t;
@@ -118,6 +143,22 @@ export function planVmTune(vm: Vm, facts: Pick<VmFacts, 'sources' | 'platform' |
   }
   if (vm.hostdevs.length > 0) warnings.push(`${vm.ref.name} has ${vm.hostdevs.length} host device(s): it cannot be live-migrated whatever the disk settings`);
   return { vm: vm.ref, disks, controllers, ...(iothreadsGrow ? { iothreads: maxThread } : {}), skipped, warnings };
+}
+
+/** queues within the vCPUs on virtio-blk, removed elsewhere; an invalid or misplaced queue_size removed. */
+function queueEdits(vm: Vm, disk: VmDisk, onVirtioBlk: boolean, out: { -readonly [K in keyof DiskSettings]: DiskSettings[K] }, reasons: string[]): void {
+  const q = wantedQueues(vm, disk, onVirtioBlk);
+  if (q === null) {
+    out.queues = null;
+    reasons.push(`queues removed: libvirt takes queues only on virtio-blk disks`);
+  } else if (q !== undefined) {
+    out.queues = q;
+    reasons.push(`queues ${disk.queues} → ${q}: the guest uses at most one queue per vCPU`);
+  }
+  if (disk.queueSize !== undefined && (!onVirtioBlk || !validQueueSize(disk.queueSize))) {
+    out.queueSize = null;
+    reasons.push(`queue_size ${disk.queueSize} removed: ${onVirtioBlk ? 'QEMU refuses it (a power of 2 from 4 to 1024); its default is 256' : 'libvirt takes queue_size only on virtio-blk disks'}`);
+  }
 }
 
 function settingEdits(disk: VmDisk, rec: DiskDeviceConfig, out: { -readonly [K in keyof DiskSettings]: DiskSettings[K] }, reasons: string[]): void {

@@ -75,5 +75,3 @@ export function udevSchedulerRule(dev: BlockDevice, sched: string): string {
   return `ACTION=="add|change", SUBSYSTEM=="block", ${match}, ATTR{queue/scheduler}="${sched}"`;
 }
 
-/** A shell-safe single-quoted word. */
-export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

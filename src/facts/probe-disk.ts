@@ -152,7 +152,7 @@ async function probeFile(src: Source, path: string, statActual: Size | undefined
   if (out === undefined) throw new KvmioError('failed', `${path}: qemu-img info failed: ${whyNot(r)}`);
   const info = parseQemuImgInfo(out);
   if (info.format !== 'raw' && info.format !== 'qcow2') {
-    throw usageError(`SOURCE: ${path} is a ${info.format} image; expected raw or qcow2 (convert: qemu-img convert -O qcow2 ${path} NEW)`);
+    throw usageError(`SOURCE: ${path} is a ${info.format} image; expected raw or qcow2 (convert it: qemu-img convert -O qcow2 SOURCE NEW)`);
   }
   // qemu-img's actual-size is the file's allocated blocks; stat is the fallback.
   const actualSize = info.actualSize ?? statActual;

@@ -11,6 +11,7 @@ import { bytes } from '../size.js';
 import { VM_COMMANDS } from './commands.js';
 import { parseQemuImgInfo } from './parse-qemu-img.js';
 import { probeBackingChain } from './probe-image-chain.js';
+import { probeBlockSizes } from './probe-block-sizes.js';
 import type { Mount } from './host-facts.js';
 import { parseLvs, readReport } from './parse-lvm.js';
 import { parseMountinfo } from './parse-mounts.js';
@@ -105,6 +106,12 @@ async function probeBlockSource(src: Source, path: string, st: StatLine): Promis
   return { kind: 'block', path, device: part.ok ? 'partition' : 'whole', ...direct };
 }
 
+/** The stat line of a path (the same command probeSource ran, so a dump answers it), or undefined. */
+async function statOf(src: Source, path: string): Promise<StatLine | undefined> {
+  const r = await src.run(VM_COMMANDS.stat(path));
+  return r.ok && r.value.code === 0 ? parseStatLine(r.value.stdout) : undefined;
+}
+
 /** Probes one local source path: exists (stat), then what it is and, for image files, qemu-img info. */
 export async function probeSource(src: Source, path: string, mounts: Read<readonly Mount[]>): Promise<SourceFacts> {
   const r = await src.run(VM_COMMANDS.stat(path));
@@ -146,10 +153,12 @@ export async function probeVmSources(src: Source, vms: readonly Vm[]): Promise<R
 /** Everything the VM disk audit needs, for VMs the adapters already read. */
 export async function probeVmFacts(src: Source, vms: readonly Vm[], managers: readonly ManagerRead[]): Promise<VmFacts> {
   const platform: Platform = vms.length > 0 ? await probePlatform(src) : {};
+  const sources = await probeVmSources(src, vms);
   return {
     vms,
     managers,
-    sources: await probeVmSources(src, vms),
+    sources,
+    blockSizes: await probeBlockSizes(src, [...sources.keys()], (p) => statOf(src, p)),
     platform,
     aioNr: await readNumber(src, '/proc/sys/fs/aio-nr'),
     aioMaxNr: await readNumber(src, '/proc/sys/fs/aio-max-nr'),

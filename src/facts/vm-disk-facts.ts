@@ -22,6 +22,14 @@ export interface ImageInfo {
   readonly backing?: BackingChain;
 }
 
+/** The block sizes of the host device under a disk source (facts/probe-block-sizes.ts). */
+export interface HostBlockSizes {
+  /** For messages: "/dev/vg0/data", or "/dev/vda (holds /)". */
+  readonly device: string;
+  readonly logical: Size;
+  readonly physical: Size;
+}
+
 /** A local disk source (file or block device), as probed on the host. */
 export type SourceFacts =
   | { readonly kind: 'missing'; readonly path: string; readonly reason: string }
@@ -54,6 +62,8 @@ export interface VmFacts {
   readonly platform: Platform;
   readonly aioNr: Read<number>;
   readonly aioMaxNr: Read<number>;
+  /** The host device's block sizes under each local source, by path (facts/probe-block-sizes.ts). */
+  readonly blockSizes?: ReadonlyMap<string, HostBlockSizes>;
   /** Saved kvmio bench results for aio rule 2, by local path (src/bench/evidence.ts withAioEvidence). */
   readonly aioEvidence?: ReadonlyMap<string, AioBenchEvidence>;
 }

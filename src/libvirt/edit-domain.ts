@@ -9,9 +9,9 @@ import { controllerKey, diskIndexOf } from './read-domain.js';
 import { child, children, parseXmlDocument } from './xml-dom.js';
 
 /** The plan's neutral setting names → libvirt's <driver> attributes, in the order they are written. */
-const DRIVER_ATTR: Readonly<Record<keyof DiskSettings, string>> = { cache: 'cache', aio: 'io', discard: 'discard', detectZeroes: 'detect_zeroes', iothread: 'iothread' };
+const DRIVER_ATTR: Readonly<Record<keyof DiskSettings, string>> = { cache: 'cache', aio: 'io', discard: 'discard', detectZeroes: 'detect_zeroes', iothread: 'iothread', queues: 'queues', queueSize: 'queue_size' };
 
-const MANAGED_DRIVER_ATTRS = ['cache', 'io', 'discard', 'detect_zeroes', 'iothread'];
+const MANAGED_DRIVER_ATTRS = ['cache', 'io', 'discard', 'detect_zeroes', 'iothread', 'queues', 'queue_size'];
 
 const serialize = (doc: Document): string => new XMLSerializer().serializeToString(doc);
 

@@ -4,7 +4,8 @@
 // Whatever it does not know it ignores; whatever is absent stays undefined; it never
 // throws. Format: https://libvirt.org/formatdomain.html#hard-drives-floppy-disks-cdroms
 import type { Document, Element } from '@xmldom/xmldom';
-import type { DiskSource, Effective, Vm, VmBus, VmController, VmDisk, VmHostdev, VmManager } from '../model/vm.js';
+import type { DiskBlockio, DiskSource, DiskStatistics, Effective, IothreadQueues, Vm, VmBus, VmController, VmDisk, VmHostdev, VmManager } from '../model/vm.js';
+import { bytes, type Size } from '../size.js';
 import { missing, ok, type Read } from '../facts/source.js';
 import { attr, child, children, int, parseXmlDocument, text } from './xml-dom.js';
 
@@ -46,9 +47,60 @@ function sourceOf(type: string, el: Element | undefined): DiskSource {
         name: attr(el, 'name'),
         hosts: children(el, 'host').map((h) => [attr(h, 'name') ?? attr(h, 'socket') ?? '?', attr(h, 'port')].filter(Boolean).join(':')),
       };
+    case 'vhostuser': {
+      // <source type='unix' path='/run/vhost-blk.sock'>: an external process serves the disk.
+      const path = attr(el, 'path');
+      return path ? { kind: 'other', type, path } : { kind: 'other', type };
+    }
     default:
       return { kind: 'other', type };
   }
+}
+
+/** libvirt's scaled integers (virScaleInteger): "b"/"bytes" or none; k/M/G/T/P/E alone or with "iB" are powers of 1024, with "B" powers of 1000. */
+export function scaledSize(value: string | undefined, unit: string | undefined, defaultScale = 1): Size | undefined {
+  const n = int(value);
+  if (n === undefined) return undefined;
+  const u = (unit ?? '').trim();
+  if (u === '') return bytes(n * defaultScale);
+  if (/^(b|bytes?)$/i.test(u)) return bytes(n);
+  const power = 'kmgtpe'.indexOf(u[0]?.toLowerCase() ?? '') + 1;
+  const rest = u.slice(1);
+  if (power === 0) return undefined;
+  const base = rest === '' || /^ib$/i.test(rest) ? 1024 : /^b$/i.test(rest) ? 1000 : undefined;
+  if (base === undefined) return undefined;
+  const b = n * base ** power;
+  return Number.isSafeInteger(b) ? bytes(b) : undefined;
+}
+
+/** <driver><iothreads><iothread id='1'><queue id='0'/></iothread></iothreads> (disks: libvirt 10.0; virtio-scsi controllers: QEMU 10.0). */
+function iothreadQueuesOf(driver: Element | undefined): IothreadQueues[] {
+  const list = child(driver, 'iothreads');
+  if (list === undefined) return [];
+  return children(list, 'iothread')
+    .map((t) => ({ iothread: int(attr(t, 'id')), queues: children(t, 'queue').map((q) => int(attr(q, 'id'))).filter((n): n is number => n !== undefined) }))
+    .filter((t): t is { iothread: number; queues: number[] } => t.iothread !== undefined);
+}
+
+/** <blockio logical_block_size physical_block_size discard_granularity> (bytes). */
+function blockioOf(el: Element | undefined): DiskBlockio | undefined {
+  if (el === undefined) return undefined;
+  const out: Record<string, Size> = {};
+  for (const [k, a] of [['logical', 'logical_block_size'], ['physical', 'physical_block_size'], ['discardGranularity', 'discard_granularity']] as const) {
+    const n = int(attr(el, a));
+    if (n !== undefined) out[k] = bytes(n);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** <driver><statistics><statistic interval='N'/>…<latency-histogram type='read'><bin start='0'/>… (libvirt 11.9). */
+function statisticsOf(driver: Element | undefined): DiskStatistics | undefined {
+  const el = child(driver, 'statistics');
+  if (el === undefined) return undefined;
+  return {
+    intervals: children(el, 'statistic').map((s) => int(attr(s, 'interval'))).filter((n): n is number => n !== undefined),
+    histograms: children(el, 'latency-histogram').map((h) => ({ type: attr(h, 'type') ?? 'all', bins: children(h, 'bin').map((b) => int(attr(b, 'start'))).filter((n): n is number => n !== undefined) })),
+  };
 }
 
 const effective = (v: string | undefined, dflt: Effective<string>): Effective<string> => (v === undefined ? dflt : { value: v, origin: 'explicit' });
@@ -104,15 +156,15 @@ function readDisk(el: Element, index: number, controllers: readonly VmController
     ['errorPolicy', attr(driver, 'error_policy')],
     ['readErrorPolicy', attr(driver, 'rerror_policy')],
     ['copyOnRead', attr(driver, 'copy_on_read')],
+    ['queueSize', int(attr(driver, 'queue_size'))],
+    ['discardNoUnref', attr(driver, 'discard_no_unref')],
+    ['metadataCacheMax', ((m) => scaledSize(text(m), attr(m, 'unit')))(child(child(driver, 'metadata_cache'), 'max_size'))],
+    ['blockio', blockioOf(child(el, 'blockio'))],
+    ['statistics', statisticsOf(driver)],
   ];
   for (const [k, v] of optional) if (put(v) !== undefined) disk[k] = v;
-  // libvirt 10.0 <driver><iothreads><iothread id='1'><queue id='0'/></iothread></iothreads>
-  const vq = child(child(driver, 'iothreads') ?? undefined, 'iothread') ? children(child(driver, 'iothreads') as Element, 'iothread') : [];
-  if (vq.length > 0) {
-    disk.iothreadQueues = vq
-      .map((t) => ({ iothread: int(attr(t, 'id')), queues: children(t, 'queue').map((q) => int(attr(q, 'id'))).filter((n): n is number => n !== undefined) }))
-      .filter((t): t is { iothread: number; queues: number[] } => t.iothread !== undefined);
-  }
+  const vq = iothreadQueuesOf(driver);
+  if (vq.length > 0) disk.iothreadQueues = vq;
   return disk as unknown as VmDisk;
 }
 
@@ -125,6 +177,8 @@ function readController(el: Element): VmController {
   if (iothread !== undefined) c.iothread = iothread;
   const queues = int(attr(driver, 'queues'));
   if (queues !== undefined) c.queues = queues;
+  const vq = iothreadQueuesOf(driver);
+  if (vq.length > 0) c.iothreadQueues = vq;
   return c as unknown as VmController;
 }
 
@@ -188,6 +242,9 @@ export function vmFromDocument(doc: Document, manager: VmManager, running: boole
   if (declared !== undefined && declared !== iothreads.length) vm.iothreadCount = declared;
   const vcpus = int(text(child(root, 'vcpu')));
   if (vcpus !== undefined) vm.vcpus = vcpus;
+  // <vcpu current='2'>8</vcpu>: QEMU -smp 2,maxcpus=8; only a current below the maximum says anything.
+  const current = int(attr(child(root, 'vcpu'), 'current'));
+  if (current !== undefined && vcpus !== undefined && current < vcpus) vm.vcpusCurrent = current;
   const machine = attr(child(child(root, 'os'), 'type'), 'machine');
   if (machine !== undefined) vm.machine = machine;
   return ok(vm as unknown as Vm);

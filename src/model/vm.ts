@@ -7,6 +7,7 @@
 // CIFS and krbd). The adapter knows its manager's defaults, so every such setting arrives
 // here as the value QEMU will actually use plus where that value came from.
 import type { AioMode, CacheMode } from './disk-types.js';
+import type { Size } from '../size.js';
 
 /** Where a VM definition came from; a new manager adds a variant here and an adapter. */
 export type VmManager =
@@ -45,7 +46,11 @@ export type DiskSource =
    */
   | { readonly kind: 'volume'; readonly pool: string; readonly volume: string; readonly path?: string; readonly unresolved?: string }
   | { readonly kind: 'network'; readonly protocol: string; readonly name: string | undefined; readonly hosts: readonly string[] }
-  | { readonly kind: 'other'; readonly type: string }
+  /**
+   * Anything else the manager names (libvirt nvme, vhostuser, vhostvdpa, dir). `path`: the
+   * socket or device it names (a vhost-user socket), when it names one.
+   */
+  | { readonly kind: 'other'; readonly type: string; readonly path?: string }
   | { readonly kind: 'none' };
 
 /**
@@ -68,6 +73,23 @@ export interface VmController {
   readonly model?: string;
   readonly iothread?: number;
   readonly queues?: number;
+  /** iothreads serving the controller's queues (virtio-scsi <driver><iothreads>, QEMU 10.0). */
+  readonly iothreadQueues?: readonly IothreadQueues[];
+}
+
+/** Guest-visible block sizes a disk declares (libvirt <blockio>); unset: QEMU's 512 bytes. */
+export interface DiskBlockio {
+  readonly logical?: Size;
+  readonly physical?: Size;
+  readonly discardGranularity?: Size;
+}
+
+/** Statistics QEMU collects for a disk (libvirt <driver><statistics>, since 11.9 / QEMU 10.2). */
+export interface DiskStatistics {
+  /** Collection windows, in seconds (<statistic interval='N'/>). */
+  readonly intervals: readonly number[];
+  /** Latency histograms by operation ("read", "write", "flush", "zone", or "all" when untyped), with their bin starts (ns). */
+  readonly histograms: readonly { readonly type: string; readonly bins: readonly number[] }[];
 }
 
 export interface VmDisk {
@@ -102,6 +124,14 @@ export interface VmDisk {
   readonly readErrorPolicy?: string;
   /** Copy-on-read from the backing chain into the top image ("on"). */
   readonly copyOnRead?: string;
+  /** Size of each virtqueue (libvirt <driver queue_size>, QEMU virtio-blk queue-size). */
+  readonly queueSize?: number;
+  /** qcow2 keeps discarded clusters allocated ("on"; libvirt discard_no_unref, QEMU discard-no-unref). */
+  readonly discardNoUnref?: string;
+  /** qcow2 metadata (L2 + refcount) cache ceiling (libvirt <metadata_cache><max_size>, QEMU cache-size). */
+  readonly metadataCacheMax?: Size;
+  readonly blockio?: DiskBlockio;
+  readonly statistics?: DiskStatistics;
 }
 
 /** A PCI (or other) device given to the VM. */
@@ -116,6 +146,8 @@ export interface Vm {
   /** Running now (libvirt domain state, Proxmox status); files are never running. */
   readonly running: boolean;
   readonly vcpus?: number;
+  /** vCPUs online at boot when fewer than `vcpus` (libvirt <vcpu current='N'>; the rest can be hot-plugged). */
+  readonly vcpusCurrent?: number;
   /** Machine type as the manager names it ("pc-q35-7.2", "q35"). */
   readonly machine?: string;
   /** iothread ids the VM defines (libvirt <iothreads>/<iothreadids>; Proxmox: one per iothread=1 disk). */

@@ -10,6 +10,7 @@ import type { Plan } from './plan-schema.js';
 import type { PlanFacts } from './plan-facts.js';
 import { poolCreateAction, volumeCreateAction } from './plan-actions.js';
 import { preallocationOf, sizeOf, vgOfDisk } from './plan-resolve.js';
+import { shellLine } from '../render/shell-quote.js';
 
 export type PlanAction = HostAction | PvCreate | VgCreate | LvCreate | PoolCreate | VolumeCreate | DomainDefine;
 
@@ -32,9 +33,9 @@ export function planApplyActions(plan: Plan, facts: PlanFacts, changes: readonly
   for (const c of changes) {
     if (c.status === 'ok') continue;
     if (c.hostAction) actions.push(c.hostAction);
-    else if (c.section === 'vfio') leftOut.push(`${c.summary}: run kvmio passthrough bind ${c.object} --yes`);
+    else if (c.section === 'vfio') leftOut.push(`${c.summary}: run ${shellLine`kvmio passthrough bind ${c.object} --yes`}`);
     else if (c.section === 'domains' && c.status === 'change' && c.xml !== undefined && covers(c.object, c.xml)) matching.push(c.object);
-    else if (c.section === 'domains' && c.status === 'change') leftOut.push(`${c.object}: an existing domain; kvmio vm tune ${c.object} edits its disks in place`);
+    else if (c.section === 'domains' && c.status === 'change') leftOut.push(`${c.object}: an existing domain; ${shellLine`kvmio vm tune ${c.object}`} edits its disks in place`);
   }
   const pvs = new Set(facts.pt.pvs.ok ? facts.pt.pvs.value.map((p) => p.pv) : []);
   const vgs = new Set(facts.vgs.ok ? facts.vgs.value.map((v) => v.name) : []);

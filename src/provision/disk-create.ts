@@ -4,7 +4,7 @@
 // applyDiskCreate runs the actions through the journal engine (apply/engine.ts) and
 // verifies what it made. No I/O here but through facts/ and apply/.
 import { resolve as resolvePath } from 'node:path';
-import { applyActions, type EngineOptions, type Outcome } from '../apply/engine.js';
+import { applyActions, rollbackJournal, type EngineOptions, type Outcome } from '../apply/engine.js';
 import { KvmioError, usageError } from '../errors.js';
 import type { Bus, DiskBackend, DiskIntent, Platform } from '../model/disk-types.js';
 import type { DomainEdit, ImageCreate, LvCreate } from '../model/action.js';
@@ -26,6 +26,7 @@ import { checkDeviceGuards, checkImageGuards, refusalError, refuseBy, type Guard
 import { isFullyAllocated, planImage, type ImageFormat, type ImageInfo, type ImagePlan, type Prealloc } from './image-plan.js';
 import { checkLvmName, DM_MISSING_NOTE, planLinearLv, planThinLv, roundToExtent } from './lvm-plan.js';
 import type { Step } from './step.js';
+import { shellLine } from '../render/shell-quote.js';
 
 export type Target =
   | { readonly kind: 'dir'; readonly dir: string }
@@ -148,7 +149,7 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
       const size = req.size as Size;
       const vgs = await probeVgs(src, target.vg);
       const vg = vgs.ok ? vgs.value.find((v) => v.name === target.vg) : undefined;
-      if (vg === undefined) throw refuseBy('vg-missing', `lv:${target.vg}`, `volume group ${target.vg} not found (vgs${vgs.ok ? '' : `: ${vgs.reason}`})`, `create it with kvmio vg create ${target.vg} DEVICE…`);
+      if (vg === undefined) throw refuseBy('vg-missing', `lv:${target.vg}`, `volume group ${target.vg} not found (vgs${vgs.ok ? '' : `: ${vgs.reason}`})`, `create it with ${shellLine`kvmio vg create ${target.vg}`} DEVICE…`);
       const lvsRead = await probeLvs(src, target.vg);
       if (!lvsRead.ok) throw refuseBy('probe-incomplete', `lv:${target.vg}`, `could not list the logical volumes of ${target.vg} (lvs failed: ${lvsRead.reason})`, 'fix the LVM tools so the guard can check; refusing rather than guessing');
       const lvs = lvsRead.value;
@@ -156,6 +157,8 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
       if (lvs.some((l) => l.name === req.name) && req.owned?.has(`lvm-lv:${target.vg}/${req.name}`) !== true) throw refuseBy('lv-exists', lvPath, `logical volume ${target.vg}/${req.name} already exists (lvs); kvmio never reuses a volume`, 'pick another NAME');
       if (target.kind === 'lv') {
         const need = roundToExtent(size.bytes, vg.extentBytes || undefined);
+        // lvcreate rounds a size up to whole extents ("Rounding up size to full physical extent"): say so before anything is made
+        if (need !== size.bytes) throw usageError(`--size: ${size.bytes} bytes is not a whole number of volume group ${target.vg}'s extents (lvcreate would round it up to ${need}); expected a multiple of the extent size, e.g. ${need}`);
         if (need > vg.freeBytes) throw refuseBy('vg-free', target.vg, `needs ${need} bytes but volume group ${target.vg} has ${vg.freeBytes} bytes free (vgs)`, 'pick a smaller --size or extend the VG (vgextend)');
         steps = [planLinearLv(target.vg, req.name, size)];
         actions = [lvAction(target.vg, req.name, steps[0] as Step)];
@@ -163,7 +166,7 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
         const pool = lvs.find((l) => l.name === target.pool);
         if (pool === undefined || !isThinPool(pool)) {
           const seen = pool ? `${target.vg}/${target.pool} is not a thin pool (lv_attr ${pool.attr})` : `no thin pool ${target.pool} in ${target.vg} (lvs)`;
-          throw refuseBy('thin-pool-missing', `thin:${target.vg}/${target.pool}`, seen, `create it with kvmio vg create … --thin-pool ${target.pool}`);
+          throw refuseBy('thin-pool-missing', `thin:${target.vg}/${target.pool}`, seen, `create it with kvmio vg create … ${shellLine`--thin-pool ${target.pool}`}`);
         }
         if (size.bytes > pool.sizeBytes) notes.push(`thin volume ${size.bytes} bytes is larger than pool ${target.vg}/${target.pool} (${pool.sizeBytes} bytes): overcommitted; watch the pool's data usage (lvs -o data_percent)`);
         steps = [planThinLv(target.vg, target.pool, req.name, size)];
@@ -256,19 +259,20 @@ export async function applyDiskCreate(plan: DiskCreatePlan, engine: EngineOption
     const outcomes = await applyActions(plan.actions, { ...engine, purpose: 'disk create --yes' });
     note(outcomes);
     const err = outcomeError(outcomes);
-    if (err) throw err;
+    if (err) throw await undoCreate(err, outcomes, engine);
   }
   let disk = plan.disk;
   let info: ImageInfo | undefined;
   if (plan.image) {
+    const undo = (e: KvmioError): Promise<KvmioError> => undoCreate(e, runs, engine);
     const r = await src.run({ name: 'qemu-img-info', argv: ['qemu-img', 'info', '--output=json', plan.image.path] });
-    if (!r.ok || r.value.code !== 0) throw new KvmioError('failed', `${plan.image.path}: created, but qemu-img info failed: ${r.ok ? r.value.stderr.trim() : r.reason}`);
+    if (!r.ok || r.value.code !== 0) throw await undo(new KvmioError('failed', `${plan.image.path}: created, but qemu-img info failed: ${r.ok ? r.value.stderr.trim() : r.reason}`));
     const read = parseQemuImgInfo(r.value.stdout);
-    if (!read.ok) throw new KvmioError('failed', `${plan.image.path}: created, but ${read.reason}`);
+    if (!read.ok) throw await undo(new KvmioError('failed', `${plan.image.path}: created, but ${read.reason}`));
     const q = read.value;
     info = { format: q.format, virtualSize: q.virtualSize.bytes, ...(q.actualSize !== undefined ? { actualSize: q.actualSize.bytes } : {}), ...(q.clusterSize ? { clusterSize: q.clusterSize.bytes } : {}), ...(q.extendedL2 !== undefined ? { extendedL2: q.extendedL2 } : {}) };
     const problems = verifyImage(plan.image, info);
-    if (problems.length > 0) throw new KvmioError('failed', `${plan.image.path}: created, but ${problems.join('; ')}`);
+    if (problems.length > 0) throw await undo(new KvmioError('failed', `${plan.image.path}: created, but ${problems.join('; ')}`));
     const direct = await src.tryOpen(plan.image.path, 'direct');
     const b = plan.disk.backend;
     if (b.kind === 'file') {
@@ -288,6 +292,26 @@ export async function applyDiskCreate(plan: DiskCreatePlan, engine: EngineOption
     if (e) throw e;
   }
   return { disk, ...(info ? { info } : {}), attached: plan.attachSteps.length > 0, runs };
+}
+
+/**
+ * A create that failed its own check is undone through the engine (rollback of its run),
+ * so what it made never blocks the next try (the image-exists guard would refuse it).
+ * ERR comes back with what was removed, or why it was kept (the handler's refusal).
+ */
+async function undoCreate(err: KvmioError, made: readonly Outcome[] | readonly string[], engine: EngineOptions): Promise<KvmioError> {
+  const runs = [...new Set(made.flatMap((m) => (typeof m === 'string' ? [m] : m.run !== undefined && m.status === 'failed' ? [m.run] : [])))];
+  if (runs.length === 0) return err;
+  const said: string[] = [];
+  for (const run of runs) {
+    try {
+      const { outcomes } = await rollbackJournal({ ...engine, yes: true, run });
+      for (const o of outcomes) said.push(o.status === 'restored' ? `removed ${o.action.object} again` : `${o.action.object}: ${o.status}${o.error ? `: ${o.error}` : ''}`);
+    } catch (e) {
+      said.push(`undo of run ${run} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return new KvmioError(err.code, `${err.message}; ${said.join('; ') || 'nothing to undo'}`, { hint: err.hint ?? 'kvmio rollback shows what was done and undoes it', cause: err });
 }
 
 /** What qemu-img must report for the image the plan asked for (decide and verify share the plan). */

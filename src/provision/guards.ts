@@ -19,6 +19,7 @@ import { LIBVIRT_START_HINT } from '../model/libvirt-hint.js';
 import { formatSize } from '../size.js';
 import type { DeviceFacts } from '../facts/device-facts.js';
 import type { Signature, SignatureKind } from '../facts/parse-signatures.js';
+import { shellLine } from '../render/shell-quote.js';
 
 export type SignatureGuard = `signature.${SignatureKind}` | 'signature.partitions';
 export type UseGuard =
@@ -95,7 +96,7 @@ export function checkDeviceGuards(f: DeviceFacts, opts: { force?: boolean } = {}
   for (const s of f.swaps) use('swap-active', `${dev(s)} is active swap (/proc/swaps)`, `swapoff ${dev(s)} first`);
   for (const h of f.holders) {
     const how = h.how === 'loop' ? `loop device ${dev(h.holder)} is backed by ${dev(h.device)}` : `${h.holder} holds ${dev(h.device)} (sysfs holders)`;
-    use('holders', how, h.how === 'loop' ? `losetup -d ${dev(h.holder)} first` : `stop ${h.holder} (dmsetup/mdadm/vgchange) first`);
+    use('holders', how, h.how === 'loop' ? `${shellLine`losetup -d ${dev(h.holder)}`} first` : `stop ${h.holder} (dmsetup/mdadm/vgchange) first`);
   }
   if (f.pvs.ok) {
     for (const pv of f.pvs.value) {
@@ -105,7 +106,7 @@ export function checkDeviceGuards(f: DeviceFacts, opts: { force?: boolean } = {}
     use('probe-incomplete', `could not list LVM physical volumes: ${f.pvs.reason}`, 'fix the LVM tools (pvs) so the guard can check; refusing rather than guessing');
   }
   if (f.libvirt.state === 'checked') {
-    for (const u of f.libvirt.users) use('libvirt-domain', `domain ${u.domain} uses it as ${u.target} (${u.source})`, `detach it from ${u.domain} first (virsh detach-disk ${u.domain} ${u.target} --config)`);
+    for (const u of f.libvirt.users) use('libvirt-domain', `domain ${u.domain} uses it as ${u.target} (${u.source})`, `detach it from ${u.domain} first (${shellLine`virsh detach-disk ${u.domain} ${u.target} --config`})`);
   } else if (f.libvirt.state === 'failed') {
     use('probe-incomplete', `could not ask libvirt which domains use it: ${f.libvirt.reason}`, `${LIBVIRT_START_HINT} (or set LIBVIRT_DEFAULT_URI) so the guard can check`);
   }

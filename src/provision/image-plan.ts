@@ -86,9 +86,16 @@ export function qcow2MetadataBytes(size: Size, clusterBytes: number, extendedL2:
   return 2 * clusterBytes + l1 + l2 + refcounts;
 }
 
+/** qemu-img's unit of image size (QEMU include/block/block-common.h BDRV_SECTOR_SIZE). */
+export const IMAGE_SECTOR_BYTES = 512;
+
 export function planImage(i: ImageIntent): ImagePlan {
   const ext = i.format === 'raw' ? 'raw' : 'qcow2';
   const path = `${i.dir.replace(/\/+$/, '') || ''}/${i.name}.${ext}`;
+  // qemu-img create rounds the size up to whole 512-byte sectors (QEMU's BDRV_SECTOR_SIZE;
+  // measured here: 1 → 512, 1000 → 1024), so the image would fail its own size check:
+  // refuse it in the dry run, before anything exists.
+  if (i.size.bytes % IMAGE_SECTOR_BYTES !== 0) throw usageError(`--size: ${i.size.bytes} bytes is not valid for an image; expected a multiple of ${IMAGE_SECTOR_BYTES} bytes (qemu-img rounds up to whole sectors), e.g. ${Math.ceil(i.size.bytes / IMAGE_SECTOR_BYTES) * IMAGE_SECTOR_BYTES}`);
   if (i.format === 'raw') {
     if (i.clusterSize !== undefined || i.extendedL2) throw usageError('--cluster-size/--extended-l2: only for --format qcow2 (raw has no clusters)');
     const prealloc = i.prealloc ?? IMAGE_DEFAULTS.rawPrealloc;

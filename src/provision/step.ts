@@ -1,7 +1,7 @@
 // A provisioning step as data, for display: what `disk create` / `vg create` show in a
 // dry run. Steps never run from here; the CLI turns a plan into engine actions
 // (src/apply/), which journal, apply, verify and undo them.
-import { argvText, shellWord } from '../render/argv-text.js';
+import { shellCommand, shellComment, shellQuote } from '../render/shell-quote.js';
 
 export type Step =
   | {
@@ -20,6 +20,12 @@ export type Step =
 
 /** A step as the user would type it (display only; steps never run through a shell). */
 export function renderStep(s: Step): string {
-  if (s.kind === 'exec' && s.file !== undefined) return `cat > ${shellWord(s.file.name)} <<'EOF'\n${s.file.content.trimEnd()}\nEOF\n${argvText(s.argv)}`;
-  return s.kind === 'exec' ? argvText(s.argv) : `# create ${shellWord(s.path)} exclusively (O_EXCL: stop if anything is there)`;
+  if (s.kind === 'exec' && s.file !== undefined) {
+    // a here-document ends at the first line equal to its delimiter (POSIX XCU 2.7.4): pick one the content never has
+    const lines = new Set(s.file.content.split('\n'));
+    let eof = 'EOF';
+    while (lines.has(eof)) eof = `${eof}_`;
+    return `cat > ${shellQuote(s.file.name)} <<'${eof}'\n${s.file.content.trimEnd()}\n${eof}\n${shellCommand(s.argv)}`;
+  }
+  return s.kind === 'exec' ? shellCommand(s.argv) : shellComment(`create ${shellQuote(s.path)} exclusively (O_EXCL: stop if anything is there)`);
 }

@@ -14,8 +14,27 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * TEXT as shell (or YAML) comment lines: every line starts with "# ", so a value with a
+ * newline (a path, a plan file name) cannot end the comment and run as a command.
+ */
+export const shellComment = (text: string): string => text.split(/\r\n|\r|\n/).map((l) => `# ${l}`).join('\n');
+
 /** argv → one command line, each word quoted as needed. */
 export const shellCommand = (argv: readonly string[]): string => argv.map(shellQuote).join(' ');
+
+/**
+ * A command line inside a message (a hint, a `next:` line, a note): the template's text
+ * is kvmio's own and pasted as is; every interpolated value becomes one quoted word (an
+ * array, one word per element). shellLine`virsh shutdown ${domain}`.
+ */
+export function shellLine(text: TemplateStringsArray, ...values: readonly (string | number | readonly string[])[]): string {
+  return text.reduce((out, t, i) => {
+    const v = i < values.length ? values[i] : undefined;
+    const word = v === undefined ? '' : typeof v === 'number' ? String(v) : typeof v === 'string' ? shellQuote(v) : shellCommand(v);
+    return out + t + word;
+  }, '');
+}
 
 /** `kvmio vm tune` for the VM's manager: what re-plans its disks (dry run without --yes). */
 export function vmTuneArgv(ref: VmRef, bus = false): string[] {

@@ -1,5 +1,5 @@
 // Plain-text output of `kvmio passthrough list|check|bind|unbind`.
-import { renderFix } from '../render/shell-quote.js';
+import { renderFix, shellCommand, shellComment, shellLine, shellQuote } from '../render/shell-quote.js';
 import type { Finding } from '../model/finding.js';
 import type { Assessment, MemberReport } from '../decide/passthrough.js';
 import type { CheckResult } from '../decide/passthrough-check.js';
@@ -58,7 +58,7 @@ export function printCheck(r: CheckResult): string {
   const out = ['readiness:', ...r.readiness.map((f) => `  ${finding(f)}`), '', printAssessment(r.assessment), ''];
   const failing = r.readiness.filter((f) => f.status === 'fail');
   if (failing.length > 0) out.push(`not ready for VFIO: ${failing.map((f) => f.id).join(', ')} failed (${failing[0]?.observed ?? ''})`);
-  out.push(r.ready && r.assessment.verdict.status === 'allowed' ? `${r.address}: can be passed through (kvmio passthrough bind ${r.address})` : `${r.address}: cannot be passed through`);
+  out.push(r.ready && r.assessment.verdict.status === 'allowed' ? `${r.address}: can be passed through (${shellLine`kvmio passthrough bind ${r.address}`})` : `${r.address}: cannot be passed through`);
   return `${out.join('\n')}\n`;
 }
 
@@ -72,11 +72,11 @@ export function printAct(r: ActResult): string {
   out.push(`${r.direction} ${r.address}: IOMMU group ${p.iommuGroup ?? 'none'}; ${p.members.length === 0 ? 'nothing to do' : `moving ${p.members.join(', ')}`}`);
   for (const s of p.skipped) out.push(`  skip ${s.address}: ${s.why}`);
   const live = r.sysfsRoot === '/' || r.sysfsRoot === '';
-  for (const c of r.prepare) out.push(`${!r.yes ? 'would run' : live ? 'ran' : 'not run under --sysfs-root'}: ${c.join(' ')}  (drivers_probe does not load modules)`);
+  for (const c of r.prepare) out.push(`${!r.yes ? 'would run' : live ? 'ran' : 'not run under --sysfs-root'}: ${shellCommand(c)}  (drivers_probe does not load modules)`);
   if (p.steps.length > 0) {
     const under = r.sysfsRoot === '/' || r.sysfsRoot === '' ? '' : ` (under ${r.sysfsRoot})`;
     out.push(r.yes ? `sysfs writes${under}:` : `would write${under} (run again with --yes):`);
-    for (const s of p.steps) out.push(`  echo ${JSON.stringify(s.write.value.trimEnd())} > ${s.write.path}    # ${s.describe}`);
+    for (const s of p.steps) out.push(`  ${shellLine`echo ${s.write.value.trimEnd()}`} > ${shellQuote(s.write.path)}    ${shellComment(s.describe).replace(/\n/g, ' ')}`);
   }
   for (const o of r.outcomes) out.push(`  ${o.address}: ${o.status}${o.error ? `: ${o.error}` : ''}`);
   if (r.failed) out.push(r.rolledBack.length > 0 ? `failed; rolled back: ${r.rolledBack.join(', ')}` : 'failed');
@@ -89,7 +89,7 @@ export function printAct(r: ActResult): string {
     r.persist.forEach((o, i) => {
       out.push(`${i + 1}. ${o.kind === 'driver-override' ? 'per-address driver_override (driverctl-style)' : 'vfio-pci ids= in modprobe.d'}${o.dangerous ? '  [DANGEROUS here]' : ''}: ${o.file}`);
       out.push(...o.content.trimEnd().split('\n').map((l) => `     ${l}`));
-      if (o.commands.length > 0) out.push(`   or run: ${o.commands.map((c) => c.join(' ')).join('; ')}`);
+      if (o.commands.length > 0) out.push(`   or run: ${o.commands.map((c) => shellCommand(c)).join('; ')}`);
       out.push(`   trade-off: ${o.tradeoff}`);
     });
   }

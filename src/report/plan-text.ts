@@ -2,24 +2,21 @@
 // its status, the commands (shell-quoted, for people to paste) and its XML or diff.
 import type { PlanChange } from '../plan/plan-changes.js';
 import { SECTION_TITLES } from '../plan/plan-changes.js';
-import { shellQuote } from '../decide/udev-match.js';
-
-/** Words that need no quoting stay bare, so pasted commands read naturally. */
-const quote = (s: string): string => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : shellQuote(s));
+import { shellCommand, shellQuote } from '../render/shell-quote.js';
 
 const LABEL: Readonly<Record<PlanChange['status'], string>> = { create: 'create', change: 'change', ok: 'ok' };
 
 const indent = (text: string, pad: string): string[] => text.replace(/\n$/, '').split('\n').map((l) => `${pad}${l}`);
 
 export function formatChanges(changes: readonly PlanChange[], o: { file: string; against: string }): string {
-  const lines = [`kvmio plan show ${o.file} against ${o.against}: dry run, nothing is changed`];
+  const lines = [`kvmio plan show ${shellQuote(o.file)} against ${shellQuote(o.against)}: dry run, nothing is changed`];
   for (const section of Object.keys(SECTION_TITLES) as (keyof typeof SECTION_TITLES)[]) {
     const here = changes.filter((c) => c.section === section);
     if (here.length === 0) continue;
     lines.push('', SECTION_TITLES[section]);
     for (const c of here) {
       lines.push(`  ${LABEL[c.status].padEnd(7)} ${c.summary}`);
-      for (const a of c.argv ?? []) lines.push(`          $ ${a.map(quote).join(' ')}`);
+      for (const a of c.argv ?? []) lines.push(`          $ ${shellCommand(a)}`);
       if (c.text !== undefined) lines.push(...indent(c.text, '          | '));
     }
   }

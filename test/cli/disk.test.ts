@@ -93,11 +93,12 @@ describe('kvmio disk xml|args', () => {
       assert.match(r.stderr, /aio=native on a sparse file .* preallocate the image/);
       assert.equal(r.stdout, '');
     }));
-  it('refuses native with a buffered cache (exit 1)', () =>
+  // contradictory flags are a usage error before the probe (issue 18 class 6: exit 2 everywhere)
+  it('refuses native with a buffered cache (exit 2)', () =>
     withImage(async (img) => {
       const r = await cli(['disk', 'args', img, '--aio', 'native', '--cache', 'writeback']);
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, /aio=native needs a direct cache \(none or directsync\), cache is writeback/);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /--aio native with --cache writeback: contradictory; aio=native needs a direct cache \(none or directsync\)/);
     }));
   it('a PCI address gives a hostdev and vfio-pci', async () => {
     const x = await cli(['disk', 'xml', '00:00.0']);

@@ -8,20 +8,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, lstatSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cli, prng, withTempDir } from '../helpers.js';
+import { cli, prng } from '../helpers.js';
+import { withScratch } from './scratch.js';
 
-export async function withScratch<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  if (!existsSync('/dev/shm')) return withTempDir(fn);
-  const dir = mkdtempSync('/dev/shm/kvmio-fuzz-');
-  try {
-    return await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 import { MANAGED_FILES } from '../../src/apply/journal-schema.js';
 
 

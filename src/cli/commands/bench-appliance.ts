@@ -3,7 +3,7 @@
 // and unpacked there, never installed.
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
-import { DEFAULT_STATE_DIR } from '../host-state.js';
+import { DEFAULT_STATE_DIR, defaultStateDir } from '../host-state.js';
 
 interface ApplianceOpts {
   readonly kernel?: string;
@@ -32,7 +32,7 @@ export function registerAppliance(bench: Command, ctx: Ctx): void {
       const { buildAppliance } = await import('../../bench/appliance/build-appliance.js');
       const abs = (p: string): string => (isAbsolute(p) ? p : join(ctx.cwd, p));
       const a = await buildAppliance({
-        stateDir: abs(o.stateDir ?? DEFAULT_STATE_DIR),
+        stateDir: abs(o.stateDir ?? defaultStateDir(ctx.env, ctx.cwd)),
         ...(o.cacheDir ? { cacheDir: abs(o.cacheDir) } : {}),
         ...(o.kernel ? { kernel: { path: abs(o.kernel), ...(o.modules ? { modulesDir: abs(o.modules) } : {}) } } : {}),
         rebuild: o.rebuild === true,

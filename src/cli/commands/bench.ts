@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { collect, oneOf, positiveInt } from '../options.js';
 import { usageError } from '../../errors.js';
-import { DEFAULT_STATE_DIR } from '../host-state.js';
+import { DEFAULT_STATE_DIR, defaultStateDir } from '../host-state.js';
 import { registerAppliance } from './bench-appliance.js';
 
 interface BenchOpts {
@@ -71,7 +71,7 @@ async function runBenchCommand(ctx: Ctx, o: BenchOpts): Promise<void> {
   const sizeBytes = o.size === undefined ? matrix.sizeBytes : parseSize(o.size, '--size').bytes;
   if (sizeBytes < 16 * 1024 ** 2 || sizeBytes % 1048576 !== 0) throw usageError(`--size: "${o.size}" is not valid; expected a whole number of MiB, at least 16M`);
   const runtimeSec = o.runtime ?? matrix.runtimeSec;
-  const stateDir = abs(o.stateDir ?? DEFAULT_STATE_DIR);
+  const stateDir = abs(o.stateDir ?? defaultStateDir(ctx.env, ctx.cwd));
   const output = o.output === undefined ? undefined : abs(o.output);
   const wantGuest = o.guest === true || o.guestOnly === true;
   const { guestMatrixFromFlags } = await import('../../bench/guest/guest-flags.js');

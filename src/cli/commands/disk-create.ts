@@ -7,6 +7,7 @@ import { group } from '../group.js';
 import { faultHook, resolveHostState } from '../host-state.js';
 import { oneOf } from '../options.js';
 import { parseSize } from '../../size.js';
+import { shellLine } from '../../render/shell-quote.js';
 
 export const DISK_CREATE_HELP = `
 Targets (--on):
@@ -95,7 +96,7 @@ export function register(program: Command, ctx: Ctx): void {
       const { renderStep } = await import('../../provision/step.js');
       const { formatTrip, GuardRefusal } = await import('../../provision/guards.js');
       const { ownedKeys } = await import('../../apply/engine.js');
-      const { stateDir } = resolveHostState(o, ctx.cwd);
+      const { stateDir } = resolveHostState(o, ctx);
       const plan = await planDiskCreate({
         name,
         on: o.on ?? '',
@@ -137,7 +138,7 @@ export function register(program: Command, ctx: Ctx): void {
       }
       for (const w of warnings) ctx.warn(w);
       const fault = faultHook(ctx.env);
-      const r = await applyDiskCreate(plan, { stateDir, wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
+      const r = await applyDiskCreate(plan, { stateDir, onNote: (n) => ctx.warn(n), wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
       if (o.json) {
         ctx.json({ applied: true, name, target: plan.target, path: plan.path, steps: steps.map(renderStep), warnings, notes: plan.notes, info: r.info ?? null, attached: r.attached ? o.attach : null, xml: r.disk.diskElement, runs: r.runs });
         return;
@@ -147,7 +148,7 @@ export function register(program: Command, ctx: Ctx): void {
       for (const n of plan.notes) lines.push(`note: ${n}`);
       if (r.attached) lines.push(`attached to ${o.attach} as ${r.disk.config.target.value} (persistent definition; takes effect at its next start)`);
       lines.push('disk XML:', r.disk.fragment.trimEnd());
-      for (const run of r.runs) lines.push(`journaled as run ${run}: "kvmio rollback --run ${run}" shows how to undo it`);
+      for (const run of r.runs) lines.push(`journaled as run ${run}: "${shellLine`kvmio rollback --run ${run}`}" shows how to undo it`);
       ctx.print(lines.join('\n'));
     });
 }

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import type { Ctx } from '../context.js';
 import { group } from '../group.js';
+import { defaultStateDir } from '../host-state.js';
 import { oneOf } from '../options.js';
 import { boundedInt, IOTHREAD_ID_MAX, QUEUES_MAX, refuseConflict } from '../validate.js';
 import type { ImageHeader } from '../../decide/audit-vm-image.js';
@@ -46,6 +47,8 @@ function withDiskOptions(c: Command): Command {
 const intentOf = (o: DiskOpts): DiskIntent => {
   // the help says shareable forces cache=none: any other explicit cache contradicts it
   refuseConflict(o.shareable === true && o.cache !== undefined && o.cache !== 'none', '--shareable', `--cache ${o.cache ?? ''}`, 'a disk shared between VMs needs cache=none (no host page cache between the guests)');
+  // QEMU refuses aio=native without cache.direct=on: a usage error before the probe, not a refusal after it
+  refuseConflict(o.aio === 'native' && o.cache !== undefined && o.cache !== 'none' && o.cache !== 'directsync', '--aio native', `--cache ${o.cache ?? ''}`, 'aio=native needs a direct cache (none or directsync): QEMU refuses "aio=native was specified, but it requires cache.direct=on"');
   return intentFields(o);
 };
 
@@ -79,7 +82,7 @@ async function runDisk(ctx: Ctx, what: 'xml' | 'args', source: string, o: DiskOp
   const platform = { ...(await probePlatform(undefined, backend)), writer: what === 'args' ? 'qemu' : 'libvirt' } as const;
   // aio rule 2: saved kvmio bench results for this store and format (src/bench/evidence.ts).
   const { loadAioEvidence } = await import('../../bench/evidence.js');
-  const ev = backend.kind === 'pci' ? undefined : loadAioEvidence(resolve(ctx.cwd, o.stateDir ?? '/var/lib/kvmio'), backend).evidence;
+  const ev = backend.kind === 'pci' ? undefined : loadAioEvidence(o.stateDir === undefined ? defaultStateDir(ctx.env, ctx.cwd) : resolve(ctx.cwd, o.stateDir), backend).evidence;
   const config = chooseDiskConfig(backend, ev ? { ...intent, bench: ev } : intent, platform);
   const domainName = typeof o.domain === 'string' ? o.domain : 'kvmio-vm';
   const xml = o.domain ? renderDomainXml([config], { name: domainName }) : renderLibvirtFragment([config]);

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import type { Ctx } from '../context.js';
 import { checkOutputDir } from './collect.js';
+import { shellLine } from '../../render/shell-quote.js';
 
 interface ExportAnsibleOptions {
   readonly collect?: boolean;
@@ -41,7 +42,7 @@ Exit codes: 0 written, 1 write failed, 2 usage error (no --collect, DIR not empt
       writeFileSync(script, REMOTE_PROBE_SH, { mode: 0o644 });
       writeFileSync(playbook, renderCollectPlaybook({ version: VERSION }), { mode: 0o644 });
       if (opts.json) ctx.json({ playbook, script, dumps: join(dir, 'dumps') });
-      else ctx.print(`wrote ${playbook} and ${script}\nrun:  ansible-playbook -i INVENTORY ${playbook}\nthen: kvmio audit --from ${join(dir, 'dumps')}`);
+      else ctx.print(`wrote ${playbook} and ${script}\nrun:  ${shellLine`ansible-playbook -i INVENTORY ${playbook}`}\nthen: ${shellLine`kvmio audit --from ${join(dir, 'dumps')}`}`);
     });
 }
 

@@ -70,7 +70,7 @@ async function fix(opts: FixOptions, ctx: Ctx): Promise<void> {
     if (!FIX_IDS.some((id) => id === o || id.startsWith(`${o}.`))) throw usageError(`--only ${o}: kvmio fix has no such rule id or prefix; expected one of ${FIX_IDS.join(', ')} or a prefix (sched, aio, boot, iommu)`);
   }
   if (opts.iothreads !== undefined && opts.vms === undefined) throw usageError('--iothreads: needs --vms N (the number of VMs those iothreads belong to)');
-  const { root, stateDir } = resolveHostState(opts, ctx.cwd);
+  const { root, stateDir } = resolveHostState(opts, ctx);
   const [{ probeHost }, { LocalSource }, { RootedSource }, { planHost }, { readFileSync, existsSync }, { join }, aio, engine, persistPaths] = await Promise.all([
     import('../../facts/probe-host.js'), import('../../facts/local-source.js'), import('../../facts/rooted-source.js'), import('../../decide/plan-host.js'),
     import('node:fs'), import('node:path'), import('../../decide/recommend-aio.js'), import('../../apply/engine.js'), import('../../render/scheduler-persist.js'),
@@ -112,7 +112,7 @@ async function fix(opts: FixOptions, ctx: Ctx): Promise<void> {
   };
   if (opts.json !== true) ctx.print(yes ? `kvmio fix: applying (journal ${stateDir}/journal.jsonl)` : 'kvmio fix: dry run, nothing is changed (add --yes to apply)');
   const outcomes = yes
-    ? await engine.applyActions(plan.actions, { stateDir, root, wait: opts.wait === true, onOutcome: print, ...(faultHook(ctx.env) !== undefined ? { faultAfterStep: faultHook(ctx.env) } : {}) })
+    ? await engine.applyActions(plan.actions, { stateDir, onNote: (n) => ctx.warn(n), root, wait: opts.wait === true, onOutcome: print, ...(faultHook(ctx.env) !== undefined ? { faultAfterStep: faultHook(ctx.env) } : {}) })
     : await engine.previewActions(plan.actions, { root });
   if (!yes) outcomes.forEach(print);
   const notes = [...new Set(outcomes.filter((o) => o.status === 'changed' || o.status === 'would-change').flatMap((o) => o.action.notes ?? []))];

@@ -18,7 +18,7 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--root <dir>', 'the root kvmio fix wrote files under (locates the default state dir)')
     .option('--state-dir <dir>', 'journal directory (default /var/lib/kvmio, under --root when given)')
     .option('--json', 'print the runs as JSON')
-    .action(async (opts: JournalOptions) => printRuns(resolveHostState(opts, ctx.cwd).stateDir, opts.json === true, ctx));
+    .action(async (opts: JournalOptions) => printRuns(resolveHostState(opts, ctx).stateDir, opts.json === true, ctx));
 }
 
 export async function printRuns(stateDir: string, json: boolean, ctx: Ctx): Promise<void> {

@@ -6,6 +6,7 @@ import type { Ctx } from '../context.js';
 import { group } from '../group.js';
 import { collect } from '../options.js';
 import { refused, usageError } from '../../errors.js';
+import { shellLine } from '../../render/shell-quote.js';
 
 interface CommonOpts {
   readonly json?: boolean;
@@ -102,7 +103,7 @@ failed, 2 usage error (bad address, no such device).`);
         const { applyPassthrough } = await import('../../apply/apply-passthrough.js');
         const { printAct } = await import('../../report/passthrough-text.js');
         const { resolveHostState, faultHook } = await import('../host-state.js');
-        const { stateDir } = resolveHostState(opts, ctx.cwd);
+        const { stateDir } = resolveHostState(opts, ctx);
         const abs = (p: string): string => resolve(ctx.cwd, p);
         const f = await loadPassthrough(opts.from === undefined ? undefined : abs(opts.from), ctx.env, [a, ...named]);
         const fault = faultHook(ctx.env);
@@ -110,12 +111,13 @@ failed, 2 usage error (bad address, no such device).`);
           yes: opts.yes === true,
           sysfsRoot: opts.sysfsRoot === undefined ? '/' : abs(opts.sysfsRoot),
           stateDir,
+          onNote: (n: string) => ctx.warn(n),
           wait: opts.wait === true,
           ...(fault === undefined ? {} : { faultAfterStep: fault }),
         });
         if (opts.json) ctx.json(r);
         else ctx.print(printAct(r));
-        if (r.refusal !== undefined) throw refused(r.refusal, direction === 'bind' ? `kvmio passthrough check ${a}` : undefined);
+        if (r.refusal !== undefined) throw refused(r.refusal, direction === 'bind' ? shellLine`kvmio passthrough check ${a}` : undefined);
         if (r.failed) ctx.exitCode = 1;
       });
   }

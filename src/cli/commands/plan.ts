@@ -10,6 +10,7 @@ import { resolveHostState } from '../host-state.js';
 import { KvmioError } from '../../errors.js';
 import type { ParsedPlan } from '../../plan/parse-plan.js';
 import type { PlanFacts } from '../../plan/plan-facts.js';
+import { shellLine } from '../../render/shell-quote.js';
 
 interface PlanOpts {
   readonly from?: string;
@@ -131,15 +132,15 @@ Existing domains are left to kvmio vm tune, VFIO binds to kvmio passthrough bind
       const { xmlCovers } = await import('../../apply/canonical-xml.js');
       const covers = (d: string, xml: string): boolean => facts.domainXml[d] !== undefined && xmlCovers(xml, facts.domainXml[d] ?? '') === undefined;
       const { actions, leftOut, matching } = planApplyActions(parsed.plan, facts, changes, ctx.env.LIBVIRT_DEFAULT_URI, covers);
-      const { root, stateDir } = resolveHostState(opts, ctx.cwd);
+      const { root, stateDir } = resolveHostState(opts, ctx);
       const yes = opts.yes === true;
       const outcomes = yes
-        ? await engine.applyActions(actions, { stateDir, root, handlers: POOL_HANDLERS, wait: opts.wait === true, purpose: 'plan apply --yes' })
+        ? await engine.applyActions(actions, { stateDir, onNote: (n) => ctx.warn(n), root, handlers: POOL_HANDLERS, wait: opts.wait === true, purpose: 'plan apply --yes' })
         : await engine.previewActions(actions, { root, handlers: POOL_HANDLERS });
       if (opts.json === true) {
         ctx.json({ mode: yes ? 'apply' : 'dry-run', file, outcomes: outcomes.map((o) => ({ kind: o.action.kind, id: o.action.id, object: o.action.object, status: o.status, change: o.change, ...(o.error ? { error: o.error } : {}) })), leftOut });
       } else {
-        ctx.print(yes ? `kvmio plan apply ${file}: applying (journal ${stateDir}/journal.jsonl)` : `kvmio plan apply ${file}: dry run, nothing is changed (add --yes to apply)`);
+        ctx.print(yes ? `${shellLine`kvmio plan apply ${file}`}: applying (journal ${stateDir}/journal.jsonl)` : `${shellLine`kvmio plan apply ${file}`}: dry run, nothing is changed (add --yes to apply)`);
         for (const o of outcomes) {
           ctx.print(`${o.status.padEnd(13)} ${o.action.id} ${o.action.object}`);
           if (o.status !== 'unchanged' && o.change.trim() !== '') ctx.print(o.change.trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));

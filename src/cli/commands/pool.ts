@@ -52,9 +52,9 @@ Exit codes: 0 done or nothing to do, 1 refused or failed, 2 usage error.`)
       const action = poolCreateAction(o.vg !== undefined ? { type: 'logical', name, vg: o.vg } : { type: 'dir', name, path: dir ?? '' }, o.autostart, ctx.env.LIBVIRT_DEFAULT_URI);
       const engine = await import('../../apply/engine.js');
       const { POOL_HANDLERS } = await import('../../apply/pool-handler.js');
-      const { stateDir } = resolveHostState(o, ctx.cwd);
+      const { stateDir } = resolveHostState(o, ctx);
       const outcomes = o.yes === true
-        ? await engine.applyActions([action], { stateDir, handlers: POOL_HANDLERS, wait: o.wait === true, purpose: 'pool create --yes' })
+        ? await engine.applyActions([action], { stateDir, onNote: (n) => ctx.warn(n), handlers: POOL_HANDLERS, wait: o.wait === true, purpose: 'pool create --yes' })
         : await engine.previewActions([action], { handlers: POOL_HANDLERS });
       if (o.json === true) ctx.json({ mode: o.yes === true ? 'apply' : 'dry-run', outcomes: outcomes.map((x) => ({ ...x.action, status: x.status, change: x.change, ...(x.error ? { error: x.error } : {}) })) });
       else {
@@ -107,9 +107,9 @@ export async function diskCreateInPool(name: string, o: PoolDiskOpts, ctx: Ctx):
     : volumeCreateAction({ pool: o.pool, name: volume, bytes: size.bytes, preallocate: 'full' }, ctx.env.LIBVIRT_DEFAULT_URI);
   const engine = await import('../../apply/engine.js');
   const { POOL_HANDLERS } = await import('../../apply/pool-handler.js');
-  const { stateDir } = resolveHostState(o, ctx.cwd);
+  const { stateDir } = resolveHostState(o, ctx);
   const outcomes = o.yes === true
-    ? await engine.applyActions([action], { stateDir, handlers: POOL_HANDLERS, wait: o.wait === true, purpose: 'disk create --pool --yes' })
+    ? await engine.applyActions([action], { stateDir, onNote: (n) => ctx.warn(n), handlers: POOL_HANDLERS, wait: o.wait === true, purpose: 'disk create --pool --yes' })
     : await engine.previewActions([action], { handlers: POOL_HANDLERS });
   if (o.json === true) ctx.json({ mode: o.yes === true ? 'apply' : 'dry-run', outcomes: outcomes.map((x) => ({ ...x.action, status: x.status, change: x.change, ...(x.error ? { error: x.error } : {}) })) });
   else {

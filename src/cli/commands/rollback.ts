@@ -41,7 +41,7 @@ refused, or the lock is held (rerun it), 2 usage error.`)
 }
 
 async function rollback(opts: RollbackOptions, ctx: Ctx): Promise<void> {
-  const { root, stateDir } = resolveHostState(opts, ctx.cwd);
+  const { root, stateDir } = resolveHostState(opts, ctx);
   if (opts.list === true) {
     if (opts.yes === true || opts.run !== undefined) {
       const { usageError } = await import('../../errors.js');

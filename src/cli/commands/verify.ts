@@ -25,7 +25,7 @@ another sysctl.d file / udev rule / tmpfiles.d line would win at boot), 2 usage 
 }
 
 async function verify(opts: VerifyOptions, ctx: Ctx): Promise<void> {
-  const { root, stateDir } = resolveHostState(opts, ctx.cwd);
+  const { root, stateDir } = resolveHostState(opts, ctx);
   const [engine, { journalTargets, readJournal }, { findCompetitors, persistedFromFiles }] = await Promise.all([
     import('../../apply/engine.js'), import('../../apply/journal.js'), import('../../decide/verify-competitors.js'),
   ]);

@@ -6,6 +6,7 @@ import type { Ctx } from '../context.js';
 import { group } from '../group.js';
 import { faultHook, resolveHostState } from '../host-state.js';
 import { parseSize } from '../../size.js';
+import { shellLine } from '../../render/shell-quote.js';
 
 const VG_HELP = `
 Every DEVICE must pass the guards first (signatures, mounted, swap, holders, root/boot,
@@ -52,7 +53,7 @@ export function register(program: Command, ctx: Ctx): void {
       const { usageError } = await import('../../errors.js');
       if (o.thinSize !== undefined && o.thinPool === undefined) throw usageError('--thin-size: needs --thin-pool NAME');
       const { ownedKeys } = await import('../../apply/engine.js');
-      const { stateDir } = resolveHostState(o, ctx.cwd);
+      const { stateDir } = resolveHostState(o, ctx);
       const plan = await prepareVgCreate({
         owned: await ownedKeys(stateDir),
         vg,
@@ -74,7 +75,7 @@ export function register(program: Command, ctx: Ctx): void {
       let run: string | undefined;
       if (o.yes) {
         const fault = faultHook(ctx.env);
-        run = await applyVgCreate(plan, { stateDir, wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
+        run = await applyVgCreate(plan, { stateDir, onNote: (n) => ctx.warn(n), wait: o.wait === true, ...(fault !== undefined ? { faultAfterStep: fault } : {}) });
       }
       const thin = plan.thin ? { name: plan.thin.name, dataBytes: plan.thin.data.bytes, metadataBytes: plan.thin.metadata.bytes } : null;
       if (o.json) {
@@ -84,7 +85,7 @@ export function register(program: Command, ctx: Ctx): void {
       const lines = [`vg ${vg} on ${devices.join(', ')}`, 'guards: passed', o.yes ? 'ran:' : 'would run:', ...plan.steps.map((s) => `  ${renderStep(s)}`)];
       for (const n of plan.notes) lines.push(`note: ${n}`);
       lines.push(o.yes ? `done: volume group ${vg} created` : 'dry run: nothing changed; add --yes to do it');
-      if (run !== undefined) lines.push(`journaled as run ${run}: "kvmio rollback --run ${run}" shows how to undo it`);
+      if (run !== undefined) lines.push(`journaled as run ${run}: "${shellLine`kvmio rollback --run ${run}`}" shows how to undo it`);
       ctx.print(lines.join('\n'));
     });
 }

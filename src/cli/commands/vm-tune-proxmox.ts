@@ -63,9 +63,9 @@ export async function vmTuneProxmox(vmidText: string, opts: Opts, ctx: Ctx): Pro
   let applied = false;
   if (opts.yes && !empty) {
     const [engine, { resolveHostState }] = await Promise.all([import('../../apply/engine.js'), import('../host-state.js')]);
-    const { stateDir } = resolveHostState({ ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }) }, ctx.cwd);
+    const { stateDir } = resolveHostState({ ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }) }, ctx);
     const action = { kind: 'proxmox-set' as const, id: 'vm.tune', object: `vm:${pvm.vm.ref.name}`, reason: 'the decision table (kvmio vm tune --proxmox)', vmid, set: options, notes: ['Proxmox applies disk option changes of a running VM at its next start (stop and start it)'] };
-    const out = await engine.applyActions([action], { stateDir, handlers: PROXMOX_HANDLERS, purpose: 'vm tune --proxmox --yes' });
+    const out = await engine.applyActions([action], { stateDir, onNote: (n) => ctx.warn(n), handlers: PROXMOX_HANDLERS, purpose: 'vm tune --proxmox --yes' });
     const bad = out.find((o) => o.status !== 'changed' && o.status !== 'unchanged');
     if (bad) throw refused(`VM ${vmid}: ${bad.status}: ${bad.error ?? ''}`, 'the journal holds what was read before; "kvmio rollback --yes" restores anything that changed');
     applied = true;

@@ -4,8 +4,10 @@ import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { group } from '../group.js';
 import { collect } from '../options.js';
+import { defaultStateDir } from '../host-state.js';
 import { refused, usageError } from '../../errors.js';
 import { LIBVIRT_START_HINT } from '../../model/libvirt-hint.js';
+import { shellLine } from '../../render/shell-quote.js';
 
 interface VmAuditOptions {
   readonly domainXml: string[];
@@ -139,7 +141,7 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
     const di = info.ok ? parseDominfo(info.value) : undefined;
     running = di?.running === true;
     if (di && !di.persistent) {
-      throw refused(`vm tune ${domain}: a transient domain has no saved definition to tune; "virsh define" would make it persistent`, `dump it (virsh dumpxml ${domain} > FILE) and use kvmio vm tune --domain-xml FILE`);
+      throw refused(`vm tune ${domain}: a transient domain has no saved definition to tune; "virsh define" would make it persistent`, `dump it (${shellLine`virsh dumpxml ${domain}`} > FILE) and use kvmio vm tune --domain-xml FILE`);
     }
   } else {
     try {
@@ -153,7 +155,7 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
   // Probe this domain's sources only (volumes through libvirt when a domain is named).
   const { withAioEvidence } = await import('../../bench/evidence.js');
   // Saved kvmio bench results feed aio rule 2, as in kvmio audit.
-  const facts = withAioEvidence(await vmFacts(domain === undefined ? { source: src, libvirt: false, domainXml: [label] } : { source: src, libvirt: true, domainXml: [], domains: [domain] }, uri), '/var/lib/kvmio');
+  const facts = withAioEvidence(await vmFacts(domain === undefined ? { source: src, libvirt: false, domainXml: [label] } : { source: src, libvirt: true, domainXml: [], domains: [domain] }, uri), defaultStateDir(ctx.env, ctx.cwd));
   const isSaved = (v: (typeof facts.vms)[number]): boolean => v.ref.name === parsed.value.ref.name && v.ref.manager.kind === parsed.value.ref.manager.kind && (v.ref.manager.kind !== 'libvirt' || v.ref.manager.origin === 'saved');
   const vm = facts.vms.find(isSaved) ?? parsed.value;
   const plan = planVmTune(vm, facts, { bus: opts.bus === true });
@@ -167,8 +169,8 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
   let applied: { defined: boolean; unmanagedKept?: boolean } = { defined: false };
   if (opts.yes && !planIsEmpty(plan) && domain !== undefined) {
     const [{ defineAction }, engine, { resolveHostState }] = await Promise.all([import('../../libvirt/define-action.js'), import('../../apply/engine.js'), import('../host-state.js')]);
-    const { root, stateDir } = resolveHostState({ ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }) }, ctx.cwd);
-    const outcomes = await engine.applyActions([defineAction(plan, after)], { stateDir, root, wait: false });
+    const { root, stateDir } = resolveHostState({ ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }) }, ctx);
+    const outcomes = await engine.applyActions([defineAction(plan, after)], { stateDir, onNote: (n) => ctx.warn(n), root, wait: false });
     const failed = outcomes.find((o) => o.status === 'refused' || o.status === 'failed' || o.status === 'not-run');
     if (failed) throw refused(`${domain}: libvirt refused the tuned definition: ${failed.error ?? failed.status}`, 'nothing was changed; run without --yes to see the proposed XML');
     const reread = await virshText(src, VM_COMMANDS.savedXml(uri, domain));
@@ -177,7 +179,7 @@ async function vmTune(domain: string | undefined, opts: VmTuneOptions, ctx: Ctx)
     applied = { defined: true, unmanagedKept };
     const again = reread.ok ? readDomainXml(reread.value, { kind: 'libvirt', origin: 'saved', uri }) : undefined;
     if (again?.ok && !planIsEmpty(planVmTune({ ...again.value, disks: again.value.disks.map((d, i) => ({ ...d, source: vm.disks[i]?.source ?? d.source })) }, facts, { bus: opts.bus === true }))) notes.push(`warning: ${domain}: libvirt changed the tuned settings on define; a second run would propose more`);
-    if (!unmanagedKept) notes.push(`warning: ${domain}: libvirt's saved XML differs from the original outside the tuned settings; compare with virsh dumpxml --inactive ${domain}`);
+    if (!unmanagedKept) notes.push(`warning: ${domain}: libvirt's saved XML differs from the original outside the tuned settings; compare with ${shellLine`virsh dumpxml --inactive ${domain}`}`);
   }
   if (opts.json === true) {
     ctx.json({ domain: label, running, plan, diff, applied, notes });
