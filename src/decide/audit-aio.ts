@@ -1,21 +1,34 @@
 // aio.max-nr: headroom between fs.aio-nr (in use) and fs.aio-max-nr (the limit). Past
 // the limit io_setup fails with EAGAIN and QEMU cannot start native-AIO disks.
 import type { HostFacts } from '../facts/host-facts.js';
-import { fixAnd, fixText, type Finding, type Fix } from '../model/finding.js';
+import { fixAnd, fixText, withAction, type Finding, type Fix } from '../model/finding.js';
 import { AIO_MAX_NR_KEY } from '../model/host-files.js';
 import { fixWords, sedReplacement } from './fix-words.js';
 import {
-  AIO_FAIL_FRACTION, AIO_HEADROOM_VMS, AIO_FREE_WANTED, AIO_MAX_NR_RECOMMENDED, AIO_PER_CONTEXT, AIO_PER_VM_ONE_IOTHREAD, REF, SYSCTL_FILE,
+  AIO_FAIL_FRACTION, AIO_HEADROOM, AIO_HEADROOM_VMS, AIO_FREE_WANTED, AIO_MAX_NR_RECOMMENDED, AIO_PER_CONTEXT, AIO_PER_VM_ONE_IOTHREAD, REF, SYSCTL_FILE,
 } from './host-defaults.js';
 
-/** Sets the live value and persists it where it wins at boot: the last file that sets it already, else kvmio's own file. */
+/**
+ * `kvmio fix --only aio --vms N [--iothreads M] --yes`: what kvmio itself runs to raise
+ * fs.aio-max-nr, live and in the one sysctl.d file it manages (SYSCTL_FILE), journaled.
+ * Its sizing (recommend-aio.ts: N × (1 + M) × 1024 × headroom, next power of two) reaches
+ * `value` with N = value / (1024 × headroom) VMs without iothreads.
+ */
+export function aioFixCommand(value: number, counts?: { readonly vms: number; readonly iothreads: number }): Fix {
+  const vms = counts?.vms ?? Math.max(1, Math.ceil(value / (AIO_PER_CONTEXT * AIO_HEADROOM)));
+  const iot = counts && counts.iothreads > 0 ? ['--iothreads', counts.iothreads] : [];
+  return withAction(
+    fixAnd(fixWords(['kvmio', 'fix', '--only', 'aio', '--vms', vms, ...iot, '--yes']), fixText` (fs.aio-max-nr ≥ ${value}, set live and persisted in ${SYSCTL_FILE})`, ''),
+    { kind: 'host-fix', only: 'aio' },
+  );
+}
+
+/** kvmio's fix, and where another sysctl.d file already sets the key (it may win at boot), that file edited too. */
 export function aioFix(value: number, facts: HostFacts): Fix {
   const settings = facts.sysctl.ok ? facts.sysctl.value.filter((x) => x.key.trim().replace(/\//g, '.') === AIO_MAX_NR_KEY) : [];
   const winner = settings[settings.length - 1];
-  const persist = winner
-    ? fixWords(['sed', '-i', `${winner.line}s/.*/${sedReplacement(`fs.aio-max-nr = ${value}`)}/`, winner.file])
-    : fixText`printf ${`fs.aio-max-nr = ${value}\\n`} > ${SYSCTL_FILE}`;
-  return fixAnd(fixWords(['sysctl', '-w', `fs.aio-max-nr=${value}`]), persist);
+  const fix = aioFixCommand(value);
+  return winner && winner.file !== SYSCTL_FILE ? fixAnd(fix, fixWords(['sed', '-i', `${winner.line}s/.*/${sedReplacement(`fs.aio-max-nr = ${value}`)}/`, winner.file])) : fix;
 }
 
 export function auditAio(facts: HostFacts): Finding[] {

@@ -15,6 +15,9 @@ import type { Read } from '../facts/source.js';
 import { auditVmDefinition } from './audit-vm-definition.js';
 import { auditIothreadIds, auditIothreadMapping } from './audit-vm-iothreads.js';
 import { auditErrorPolicy } from './audit-vm-error-policy.js';
+import { auditVmImage } from './audit-vm-image.js';
+import { aioFixCommand } from './audit-aio.js';
+import { aioDemandFromCounts, recommendedAioMaxNr } from './recommend-aio.js';
 import { auditDiskQueues } from './audit-vm-queues.js';
 import { auditScsiController, controllerObject } from './audit-vm-scsi-controller.js';
 import { auditDiscardNoUnref } from './audit-vm-discard-no-unref.js';
@@ -165,7 +168,7 @@ export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
     // Without a local store the table cannot decide, but unsafe is wrong anywhere.
     push(
       cache.mode === 'unsafe'
-        ? { id: 'vm.cache', status: 'fail', observed: cache.text, expected: 'none (or writethrough without O_DIRECT)', why: 'cache=unsafe ignores guest flushes: a host crash loses data the guest was told is safe', fix: fixText`set cache='none' in ${{ vmEdit: vm.ref }}`, ref: REFS.cacheExplicit }
+        ? { id: 'vm.cache', status: 'fail', observed: cache.text, expected: 'none (or writethrough without O_DIRECT)', why: 'cache=unsafe ignores guest flushes: a host crash loses data the guest was told is safe', fix: fixText`${{ vmEdit: vm.ref }}: set cache='none'`, ref: REFS.cacheExplicit }
         : cache.mode === 'writeback' && ['file', 'block', 'volume'].includes(disk.source.kind) && !disk.shareable
           ? {
               id: 'vm.cache',
@@ -225,6 +228,7 @@ export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
 
   out.push(...auditIothreadMapping(vm, disk, { subject, object }));
   out.push(...auditErrorPolicy(disk, { subject, object }));
+  out.push(...auditVmImage(disk, facts, { subject, object }));
   out.push(...auditDiskQueues(vm, disk, facts.platform, { subject, object }));
   out.push(...auditStatistics(disk, facts.platform, { subject, object }));
   out.push(...auditBlockio(vm, disk, path.ok ? facts.blockSizes?.get(path.value) : undefined, { subject, object }));
@@ -237,7 +241,8 @@ export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
   // qcow2 clusters vs the L2 cache: QEMU's default ceiling, or <metadata_cache><max_size>
   // (QEMU cache-size: "QEMU will assign as much memory as possible to the L2 cache before
   // increasing the refcount cache size", docs/qcow2-cache.txt).
-  if (image?.format === 'qcow2' && image.clusterSize) {
+  // QEMU opens a raw-declared qcow2 as raw: no L2 cache there (vm.image-format fails it).
+  if (image?.format === 'qcow2' && image.clusterSize && (disk.format ?? 'qcow2') === 'qcow2') {
     const factor = image.extendedL2 ? 16 : 8;
     const cacheMax = disk.metadataCacheMax ?? L2_CACHE_MAX;
     const cacheText = disk.metadataCacheMax ? `the ${formatSize(cacheMax)} metadata cache (<metadata_cache>)` : 'the 32 MiB L2 cache';
@@ -347,6 +352,13 @@ function sharedImageFindings(vms: readonly Vm[]): Finding[] {
   return out;
 }
 
+/** `kvmio fix --only aio` sized by these VMs (their count, the most iothreads one of them has serving native disks), or by `wanted` where other users of fs.aio-nr need more. */
+function aioFixFor(wanted: number, iothreadsPerVm: readonly number[]): Fix {
+  const counts = { vms: Math.max(1, iothreadsPerVm.length), iothreads: Math.max(0, ...iothreadsPerVm) };
+  const reaches = recommendedAioMaxNr(aioDemandFromCounts(counts.vms, counts.iothreads), 0).target >= wanted;
+  return aioFixCommand(wanted, reaches ? counts : undefined);
+}
+
 /** fs.aio-max-nr against what running and defined VMs with native-AIO disks charge. */
 export function auditAioHeadroom(vms: readonly Vm[], facts: Pick<VmFacts, 'aioNr' | 'aioMaxNr'>): Finding {
   const id = 'aio.vm-headroom';
@@ -356,9 +368,11 @@ export function auditAioHeadroom(vms: readonly Vm[], facts: Pick<VmFacts, 'aioNr
   let running = 0;
   let stopped = 0;
   const stoppedNames: string[] = [];
+  const charged: number[] = [];
   for (const v of chargeableVms(vms)) {
     const c = aioCharge(v).aioNr;
     if (c === 0) continue;
+    charged.push(aioCharge(v).contexts - 1);
     if (v.running) running += c;
     else {
       stopped += c;
@@ -376,7 +390,7 @@ export function auditAioHeadroom(vms: readonly Vm[], facts: Pick<VmFacts, 'aioNr
     observed: `fs.aio-nr ${facts.aioNr.ok ? now : `unreadable, running VMs charge ~${running}`} + ${stopped} for ${stoppedNames.length} defined VM(s) with native AIO not running = ${projected} of fs.aio-max-nr ${max}`,
     expected: `≤ ${Math.floor(AIO_HEADROOM_WARN * max)} (90% of fs.aio-max-nr)`,
     why: 'each VM with io=native takes 1024 × (1 + iothreads serving native disks) AIO events; past fs.aio-max-nr QEMU fails with "Unable to use native AIO: … Resource temporarily unavailable"',
-    ...(status === 'pass' ? {} : { fix: withAction(fixText`sysctl -w ${`fs.aio-max-nr=${wanted}`} and persist it in /etc/sysctl.d/90-kvmio-aio.conf`, { kind: 'host-fix', only: 'aio.max-nr' }) }),
+    ...(status === 'pass' ? {} : { fix: aioFixFor(wanted, charged) }),
     ref: REF_AIO_NR,
   };
 }

@@ -34,6 +34,8 @@ export const VM_COMMANDS = {
   /** %F type, %s size, %b×%B allocated bytes, %t:%T device major:minor (hex) of a block device. */
   stat: (path: string): CommandSpec => ({ name: `stat/${dumpName(path)}`, argv: ['stat', '-L', '-c', '%F|%s|%b|%B|%t:%T', '--', path], timeoutMs: 10_000 }),
   imageInfo: (path: string): CommandSpec => ({ name: `qemu-img-info/${dumpName(path)}`, argv: ['qemu-img', 'info', '-U', '--output=json', '--', path], timeoutMs: 30_000 }),
+  /** Run only when imageInfo names a local backing file (probe-image-chain.ts): every layer, no -f, so each format comes from its header or the format its child records. */
+  imageChain: (path: string): CommandSpec => ({ name: `qemu-img-info-chain/${dumpName(path)}`, argv: ['qemu-img', 'info', '-U', '--output=json', '--backing-chain', '--', path], timeoutMs: 30_000 }),
   lvs: (path: string): CommandSpec => ({ name: `lvs/${dumpName(path)}`, argv: ['lvs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,lv_name,lv_attr,lv_size,segtype,lv_path', '--', path], timeoutMs: 15_000 }),
   qemuVersion: (): CommandSpec => ({ name: 'qemu-system-x86_64--version', argv: ['qemu-system-x86_64', '--version'], timeoutMs: 15_000 }),
   virshVersion: (): CommandSpec => ({ name: 'virsh--version', argv: ['virsh', '--version'], timeoutMs: 15_000 }),

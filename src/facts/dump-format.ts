@@ -38,6 +38,8 @@
 //                                          name (EINVAL, ENOENT…); only when stat succeeded
 //     stat type "regular file":
 //       cmd/qemu-img-info/enc(P)           qemu-img info -U --output=json -- P
+//       its JSON names a "backing-filename" with no colon before any slash (a local file):
+//         cmd/qemu-img-info-chain/enc(P)   qemu-img info -U --output=json --backing-chain -- P
 //     stat type "block special file" (MAJ:MIN from %t:%T, hex, as decimal):
 //       fs/sys/dev/block/MAJ:MIN           the link, and its partition and dm/uuid files
 //       dm/uuid starting "LVM-":

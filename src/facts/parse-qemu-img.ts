@@ -53,19 +53,26 @@ export interface QemuImgInfo {
   readonly encrypted?: boolean;
 }
 
-/** Parses one `qemu-img info --output=json` answer (one image, not --backing-chain); never throws. */
-export function parseQemuImgInfo(text: string): Read<QemuImgInfo> {
-  let json: unknown;
+const parseJson = (text: string): Read<unknown> => {
   try {
-    json = JSON.parse(text);
+    return ok(JSON.parse(text) as unknown);
   } catch (e) {
     return missing(`qemu-img info: not JSON (${e instanceof Error ? e.message : String(e)})`);
   }
+};
+
+/** Parses one `qemu-img info --output=json` answer (one image, not --backing-chain); never throws. */
+export function parseQemuImgInfo(text: string): Read<QemuImgInfo> {
+  const json = parseJson(text);
+  return json.ok ? imageOf(json.value, '') : json;
+}
+
+function imageOf(json: unknown, at: string): Read<QemuImgInfo> {
   const r = QemuImgInfoJson.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'answer';
-    return missing(`qemu-img info: ${where}: ${issue?.message ?? 'invalid'}; expected qemu-img's ImageInfo JSON`);
+    return missing(`qemu-img info: ${at}${where}: ${issue?.message ?? 'invalid'}; expected qemu-img's ImageInfo JSON`);
   }
   const j = r.data;
   const ext = j['format-specific']?.data?.['extended-l2'];
@@ -87,3 +94,55 @@ export function parseQemuImgInfo(text: string): Read<QemuImgInfo> {
 /** KubeVirt's test for "fully allocated": actual-size ≥ virtual-size; undefined when qemu-img gave no actual-size. */
 export const isFullyAllocated = (i: Pick<QemuImgInfo, 'virtualSize' | 'actualSize'>): boolean | undefined =>
   i.actualSize === undefined ? undefined : i.actualSize.bytes >= i.virtualSize.bytes;
+
+/**
+ * The layers below an image, as `qemu-img info --backing-chain` opened them (nearest first),
+ * or why the chain cannot be had: qemu-img refused it (a loop, a backing file it cannot
+ * open), the backing file names a protocol (nbd:, json:…, which kvmio does not open), or
+ * it was not probed (an older dump, a tool that did not run).
+ */
+export type BackingChain =
+  | { readonly ok: true; readonly layers: readonly QemuImgInfo[] }
+  | { readonly ok: false; readonly problem: 'loop' | 'unreadable' | 'not-local' | 'unprobed'; readonly file?: string; readonly reason: string };
+
+/**
+ * `qemu-img info --backing-chain --output=json`: a JSON array, the top image first (QEMU
+ * qemu-img.c collect_image_info_list); one object is read as a chain of one (a dump taken
+ * without --backing-chain). Every element goes through the one schema; never throws.
+ */
+export function parseQemuImgChain(text: string): Read<readonly QemuImgInfo[]> {
+  const json = parseJson(text);
+  if (!json.ok) return json;
+  const list = Array.isArray(json.value) ? json.value : [json.value];
+  if (list.length === 0) return missing('qemu-img info: an empty backing chain; expected the top image first');
+  const out: QemuImgInfo[] = [];
+  for (const [n, item] of list.entries()) {
+    const r = imageOf(item, list.length > 1 ? `layer ${n}: ` : '');
+    if (!r.ok) return r;
+    out.push(r.value);
+  }
+  return ok(out);
+}
+
+/**
+ * qemu-img's refusal of a chain, from its stderr: "Backing file 'F' creates an infinite
+ * loop." (qemu-img.c collect_image_info_list, which tracks the filenames it opened), or
+ * "Could not open 'F': REASON" (block.c bdrv_open_inherit; nested "Could not open" prefixes
+ * repeat the file). Anything else is unreadable with qemu-img's last line as the reason.
+ */
+export function parseQemuImgChainError(stderr: string): Extract<BackingChain, { ok: false }> {
+  const text = stderr.trim();
+  const last = text.split('\n').filter((l) => l.trim() !== '').slice(-1)[0]?.replace(/^qemu-img: /, '') ?? '';
+  const loop = /Backing file '(.*)' creates an infinite loop/.exec(text);
+  if (loop) return { ok: false, problem: 'loop', file: loop[1] as string, reason: `qemu-img: backing file ${loop[1] as string} creates an infinite loop` };
+  const open = /Could not open '([^']*)': (?:Could not open '[^']*': )*(.*)$/m.exec(text);
+  if (open) return { ok: false, problem: 'unreadable', file: open[1] as string, reason: `${open[1] as string}: ${(open[2] as string).trim()}` };
+  return { ok: false, problem: 'unreadable', reason: last || 'qemu-img info --backing-chain failed without a message' };
+}
+
+/**
+ * A backing file name QEMU opens as a local file: no protocol prefix. QEMU treats a name
+ * with a colon before any slash as "protocol:…" (block.c path_has_protocol), e.g.
+ * "nbd:host:10809", "json:{…}", "https://…"; those are never opened by kvmio's probe.
+ */
+export const isLocalBackingName = (name: string): boolean => !/^[^/]*:/.test(name);

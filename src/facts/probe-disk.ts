@@ -13,12 +13,15 @@ import type { Mount } from './host-facts.js';
 import { parseLvs, readReport, type LvInfo } from './parse-lvm.js';
 import { mountOf, parseMountinfo } from './parse-mounts.js';
 import type { CommandOutput, Read, Source } from './source.js';
-import { parseQemuImgInfo as parseQemuImgInfoRead, type QemuImgInfo } from './parse-qemu-img.js';
+import { parseQemuImgInfo as parseQemuImgInfoRead, type BackingChain, type QemuImgInfo } from './parse-qemu-img.js';
+import { probeBackingChain } from './probe-image-chain.js';
 
 export interface ProbedBackend {
   readonly backend: Backend;
   /** What could not be read and what was assumed instead. */
   readonly notes: readonly string[];
+  /** Image files: what the header says (format, backing file) and the backing chain, for the image checks (decide/audit-vm-image.ts). */
+  readonly image?: QemuImgInfo & { readonly backing?: BackingChain };
 }
 
 /** Safe command names for the dump: "stat" + path with unsafe characters replaced. */
@@ -47,9 +50,15 @@ export const fsTypeOf = (mounts: readonly Mount[], path: string): string | undef
 const outOf = (r: Read<CommandOutput>): string | undefined => (r.ok && r.value.code === 0 ? r.value.stdout : undefined);
 const whyNot = (r: Read<CommandOutput>): string => (r.ok ? r.value.stderr.trim().split('\n').slice(-1)[0] || `exit ${r.value.code}` : r.reason);
 
-async function probeLv(src: Source, vg: string, lv: string, notes: string[]): Promise<LvBackend> {
+/**
+ * An LV as lvs reports it. lvs answering without the LV (exit 5 "Failed to find logical
+ * volume", "Volume group … not found", or no row) means it does not exist: a usage error,
+ * like a missing file. lvs that cannot run at all leaves it unknown: refused (exit 1).
+ */
+async function probeLv(src: Source, vg: string, lv: string): Promise<LvBackend> {
   const spec = `${vg}/${lv}`;
   const r = await src.run({ name: cmdName('lvs', spec), argv: ['lvs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,lv_name,lv_attr,lv_size,segtype,lv_path', spec], timeoutMs: 15_000 });
+  if (!r.ok) throw new KvmioError('failed', `SOURCE: lv:${spec}: lvs could not run (${r.reason}); cannot tell whether the LV exists`);
   const out = outOf(r);
   let row: LvInfo | undefined;
   let bad: string | undefined;
@@ -58,8 +67,12 @@ async function probeLv(src: Source, vg: string, lv: string, notes: string[]): Pr
   } catch (e) {
     bad = (e as Error).message;
   }
-  if (!row) notes.push(`lv:${spec}: lvs could not read it (${bad ?? (out === undefined ? whyNot(r) : 'not found')}); assumed a thick volume`);
-  return { kind: 'lv', vg, lv, path: row?.path || `/dev/${vg}/${lv}`, thin: row?.segtype === 'thin' };
+  if (bad !== undefined) throw new KvmioError('failed', `SOURCE: lv:${spec}: lvs answered garbage (${bad})`);
+  // lvs exits 5 for any failure: only its "not found" messages say the LV is absent (lib/metadata/metadata.c, tools/toollib.c).
+  if (out === undefined && !/Failed to find|not found/.test(r.value.stderr)) throw new KvmioError('failed', `SOURCE: lv:${spec}: lvs failed (${whyNot(r)}); cannot tell whether the LV exists`);
+  const said = r.value.stderr.split('\n').find((l) => /Failed to find|not found/.test(l))?.trim();
+  if (!row) throw usageError(`SOURCE: lv:${spec} does not exist (lvs: ${said ?? 'no such LV'}); expected an existing LV (lvs ${vg})`);
+  return { kind: 'lv', vg, lv, path: row.path || `/dev/${vg}/${lv}`, thin: row.segtype === 'thin' };
 }
 
 async function probePci(src: Source, address: string): Promise<PciBackend> {
@@ -84,7 +97,7 @@ async function blockDevicesBehind(src: Source, address: string): Promise<string[
 export async function probeBackend(source: string, src: Source = new LocalSource()): Promise<ProbedBackend> {
   const notes: string[] = [];
   const lvm = /^lv:([^/\s]+)\/([^/\s]+)$/.exec(source);
-  if (lvm) return { backend: await probeLv(src, lvm[1] as string, lvm[2] as string, notes), notes };
+  if (lvm) return { backend: await probeLv(src, lvm[1] as string, lvm[2] as string), notes };
   if (source.startsWith('lv:')) throw usageError(`SOURCE: "${source}" is not valid; expected lv:VG/LV`);
   const pci = normalizePciAddress(source);
   if (pci) {
@@ -99,8 +112,8 @@ export async function probeBackend(source: string, src: Source = new LocalSource
     const devLv = /^\/dev\/([^/]+)\/([^/]+)$/.exec(source);
     if (devLv && !['disk', 'mapper', 'block', 'char', 'shm', 'pts', 'fd', 'bus', 'net'].includes(devLv[1] as string)) {
       // An inactive LV has no device node (and none can be activated without device-mapper).
-      const lv = await probeLv(src, devLv[1] as string, devLv[2] as string, notes);
-      if (notes.length === 0) return { backend: lv, notes };
+      const lv = await probeLv(src, devLv[1] as string, devLv[2] as string).catch(() => undefined);
+      if (lv) return { backend: lv, notes };
     }
     throw usageError(`SOURCE: "${source}" does not exist; expected an image file, a block device, lv:VG/LV or a PCI address`);
   }
@@ -109,7 +122,7 @@ export async function probeBackend(source: string, src: Source = new LocalSource
   if (type === 'block special file') return { backend: await probeBlock(src, real, source, notes), notes };
   if (type !== 'regular file') throw usageError(`SOURCE: "${source}" is a ${type || 'thing kvmio cannot read'}; expected an image file, a block device, lv:VG/LV or a PCI address`);
   const statActual = blocks !== undefined && blockSize !== undefined ? bytes(Number(blocks) * Number(blockSize)) : undefined;
-  return { backend: await probeFile(src, real, statActual, notes), notes };
+  return { ...(await probeFile(src, real, statActual, notes)), notes };
 }
 
 async function probeBlock(src: Source, real: string, source: string, notes: string[]): Promise<Backend> {
@@ -133,7 +146,7 @@ async function probeBlock(src: Source, real: string, source: string, notes: stri
   return { kind: 'block', path: source, device: part.ok ? 'partition' : 'whole', ...(d.ok ? { directIo: d.value.opened } : {}) };
 }
 
-async function probeFile(src: Source, path: string, statActual: Size | undefined, notes: string[]): Promise<FileBackend> {
+async function probeFile(src: Source, path: string, statActual: Size | undefined, notes: string[]): Promise<{ backend: FileBackend; image: QemuImgInfo & { backing?: BackingChain } }> {
   const r = await src.run({ name: cmdName('qemu-img-info', path), argv: ['qemu-img', 'info', '-U', '--output=json', path], timeoutMs: 30_000 });
   const out = outOf(r);
   if (out === undefined) throw new KvmioError('failed', `${path}: qemu-img info failed: ${whyNot(r)}`);
@@ -150,7 +163,8 @@ async function probeFile(src: Source, path: string, statActual: Size | undefined
   if (!table.ok) notes.push(`${path}: filesystem type unknown (${table.reason})`);
   const d = await src.tryOpen(path, 'direct');
   if (!d.ok) notes.push(`${path}: O_DIRECT not probed (${d.reason})`);
-  return {
+  const backing = await probeBackingChain(src, { name: cmdName('qemu-img-info-chain', path), argv: ['qemu-img', 'info', '-U', '--output=json', '--backing-chain', '--', path], timeoutMs: 30_000 }, info);
+  const backend: FileBackend = {
     kind: 'file',
     path,
     format: info.format as ImageFormat,
@@ -161,6 +175,7 @@ async function probeFile(src: Source, path: string, statActual: Size | undefined
     ...(d.ok ? { directIo: d.value.opened } : {}),
     ...(info.clusterSize === undefined ? {} : { clusterSize: info.clusterSize }),
   };
+  return { backend, image: backing === undefined ? info : { ...info, backing } };
 }
 
 /**

@@ -1,6 +1,7 @@
 // Probes the local disk sources the VMs name, through the Source port (so `kvmio
 // collect` records them and `--from DUMP` replays them): per distinct path one `stat`,
-// one `qemu-img info -U --output=json` (image files), one O_DIRECT open, and for block
+// one `qemu-img info -U --output=json` (image files; with a local backing file also its
+// `--backing-chain`), one O_DIRECT open, and for block
 // devices their sysfs entry (partition? device-mapper LV? then `lvs`). Plus the
 // platform versions and fs.aio-nr / fs.aio-max-nr. Reads only; a fact that cannot be had
 // is a reason. The commands and their dump names: commands.ts VM_COMMANDS, dump-format.ts.
@@ -9,6 +10,7 @@ import type { Vm, VmDisk } from '../model/vm.js';
 import { bytes } from '../size.js';
 import { VM_COMMANDS } from './commands.js';
 import { parseQemuImgInfo } from './parse-qemu-img.js';
+import { probeBackingChain } from './probe-image-chain.js';
 import { probeBlockSizes } from './probe-block-sizes.js';
 import type { Mount } from './host-facts.js';
 import { parseLvs, readReport } from './parse-lvm.js';
@@ -58,14 +60,17 @@ async function probeImage(src: Source, path: string, st: StatLine, mounts: Read<
   const i = info.value;
   // qemu-img's actual-size is the file's allocated blocks; stat's %b×%B says the same when qemu-img cannot.
   const actualSize = i.actualSize ?? bytes(st.allocated);
-  const image: ImageInfo = {
+  let image: ImageInfo = {
     format: i.format,
     virtualSize: i.virtualSize,
     actualSize,
     ...(i.clusterSize ? { clusterSize: i.clusterSize } : {}),
     ...(i.extendedL2 !== undefined ? { extendedL2: i.extendedL2 } : {}),
     ...(i.backingFile !== undefined ? { backingFile: i.backingFile } : {}),
+    ...(i.backingFormat !== undefined ? { backingFormat: i.backingFormat } : {}),
   };
+  const backing = await probeBackingChain(src, VM_COMMANDS.imageChain(path), i);
+  if (backing !== undefined) image = { ...image, backing };
   if (i.format !== 'raw' && i.format !== 'qcow2') return { backend: missing(`SOURCE: ${path} is a ${i.format} image; expected raw or qcow2`), image: ok(image) };
   const fsType = mounts.ok ? fsTypeOf(mounts.value, path) : undefined;
   const d = await src.tryOpen(path, 'direct');

@@ -234,7 +234,14 @@ srcfacts() {
       esac
     fi
     case $_st in
-      "regular file|"*) run "qemu-img-info/$_e" qemu-img info -U --output=json -- "$1" ;;
+      "regular file|"*)
+        # the chain only for a local backing file (probe-image-chain.ts): a name with a
+        # colon before any slash is a protocol QEMU would connect to (block.c path_has_protocol)
+        if run "qemu-img-info/$_e" qemu-img info -U --output=json -- "$1" &&
+          grep -q '"backing-filename": "' "$T/o" && ! grep -q '"backing-filename": "[^/"]*:' "$T/o"; then
+          run "qemu-img-info-chain/$_e" qemu-img info -U --output=json --backing-chain -- "$1"
+        fi
+        ;;
       "block special file|"*)
         _mm=${_st##*|}
         _dev=$((0x${_mm%%:*})):$((0x${_mm#*:}))

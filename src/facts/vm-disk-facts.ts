@@ -4,9 +4,10 @@
 import type { AioBenchEvidence, Backend, Platform } from '../model/disk-types.js';
 import type { Vm } from '../model/vm.js';
 import type { Size } from '../size.js';
+import type { BackingChain } from './parse-qemu-img.js';
 import type { Read } from './source.js';
 
-/** `qemu-img info -U --output=json` (facts/parse-qemu-img.ts), the fields the VM checks use; actual-size known. */
+/** `qemu-img info -U --output=json` (facts/parse-qemu-img.ts) without -f, so `format` is what the header says; the fields the VM checks use; actual-size known. */
 export interface ImageInfo {
   readonly format: string;
   readonly virtualSize: Size;
@@ -15,6 +16,10 @@ export interface ImageInfo {
   /** qcow2 with extended L2 entries (sub-clusters): twice the L2 metadata. */
   readonly extendedL2?: boolean;
   readonly backingFile?: string;
+  /** The backing file's format as the image records it; absent: QEMU probes it. */
+  readonly backingFormat?: string;
+  /** The layers below (probe-image-chain.ts); absent when the image has no backing file. */
+  readonly backing?: BackingChain;
 }
 
 /** The block sizes of the host device under a disk source (facts/probe-block-sizes.ts). */

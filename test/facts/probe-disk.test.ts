@@ -88,11 +88,11 @@ describe('probeBackend from a recorded host (LVM without device-mapper)', () => 
   const src = new DumpSource(fixture('hosts', 'disk-lvm'));
   it('lv:vmvg/db is a thin LV', async () => assert.deepEqual((await probeBackend('lv:vmvg/db', src)).backend, { kind: 'lv', vg: 'vmvg', lv: 'db', path: '/dev/vmvg/db', thin: true }));
   it('/dev/vmvg/web (no device node: inactive) is a thick LV', async () => assert.deepEqual((await probeBackend('/dev/vmvg/web', src)).backend, { kind: 'lv', vg: 'vmvg', lv: 'web', path: '/dev/vmvg/web', thin: false }));
-  it('an LV lvs cannot read is assumed thick, with a note', async () => {
-    const r = await probeBackend('lv:vmvg/gone', src);
-    assert.equal(r.backend.kind === 'lv' && r.backend.thin, false);
-    assert.match(r.notes[0] ?? '', /lvs could not read it/);
-  });
+  // An LV that does not exist is a usage error like a missing file (exit 2), never a guess.
+  it('an LV lvs reports as absent is a usage error naming it', () =>
+    assert.rejects(probeBackend('lv:vmvg/gone', src), (e: Error & { code?: string }) => e.code === 'usage' && /lv:vmvg\/gone does not exist \(lvs: Failed to find logical volume "vmvg\/gone"\)/.test(e.message)));
+  it('an LV lvs could not be asked about is refused (exit 1): existence unknown', () =>
+    assert.rejects(probeBackend('lv:vmvg/unasked', src), (e: Error & { code?: string }) => e.code === 'failed' && /lvs could not run .*cannot tell whether the LV exists/.test(e.message)));
 });
 
 describe('probeDirectIoInDir and probePlatform', () => {

@@ -215,9 +215,13 @@ describe('remote probe script: VM facts (dump-format.ts layout)', () => {
       const raw = join(dir, 'two.img');
       await execOk(['qemu-img', 'create', '-q', '-f', 'qcow2', qcow, '64M']);
       await execOk(['qemu-img', 'create', '-q', '-f', 'raw', raw, '16M']);
+      // an overlay: its backing chain is sent too (qemu-img-info-chain), the others' not
+      const top = join(dir, "top 'three'.qcow2");
+      await execOk(['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', qcow, '-F', 'qcow2', top]);
       const xml = `<domain type='qemu'><name>${escapeXml(name)}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>
 <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${escapeXml(qcow)}'/><target dev='vda' bus='virtio'/></disk>
 <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${escapeXml(raw)}'/><target dev='vdb' bus='virtio'/></disk>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${escapeXml(top)}'/><target dev='vdc' bus='virtio'/></disk>
 <disk type='file' device='cdrom'><source file='${escapeXml(join(dir, 'absent.iso'))}'/><target dev='sda' bus='sata'/><readonly/></disk></devices></domain>`;
       writeFileSync(join(dir, 'dom.xml'), xml);
       await execOk(['virsh', '-q', '-c', 'qemu:///system', 'define', join(dir, 'dom.xml')]);
@@ -228,6 +232,7 @@ describe('remote probe script: VM facts (dump-format.ts layout)', () => {
         const expected = [
           VM_COMMANDS.domainList(uri), VM_COMMANDS.runningList(uri), VM_COMMANDS.savedXml(uri, name),
           VM_COMMANDS.stat(qcow), VM_COMMANDS.imageInfo(qcow), VM_COMMANDS.stat(raw), VM_COMMANDS.imageInfo(raw),
+          VM_COMMANDS.stat(top), VM_COMMANDS.imageInfo(top), VM_COMMANDS.imageChain(top),
           VM_COMMANDS.qemuVersion(), VM_COMMANDS.virshVersion(),
         ];
         for (const spec of expected) {
@@ -242,11 +247,12 @@ describe('remote probe script: VM facts (dump-format.ts layout)', () => {
           assert.equal(b.value.stdout, a.value.stdout, spec.name);
         }
         assert.equal((await dump.run(VM_COMMANDS.stat(join(dir, 'absent.iso')))).ok, false, 'a cdrom is not inspected');
+        assert.equal((await dump.run(VM_COMMANDS.imageChain(qcow))).ok, false, 'no chain for an image without a backing file');
         for (const p of [qcow, raw]) assert.deepEqual(await dump.tryOpen(p, 'direct'), await local.tryOpen(p, 'direct'));
         // the VM probe itself: every read it makes about our domain and its images is in the stream, with the machine's answer
         const cmp = new ComparingSource(local, dump);
         await vmFacts({ source: cmp, libvirt: true, domainXml: [] }, uri);
-        const ours = [name, qcow, raw].flatMap((v) => [dumpName(v), v]);
+        const ours = [name, qcow, raw, top].flatMap((v) => [dumpName(v), v]);
         const relevant = cmp.mismatches.filter((m) => ours.some((o) => m.includes(o)));
         assert.deepEqual(relevant, []);
         assert.ok(cmp.reads >= 6, `the VM probe made ${cmp.reads} reads`);

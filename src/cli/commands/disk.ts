@@ -2,12 +2,14 @@
 // settings with the decision table, and print libvirt XML or QEMU arguments.
 import type { Command } from 'commander';
 // static: the single-executable bundle cannot run a dynamic import() of a built-in (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING)
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Ctx } from '../context.js';
 import { group } from '../group.js';
 import { defaultStateDir } from '../host-state.js';
 import { oneOf } from '../options.js';
 import { boundedInt, IOTHREAD_ID_MAX, QUEUES_MAX, refuseConflict } from '../validate.js';
+import type { ImageHeader } from '../../decide/audit-vm-image.js';
+import { refused } from '../../errors.js';
 import { AIO_MODES, BUSES, CACHE_MODES, DISCARDS, MACHINES, type Discard, type DiskIntent } from '../../model/disk-types.js';
 
 /** The parsed flags: the disk intent (bare --discard means unmap), plus output choices. */
@@ -17,6 +19,7 @@ interface DiskOpts extends Omit<DiskIntent, 'discard' | 'bench'> {
   readonly json?: boolean;
   readonly domain?: string | boolean;
   readonly stateDir?: string;
+  readonly format?: 'raw' | 'qcow2';
 }
 
 function withDiskOptions(c: Command): Command {
@@ -37,7 +40,8 @@ function withDiskOptions(c: Command): Command {
     .option('--shareable', 'a disk shared between VMs (forces cache=none)')
     .option('--explain', 'print every choice with its reason and reference')
     .option('--json', 'print the probed backend, the choices and the output as JSON')
-    .option('--state-dir <dir>', 'where kvmio bench saved its results (aio evidence; default /var/lib/kvmio)');
+    .option('--state-dir <dir>', 'where kvmio bench saved its results (aio evidence; default /var/lib/kvmio)')
+    .option('--format <fmt>', 'the format an image file is meant to have: raw or qcow2 (default: its name, .raw or .qcow2); a header that says otherwise is refused', oneOf('--format', ['raw', 'qcow2'] as const));
 }
 
 const intentOf = (o: DiskOpts): DiskIntent => {
@@ -78,7 +82,9 @@ async function runDisk(ctx: Ctx, what: 'xml' | 'args', source: string, o: DiskOp
       if (v !== undefined) assertXmlCarriable(flag, v);
     }
   }
-  const { backend, notes } = await probeBackend(source);
+  const probed = await probeBackend(source);
+  const { backend, image } = probed;
+  const notes = [...probed.notes, ...(image && backend.kind === 'file' ? await refuseImage(backend.path, image, o.format) : [])];
   // `disk args` is QEMU's own argv: no libvirt in the path, so libvirt's version does not limit it.
   const platform = { ...(await probePlatform(undefined, backend)), writer: what === 'args' ? 'qemu' : 'libvirt' } as const;
   // aio rule 2: saved kvmio bench results for this store and format (src/bench/evidence.ts).
@@ -98,6 +104,19 @@ async function runDisk(ctx: Ctx, what: 'xml' | 'args', source: string, o: DiskOp
   for (const w of config.warnings) ctx.warn(w);
   if (o.explain) ctx.print(renderExplain([config]));
   ctx.print(what === 'xml' ? xml : formatArgv(argv));
+}
+
+/** The format a file's name declares: only names that say it (.raw, .qcow2); ".img" is used for both. */
+const formatByName = (path: string): 'raw' | 'qcow2' | undefined => (/\.raw$/i.test(path) ? 'raw' : /\.qcow2?$/i.test(path) ? 'qcow2' : undefined);
+
+/** Refuses an image the audit would fail (decide/audit-vm-image.ts): one line, exit 1; the warnings it would give come back as notes. */
+async function refuseImage(path: string, image: ImageHeader, format: 'raw' | 'qcow2' | undefined): Promise<string[]> {
+  const { DEFAULT_IMAGE_STORE, imageRefusals, judgeBackingChain, judgeImageFormat } = await import('../../decide/audit-vm-image.js');
+  const declared = format ?? formatByName(path);
+  const js = [...(declared === undefined ? [] : [judgeImageFormat(path, declared, image)]), ...judgeBackingChain(path, image, [dirname(path), DEFAULT_IMAGE_STORE])];
+  const [first] = imageRefusals(js);
+  if (first !== undefined) throw refused(`SOURCE: ${path}: ${first}${format === undefined && first.startsWith('vm.image-format') ? ' (the format its name declares; --format FMT declares another)' : ''}`);
+  return js.filter((j) => j.status === 'warn').map((j) => `${path}: ${j.id}: ${j.observed}; ${j.why}`);
 }
 
 export function register(program: Command, ctx: Ctx): void {
