@@ -9,6 +9,8 @@ KVMIO_ZSH_COMPLETION=${KVMIO_ZSH_COMPLETION:-/usr/local/share/zsh/site-functions
 KVMIO_NODE_MIN_MAJOR=22
 KVMIO_NODE_PROVIDE=${KVMIO_NODE_PROVIDE:-24}
 KVMIO_NPM_PROVIDE=${KVMIO_NPM_PROVIDE:-11}
+# Where Debian's nodejs and npm packages put node and npm (a test points it elsewhere).
+KVMIO_DEBIAN_BIN=${KVMIO_DEBIAN_BIN:-/usr/bin}
 
 say() { printf 'kvmio: %s\n' "$*"; }
 
@@ -30,4 +32,26 @@ find_node_bin() {
     fi
   done
   return 1
+}
+
+# What node.sh does, as one line of tab-separated words (no side effects;
+# test/package/node-choice.test.ts):
+#   use DIR          a supported node is there (find_node_bin)
+#   fetch NODE NPM   fetch the provided Node with this node and npm (any version that runs)
+#   apt              no node and npm at all: install Debian's nodejs and npm first
+choose_node() {
+  local dir node npm
+  if dir=$(find_node_bin); then
+    printf 'use\t%s\n' "$dir"
+    return 0
+  fi
+  node=$(command -v node || true)
+  npm=$(command -v npm || true)
+  if [ -n "$node" ] && [ -n "$npm" ] && [ -n "$(node_major "$node")" ]; then
+    printf 'fetch\t%s\t%s\n' "$node" "$npm"
+  elif [ -x "$KVMIO_DEBIAN_BIN/node" ] && [ -e "$KVMIO_DEBIAN_BIN/npm" ] && [ -n "$(node_major "$KVMIO_DEBIAN_BIN/node")" ]; then
+    printf 'fetch\t%s\t%s\n' "$KVMIO_DEBIAN_BIN/node" "$KVMIO_DEBIAN_BIN/npm"
+  else
+    echo apt
+  fi
 }

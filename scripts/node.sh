@@ -7,19 +7,15 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-if dir=$(find_node_bin); then
-  say "node $("$dir/node" --version) in $dir" >&2
-  echo "$dir"
-  exit 0
-fi
-
-# A node (any version) and its npm to fetch packages with.
-boot_node=$(command -v node || true)
-boot_npm=$(command -v npm || true)
-if [ -z "$boot_node" ] || [ -z "$boot_npm" ]; then
-  if [ -x /usr/bin/node ] && [ -e /usr/bin/npm ]; then
-    boot_node=/usr/bin/node boot_npm=/usr/bin/npm
-  else
+IFS=$'\t' read -r plan boot_node boot_npm < <(choose_node)
+case "$plan" in
+  use)
+    dir=$boot_node
+    say "node $("$dir/node" --version) in $dir" >&2
+    echo "$dir"
+    exit 0
+    ;;
+  apt)
     boot=()
     for p in nodejs npm; do
       dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || boot+=("$p")
@@ -29,13 +25,13 @@ if [ -z "$boot_node" ] || [ -z "$boot_npm" ]; then
     apt-get update -q >&2
     # --no-remove: never make room by removing an installed node (another vendor's nodejs conflicts with Debian's npm).
     [ "${#boot[@]}" -eq 0 ] || apt-get install -y -q --no-install-recommends --no-remove "${boot[@]}" >&2
-    if [ ! -x /usr/bin/node ] || [ ! -e /usr/bin/npm ]; then
-      say "Debian's nodejs and npm did not provide /usr/bin/node and /usr/bin/npm; install any Node and npm, then rerun" >&2
+    IFS=$'\t' read -r plan boot_node boot_npm < <(choose_node)
+    if [ "$plan" != fetch ]; then
+      say "Debian's nodejs and npm did not provide $KVMIO_DEBIAN_BIN/node and $KVMIO_DEBIAN_BIN/npm; install any Node and npm, then rerun" >&2
       exit 1
     fi
-    boot_node=/usr/bin/node boot_npm=/usr/bin/npm
-  fi
-fi
+    ;;
+esac
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

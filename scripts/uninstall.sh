@@ -13,11 +13,11 @@ remove() {
     removed=1
   fi
 }
-# /usr/local/bin/kvmio only when it is setup's (a link to the installed bundle, or to a
-# clone's bin/kvmio.js as older setups made it), never some other program of that name.
+# /usr/local/bin/kvmio only when it is setup's (a link to the installed bundle, the one
+# file older setups installed, or a clone's bin/kvmio.js), never some other program of that name.
 if [ -L "$KVMIO_BIN" ]; then
   case "$(readlink "$KVMIO_BIN")" in
-    "$KVMIO_PREFIX"/lib/kvmio.mjs | */bin/kvmio.js) remove "$KVMIO_BIN" ;;
+    "$KVMIO_PREFIX"/lib/kvmio/kvmio.mjs | "$KVMIO_PREFIX"/lib/kvmio.mjs | */bin/kvmio.js) remove "$KVMIO_BIN" ;;
     *) say "kept $KVMIO_BIN: it links to $(readlink "$KVMIO_BIN"), not to kvmio's install" ;;
   esac
 fi

@@ -1,9 +1,9 @@
 // The three ways kvmio ships print the same thing: the dev build (bin/kvmio.js on
-// dist/src), the one-file bundle (dist/kvmio.mjs, copied away from node_modules) and the
+// dist/src), the bundle (dist/kvmio/, copied away from node_modules) and the
 // single executable (dist/kvmio-linux-x64, copied too), the last with no node on PATH
 // and an empty HOME. Both artefacts are built once, here, by the npm scripts' own code.
 import assert from 'node:assert/strict';
-import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -73,9 +73,9 @@ describe('bundle and single executable: same output as the dev build, no node ne
     await execOk([process.execPath, join(REPO, 'scripts', 'bundle.mjs')], { timeoutMs: 120_000 });
     await execOk([process.execPath, join(REPO, 'scripts', 'package-sea.mjs')], { timeoutMs: 240_000 });
     work = mkdtempSync(join(tmpdir(), 'kvmio-pkg-'));
-    bundle = join(work, 'kvmio.mjs');
+    bundle = join(work, 'kvmio', 'kvmio.mjs');
     sea = join(work, 'kvmio-linux-x64');
-    copyFileSync(join(REPO, 'dist', 'kvmio.mjs'), bundle);
+    cpSync(join(REPO, 'dist', 'kvmio'), join(work, 'kvmio'), { recursive: true });
     copyFileSync(join(REPO, 'dist', 'kvmio-linux-x64'), sea);
     await execOk(['chmod', '755', sea]);
     mkdirSync(join(work, 'home'));
@@ -169,11 +169,22 @@ describe('bundle and single executable: same output as the dev build, no node ne
     assert.equal(bad.sea.code, 2);
   });
 
-  it('the bundle is one file: no import of a package, only node: built-ins', () => {
-    const text = readFileSync(bundle, 'utf8');
-    const specifiers = [...text.matchAll(/^import\s[^'"]*["']([^"']+)["']/gm)].map((m) => m[1] as string);
+  it('the bundle imports only node: built-ins and its own chunks, and audit loads a small part of it', async () => {
+    const dir = join(work, 'kvmio');
+    const files = [join(dir, 'kvmio.mjs'), ...readdirSync(join(dir, 'chunks')).map((n) => join(dir, 'chunks', n))];
+    const specifiers = files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\b(?:import|from)\s*\(?\s*["']([^"']+)["']/g)].map((m) => m[1] as string));
     assert.ok(specifiers.length > 0);
-    assert.deepEqual(specifiers.filter((s) => !s.startsWith('node:')), []);
-    assert.ok(!/\brequire\(["'](commander|@xmldom\/xmldom)["']\)/.test(text), 'dependencies are inlined');
+    assert.deepEqual([...new Set(specifiers.filter((s) => !s.startsWith('node:') && !/^\.\.?\/[\w./-]+\.mjs$/.test(s)))], []);
+    assert.ok(!files.some((f) => /\brequire\(["'](commander|@xmldom\/xmldom|vega|yaml|zod)["']\)/.test(readFileSync(f, 'utf8'))), 'dependencies are inlined');
+    // What `kvmio audit` opens of the bundle (strace: every file the process opens).
+    const trace = join(work, 'audit.strace');
+    const r = await exec(['strace', '-f', '-qq', '-e', 'trace=openat', '-o', trace, process.execPath, bundle, 'audit', '--from', DL360], { env, cwd: work, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const opened = new Set([...readFileSync(trace, 'utf8').matchAll(/openat\([^"]*"([^"]+\.mjs)"/g)].map((m) => m[1] as string));
+    const size = (fs: Iterable<string>): number => [...fs].reduce((n, f) => n + lstatSync(f).size, 0);
+    const vega = files.filter((f) => readFileSync(f, 'utf8').includes('vega-lite'));
+    assert.ok(vega.length > 0, 'vega-lite is in the bundle');
+    assert.deepEqual(vega.filter((f) => opened.has(f)), [], 'audit does not load vega');
+    assert.ok(size(opened) < size(files) / 4, `audit opens ${size(opened)} of ${size(files)} bytes`);
   });
 });

@@ -51,10 +51,11 @@ describe('install scripts', () => {
         KVMIO_BASH_COMPLETION: join(dir, 'bash', 'kvmio'),
         KVMIO_ZSH_COMPLETION: join(dir, 'zsh', '_kvmio'),
       };
-      for (const d of ['opt/lib', 'opt/node/bin', 'bin', 'man', 'bash', 'zsh']) mkdirSync(join(dir, d), { recursive: true });
-      writeFileSync(join(dir, 'opt', 'lib', 'kvmio.mjs'), '#!/bin/true\n');
+      for (const d of ['opt/lib/kvmio/chunks', 'opt/node/bin', 'bin', 'man', 'bash', 'zsh']) mkdirSync(join(dir, d), { recursive: true });
+      writeFileSync(join(dir, 'opt', 'lib', 'kvmio', 'kvmio.mjs'), '#!/bin/true\n');
+      writeFileSync(join(dir, 'opt', 'lib', 'kvmio', 'chunks', 'main.mjs'), '');
       writeFileSync(join(dir, 'opt', 'node', 'bin', 'node'), '');
-      symlinkSync(join(env.KVMIO_PREFIX, 'lib', 'kvmio.mjs'), env.KVMIO_BIN);
+      symlinkSync(join(env.KVMIO_PREFIX, 'lib', 'kvmio', 'kvmio.mjs'), env.KVMIO_BIN);
       for (const f of [env.KVMIO_MAN, env.KVMIO_BASH_COMPLETION, env.KVMIO_ZSH_COMPLETION]) writeFileSync(f, 'x');
       const r = await execOk(['bash', join(SCRIPTS, 'uninstall.sh')], { env });
       for (const p of Object.values(env)) assert.ok(!existsSync(p), `${p} removed`);
