@@ -14,6 +14,25 @@ KVMIO_DEBIAN_BIN=${KVMIO_DEBIAN_BIN:-/usr/bin}
 
 say() { printf 'kvmio: %s\n' "$*"; }
 
+# `SCRIPT --help`: the script's header comment (what it does, what it installs), exit 0;
+# any other argument is a usage error (exit 2). Called with the script's path and "$@".
+script_usage() {
+  local script=$1
+  shift
+  [ "$#" -gt 0 ] || return 0
+  case "$1" in
+    -h | --help)
+      printf 'usage: %s\n' "$script"
+      sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$script"
+      exit 0
+      ;;
+    *)
+      printf 'usage: %s (no arguments; --help says what it does)\n' "$script" >&2
+      exit 2
+      ;;
+  esac
+}
+
 # Major version of the node binary $1, or nothing when it does not run.
 node_major() {
   "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || true

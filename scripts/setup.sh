@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+script_usage "scripts/$(basename "$0")" "$@"
 
 ./scripts/deps.sh runtime
 node_bin=$(./scripts/node.sh | tail -n 1)

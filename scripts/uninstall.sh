@@ -5,6 +5,7 @@
 # journal `kvmio rollback` needs to undo changes made with --yes).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+script_usage "$0" "$@"
 removed=0
 remove() {
   if [ -e "$1" ] || [ -L "$1" ]; then
