@@ -9,6 +9,7 @@ import { missing, ok, type CommandSpec, type Read, type Source } from '../facts/
 import type { ManagerRead } from '../facts/vm-disk-facts.js';
 import { liveDiffers, readDomainXml } from './read-domain.js';
 import { LIBVIRT_START_HINT } from '../model/libvirt-hint.js';
+import { mapLimit } from '../fleet/map-limit.js';
 
 export interface LibvirtRead {
   readonly status: ManagerRead;
@@ -58,24 +59,10 @@ async function resolveVolumes(src: Source, uri: string, vms: readonly Vm[], aske
 }
 
 /**
- * Runs f over items, at most `limit` at a time, results in the items' order. Each virsh
- * is a process whose start (exec, libvirt's client libraries, the connection) costs far
- * more than its answer (`virsh --version` ≈ `virsh list` here), so the reads overlap.
+ * virsh processes at once: each is a process whose start (exec, libvirt's client
+ * libraries, the connection) costs about what its answer does (`virsh --version` ≈
+ * `virsh list` here), so the reads overlap; four hide that without crowding a small host.
  */
-async function mapLimited<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
-/** virsh processes at once: enough to hide their start-up, few enough for a small host. */
 const VIRSH_PARALLEL = 4;
 
 /** Saved and (where different) live definitions of every libvirt domain, or of those named. */
@@ -89,7 +76,7 @@ export async function probeLibvirtDomains(src: Source, opts: { uri: string; only
   const savedXml = new Map<string, string>();
   const warnings: string[] = [];
   const wanted = names(list.value).filter((name) => !opts.only || opts.only.includes(name));
-  const reads = await mapLimited(wanted, VIRSH_PARALLEL, async (name) => {
+  const reads = await mapLimit(wanted, VIRSH_PARALLEL, async (name) => {
     const isRunning = running.has(name);
     const [saved, live] = await Promise.all([
       virshText(src, VM_COMMANDS.savedXml(opts.uri, name)),
