@@ -60,6 +60,16 @@ if [ -n "$boot_rc" ] && [ -f "$boot_rc" ]; then
   cp "$boot_rc" "$stage/etc/npmrc"
   say "npm settings from $boot_rc copied to $KVMIO_PREFIX/node/etc/npmrc" >&2
 fi
+# Debian's nodejs trusts the system's CA store (/etc/ssl/certs, where update-ca-certificates
+# adds a site's own CA, e.g. a TLS proxy's); the official binary trusts only the CAs
+# compiled into it. So the provided npm gets the system store as its cafile unless one
+# is set: same trust as the npm that fetched it (docs.npmjs.com/cli/using-npm/config#cafile).
+SYSTEM_CA=${KVMIO_SYSTEM_CA:-/etc/ssl/certs/ca-certificates.crt}
+if [ -f "$SYSTEM_CA" ] && ! grep -qs '^[[:space:]]*cafile[[:space:]]*=' "$stage/etc/npmrc"; then
+  mkdir -p "$stage/etc"
+  printf 'cafile=%s\n' "$SYSTEM_CA" >> "$stage/etc/npmrc"
+  say "npm in $KVMIO_PREFIX/node trusts the system CA store ($SYSTEM_CA), as Debian's does" >&2
+fi
 m=$(node_major "$stage/bin/node")
 if [ -z "$m" ] || [ "$m" -lt "$KVMIO_NODE_MIN_MAJOR" ]; then
   say "the downloaded node does not run here ($stage/bin/node)" >&2
