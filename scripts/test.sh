@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+script_usage "scripts/$(basename "$0")" "$@"
 ./scripts/setup.sh
 node_bin=$(find_node_bin)
 export PATH="$node_bin:$PATH"

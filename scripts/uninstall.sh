@@ -5,6 +5,7 @@
 # journal `kvmio rollback` needs to undo changes made with --yes).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+script_usage "$0" "$@"
 removed=0
 remove() {
   if [ -e "$1" ] || [ -L "$1" ]; then
@@ -13,11 +14,11 @@ remove() {
     removed=1
   fi
 }
-# /usr/local/bin/kvmio only when it is setup's (a link to the installed bundle, or to a
-# clone's bin/kvmio.js as older setups made it), never some other program of that name.
+# /usr/local/bin/kvmio only when it is setup's (a link to the installed bundle, the one
+# file older setups installed, or a clone's bin/kvmio.js), never some other program of that name.
 if [ -L "$KVMIO_BIN" ]; then
   case "$(readlink "$KVMIO_BIN")" in
-    "$KVMIO_PREFIX"/lib/kvmio.mjs | */bin/kvmio.js) remove "$KVMIO_BIN" ;;
+    "$KVMIO_PREFIX"/lib/kvmio/kvmio.mjs | "$KVMIO_PREFIX"/lib/kvmio.mjs | */bin/kvmio.js) remove "$KVMIO_BIN" ;;
     *) say "kept $KVMIO_BIN: it links to $(readlink "$KVMIO_BIN"), not to kvmio's install" ;;
   esac
 fi

@@ -1,12 +1,13 @@
 // The kvmio command line: parse, call the library, print. Each command lives in
-// src/cli/commands/NAME.ts and registers itself (one line in commands/index.ts); heavy
-// modules are imported inside the action so `kvmio audit` does not pay for `kvmio bench`.
+// src/cli/commands/NAME.ts and registers itself (one line in commands/index.ts, loaded
+// only when its command runs); heavy modules are imported inside the action so
+// `kvmio audit` does not pay for `kvmio bench`.
 // Exit codes follow the peers (git, virsh): an unknown command or help topic, or a group
 // without its subcommand, is a usage error (2).
 import { Command, CommanderError } from 'commander';
 import { KvmioError, exitCodeOf } from '../errors.js';
 import { makeCtx, type CliDeps, type Ctx } from './context.js';
-import { COMMANDS } from './commands/index.js';
+import { loadRegisters, type Register } from './commands/index.js';
 import { validateArgv } from './validate.js';
 import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 import { registerCompletion } from './completion.js';
@@ -20,7 +21,8 @@ Exit codes:
 
 Anything that changes a host only prints what it would do unless --yes is given.`;
 
-export function buildProgram(ctx: Ctx): Command {
+/** The program with the given commands registered (loadRegisters picks them for an argv). */
+export function buildProgram(ctx: Ctx, registers: readonly Register[]): Command {
   const program = new Command('kvmio')
     .description('Audit, fix, provision, render and benchmark KVM storage I/O')
     .version(VERSION, '-V, --version')
@@ -31,7 +33,7 @@ export function buildProgram(ctx: Ctx): Command {
       writeErr: (s) => ctx.stderr.write(s),
     })
     .exitOverride();
-  for (const register of COMMANDS) register(program, ctx);
+  for (const register of registers) register(program, ctx);
   registerCompletion(program, ctx, VERSION);
   listChoices(program);
   for (const c of program.commands) {
@@ -73,7 +75,7 @@ const processDepsOf = (): CliDeps => ({
 /** Runs the CLI and resolves with the exit code (never calls process.exit). */
 export async function run(argv: readonly string[], deps: CliDeps = processDeps()): Promise<number> {
   const ctx = makeCtx(deps);
-  const program = buildProgram(ctx);
+  const program = buildProgram(ctx, await loadRegisters(argv));
   const topic = unknownHelpTopic(program, argv);
   if (topic !== undefined) {
     const where = topic.parent === program ? 'kvmio' : `kvmio ${topic.parent.name()}`;

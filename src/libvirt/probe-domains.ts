@@ -9,6 +9,7 @@ import { missing, ok, type CommandSpec, type Read, type Source } from '../facts/
 import type { ManagerRead } from '../facts/vm-disk-facts.js';
 import { liveDiffers, readDomainXml } from './read-domain.js';
 import { LIBVIRT_START_HINT } from '../model/libvirt-hint.js';
+import { mapLimit } from '../fleet/map-limit.js';
 
 export interface LibvirtRead {
   readonly status: ManagerRead;
@@ -57,29 +58,40 @@ async function resolveVolumes(src: Source, uri: string, vms: readonly Vm[], aske
   return out;
 }
 
+/**
+ * virsh processes at once: each is a process whose start (exec, libvirt's client
+ * libraries, the connection) costs about what its answer does (`virsh --version` ≈
+ * `virsh list` here), so the reads overlap; four hide that without crowding a small host.
+ */
+const VIRSH_PARALLEL = 4;
+
 /** Saved and (where different) live definitions of every libvirt domain, or of those named. */
 export async function probeLibvirtDomains(src: Source, opts: { uri: string; only?: readonly string[] }): Promise<LibvirtRead> {
   const status = (read: ManagerRead['read']): ManagerRead => ({ id: 'vm.libvirt', what: 'libvirt domains', read });
-  const list = await virshText(src, VM_COMMANDS.domainList(opts.uri));
+  // Both lists at once: the running one is only used when the first succeeds.
+  const [list, runningR] = await Promise.all([virshText(src, VM_COMMANDS.domainList(opts.uri)), virshText(src, VM_COMMANDS.runningList(opts.uri))]);
   if (!list.ok) return { status: status(list), vms: [], savedXml: new Map(), warnings: [] };
-  const runningR = await virshText(src, VM_COMMANDS.runningList(opts.uri));
   const running = new Set(runningR.ok ? names(runningR.value) : []);
   const vms: Vm[] = [];
   const savedXml = new Map<string, string>();
   const warnings: string[] = [];
-  const all = names(list.value);
-  for (const name of all) {
-    if (opts.only && !opts.only.includes(name)) continue;
+  const wanted = names(list.value).filter((name) => !opts.only || opts.only.includes(name));
+  const reads = await mapLimit(wanted, VIRSH_PARALLEL, async (name) => {
     const isRunning = running.has(name);
+    const [saved, live] = await Promise.all([
+      virshText(src, VM_COMMANDS.savedXml(opts.uri, name)),
+      isRunning ? virshText(src, VM_COMMANDS.liveXml(opts.uri, name)) : undefined,
+    ]);
+    return { name, isRunning, saved, live };
+  });
+  for (const { name, isRunning, saved, live } of reads) {
     const manager = (origin: 'saved' | 'live'): VmManager => ({ kind: 'libvirt', origin, uri: opts.uri });
-    const saved = await virshText(src, VM_COMMANDS.savedXml(opts.uri, name));
     const savedVm = saved.ok ? readDomainXml(saved.value, manager('saved'), isRunning) : saved;
     if (savedVm.ok) {
       vms.push(savedVm.value);
       if (saved.ok) savedXml.set(name, saved.value);
     } else warnings.push(`domain ${name}: ${savedVm.reason}`);
-    if (!isRunning) continue;
-    const live = await virshText(src, VM_COMMANDS.liveXml(opts.uri, name));
+    if (live === undefined) continue;
     const liveVm = live.ok ? readDomainXml(live.value, manager('live'), true) : live;
     if (!liveVm.ok) warnings.push(`domain ${name} (live): ${liveVm.reason}`);
     else if (!savedVm.ok || liveDiffers(savedVm.value, liveVm.value)) vms.push(liveVm.value);

@@ -1,9 +1,9 @@
 // The three ways kvmio ships print the same thing: the dev build (bin/kvmio.js on
-// dist/src), the one-file bundle (dist/kvmio.mjs, copied away from node_modules) and the
+// dist/src), the bundle (dist/kvmio/, copied away from node_modules) and the
 // single executable (dist/kvmio-linux-x64, copied too), the last with no node on PATH
 // and an empty HOME. Both artefacts are built once, here, by the npm scripts' own code.
 import assert from 'node:assert/strict';
-import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -73,9 +73,9 @@ describe('bundle and single executable: same output as the dev build, no node ne
     await execOk([process.execPath, join(REPO, 'scripts', 'bundle.mjs')], { timeoutMs: 120_000 });
     await execOk([process.execPath, join(REPO, 'scripts', 'package-sea.mjs')], { timeoutMs: 240_000 });
     work = mkdtempSync(join(tmpdir(), 'kvmio-pkg-'));
-    bundle = join(work, 'kvmio.mjs');
+    bundle = join(work, 'kvmio', 'kvmio.mjs');
     sea = join(work, 'kvmio-linux-x64');
-    copyFileSync(join(REPO, 'dist', 'kvmio.mjs'), bundle);
+    cpSync(join(REPO, 'dist', 'kvmio'), join(work, 'kvmio'), { recursive: true });
     copyFileSync(join(REPO, 'dist', 'kvmio-linux-x64'), sea);
     await execOk(['chmod', '755', sea]);
     mkdirSync(join(work, 'home'));
@@ -169,11 +169,30 @@ describe('bundle and single executable: same output as the dev build, no node ne
     assert.equal(bad.sea.code, 2);
   });
 
-  it('the bundle is one file: no import of a package, only node: built-ins', () => {
-    const text = readFileSync(bundle, 'utf8');
-    const specifiers = [...text.matchAll(/^import\s[^'"]*["']([^"']+)["']/gm)].map((m) => m[1] as string);
+  it('the bundle imports only node: built-ins and its own chunks; --version and audit load only their part', async () => {
+    const dir = join(work, 'kvmio');
+    const files = [join(dir, 'kvmio.mjs'), ...readdirSync(join(dir, 'chunks')).map((n) => join(dir, 'chunks', n))];
+    const specifiers = files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\b(?:import|from)\s*\(?\s*["']([\w@./:-]+)["']/g)].map((m) => m[1] as string));
     assert.ok(specifiers.length > 0);
-    assert.deepEqual(specifiers.filter((s) => !s.startsWith('node:')), []);
-    assert.ok(!/\brequire\(["'](commander|@xmldom\/xmldom)["']\)/.test(text), 'dependencies are inlined');
+    assert.deepEqual([...new Set(specifiers.filter((s) => !s.startsWith('node:') && !/^\.\.?\/[\w./-]+\.mjs$/.test(s)))], []);
+    assert.ok(!files.some((f) => /\brequire\(["'](commander|@xmldom\/xmldom|vega|yaml|zod)["']\)/.test(readFileSync(f, 'utf8'))), 'dependencies are inlined');
+    // What a command opens of the bundle (strace: every file the process opens).
+    const opens = async (args: readonly string[]): Promise<Set<string>> => {
+      const trace = join(work, 'opens.strace');
+      const r = await exec(['strace', '-f', '-qq', '-e', 'trace=openat', '-o', trace, process.execPath, bundle, ...args], { env, cwd: work, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stderr);
+      return new Set([...readFileSync(trace, 'utf8').matchAll(/openat\([^"]*"([^"]+\.mjs)"/g)].map((m) => m[1] as string));
+    };
+    const size = (fs: Iterable<string>): number => [...fs].reduce((n, f) => n + lstatSync(f).size, 0);
+    const version = await opens(['--version']);
+    assert.ok(size(version) < size(files) / 10, `--version opens ${size(version)} of ${size(files)} bytes`);
+    // A dynamically imported module is a chunk named after it (chunkNames in bundle.mjs);
+    // yaml is in the one chunk that has its error class.
+    const audit = await opens(['audit', '--from', DL360]);
+    const name = (f: string): string => f.slice(f.lastIndexOf('/') + 1).replace(/-[A-Z0-9]+\.mjs$/, '');
+    const yaml = files.filter((f) => readFileSync(f, 'utf8').includes('YAMLParseError'));
+    assert.equal(yaml.length, 1, 'yaml is inlined once');
+    assert.deepEqual([...audit].filter((f) => yaml.includes(f) || /^(bench|report|plan|passthrough|export|fix|journal|rollback|vg|pool|disk)/.test(name(f))).map(name), [], 'audit loads none of these');
+    assert.ok([...audit].some((f) => name(f) === 'audit-host'), 'the audit chunks are what it loads');
   });
 });

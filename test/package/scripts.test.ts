@@ -1,6 +1,6 @@
 // The install scripts and what they install: CI runs the README's test command, every
 // script parses, uninstall removes only what setup put outside the clone, and the
-// generated bash completion completes in a real bash.
+// generated bash and zsh completions complete in a real bash and a real zsh.
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +23,18 @@ describe('install scripts', () => {
     for (const f of readdirSync(SCRIPTS).filter((n) => n.endsWith('.sh'))) {
       const r = await exec(['bash', '-n', join(SCRIPTS, f)]);
       assert.equal(r.code, 0, `${f}: ${r.stderr}`);
+    }
+  });
+
+  it('setup.sh, test.sh and uninstall.sh: --help prints what they do and changes nothing; an argument is a usage error', async () => {
+    for (const f of ['setup.sh', 'test.sh', 'uninstall.sh']) {
+      const r = await exec(['bash', join(SCRIPTS, f), '--help']);
+      assert.equal(r.code, 0, `${f}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^usage: \\S*scripts/${f.replace('.', '\\.')}\\n[A-Z]`), f);
+      assert.doesNotMatch(r.stdout, /^kvmio: /m, `${f} --help only prints its usage`);
+      const bad = await exec(['bash', join(SCRIPTS, f), '--bogus']);
+      assert.equal(bad.code, 2, f);
+      assert.match(bad.stderr, /no arguments; --help says what it does/);
     }
   });
 
@@ -51,10 +63,11 @@ describe('install scripts', () => {
         KVMIO_BASH_COMPLETION: join(dir, 'bash', 'kvmio'),
         KVMIO_ZSH_COMPLETION: join(dir, 'zsh', '_kvmio'),
       };
-      for (const d of ['opt/lib', 'opt/node/bin', 'bin', 'man', 'bash', 'zsh']) mkdirSync(join(dir, d), { recursive: true });
-      writeFileSync(join(dir, 'opt', 'lib', 'kvmio.mjs'), '#!/bin/true\n');
+      for (const d of ['opt/lib/kvmio/chunks', 'opt/node/bin', 'bin', 'man', 'bash', 'zsh']) mkdirSync(join(dir, d), { recursive: true });
+      writeFileSync(join(dir, 'opt', 'lib', 'kvmio', 'kvmio.mjs'), '#!/bin/true\n');
+      writeFileSync(join(dir, 'opt', 'lib', 'kvmio', 'chunks', 'main.mjs'), '');
       writeFileSync(join(dir, 'opt', 'node', 'bin', 'node'), '');
-      symlinkSync(join(env.KVMIO_PREFIX, 'lib', 'kvmio.mjs'), env.KVMIO_BIN);
+      symlinkSync(join(env.KVMIO_PREFIX, 'lib', 'kvmio', 'kvmio.mjs'), env.KVMIO_BIN);
       for (const f of [env.KVMIO_MAN, env.KVMIO_BASH_COMPLETION, env.KVMIO_ZSH_COMPLETION]) writeFileSync(f, 'x');
       const r = await execOk(['bash', join(SCRIPTS, 'uninstall.sh')], { env });
       for (const p of Object.values(env)) assert.ok(!existsSync(p), `${p} removed`);
@@ -84,5 +97,38 @@ describe('install scripts', () => {
       assert.deepEqual(await complete('disk', 'xml', '--bus', 'virtio-s'), ['virtio-scsi']);
       assert.ok((await complete('audit', '--j')).includes('--json'));
       assert.deepEqual(await complete('completion', ''), ['bash', 'zsh']);
+    }));
+
+  it('the zsh completion, autoloaded from $fpath as setup installs it, offers subcommands, options and choices', () =>
+    withTempDir(async (dir) => {
+      mkdirSync(join(dir, 'site-functions'));
+      writeFileSync(join(dir, 'site-functions', '_kvmio'), (await cli(['completion', 'zsh'])).stdout);
+      // The function runs in a real zsh with words/CURRENT as zsh's completion system sets
+      // them (zshcompwid(1)); compadd, _describe and _files, which only exist inside a
+      // completion widget, print what they were given.
+      const driver = join(dir, 'complete.zsh');
+      writeFileSync(driver, [
+        'fpath=("$KVMIO_FPATH" $fpath)',
+        'autoload -Uz _kvmio',
+        "compadd() { [[ $1 == -- ]] && shift; print -rl -- \"$@\"; }",
+        '_describe() { print -rl -- ${${(P)2}%%:*}; }',
+        "_files() { print -r -- '(files)'; }",
+        'words=(kvmio "$@"); CURRENT=${#words}',
+        '_kvmio',
+        '',
+      ].join('\n'));
+      const complete = async (...words: string[]): Promise<string[]> => {
+        const r = await execOk(['zsh', '-f', driver, ...words], { env: { ...process.env, KVMIO_FPATH: join(dir, 'site-functions') } });
+        return r.stdout.split('\n').filter((l) => l !== '').sort();
+      };
+      assert.deepEqual(await complete('vm', ''), ['audit', 'tune']);
+      assert.deepEqual(await complete('disk', ''), ['args', 'create', 'xml']);
+      const top = await complete('');
+      for (const c of ['audit', 'collect', 'disk', 'vm', 'completion']) assert.ok(top.includes(c), c);
+      assert.ok(!top.includes('man'), 'hidden commands are not offered');
+      assert.deepEqual(await complete('fix', '--persist', ''), ['auto', 'tmpfiles', 'udev']);
+      assert.deepEqual(await complete('completion', ''), ['bash', 'zsh']);
+      assert.ok((await complete('audit', '--j')).includes('--json'));
+      assert.deepEqual(await complete('disk', 'xml', '/tm'), ['(files)']);
     }));
 });
