@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import type { ActionBase } from '../model/action.js';
 import { VFIO_DRIVER, type PciWrite, type SysfsStep } from '../decide/plan-vfio.js';
 import type { ActionHandler } from './handlers.js';
+import { moduleLoadHandler } from './module-load-handler.js';
 
 export interface VfioAction extends ActionBase {
   readonly kind: 'vfio';
@@ -122,4 +123,4 @@ export const vfioHandler: ActionHandler<VfioAction, PciDriverState> = {
   describeRestore: (a, old, cur) => `${a.address}: driver ${cur.driver ?? '(none)'} → ${old.driver ?? '(none)'}, override ${cur.override || '(null)'} → ${old.override || '(null)'}`,
 };
 
-export const PASSTHROUGH_HANDLERS = { vfio: vfioHandler as ActionHandler };
+export const PASSTHROUGH_HANDLERS = { vfio: vfioHandler as ActionHandler, 'kernel-module': moduleLoadHandler as ActionHandler };

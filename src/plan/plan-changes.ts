@@ -17,6 +17,7 @@ import { unifiedDiff } from '../render/unified-diff.js';
 import { formatSize } from '../size.js';
 import type { Plan, PlanVm } from './plan-schema.js';
 import type { PlanFacts } from './plan-facts.js';
+import { planDomainEdit } from './plan-domain-edit.js';
 import { backendOf, dirPoolPath, firmwareOf, imagePath, intentsOf, preallocationOf, sizeOf, vgOfDisk } from './plan-resolve.js';
 
 export type ChangeSection = 'host' | 'lvm' | 'pools' | 'volumes' | 'vfio' | 'domains';
@@ -31,8 +32,10 @@ export interface PlanChange {
   readonly argv?: readonly (readonly string[])[];
   /** XML, a diff, or a file's content. */
   readonly text?: string;
-  /** Domains: the complete planned XML (text is a diff for an existing one). */
+  /** Domains: the XML to define (complete for a new one; the saved one edited in place for an existing one, whose text is the diff). */
   readonly xml?: string;
+  /** Existing domains: what the plan asks for that the in-place edit does not do. */
+  readonly notApplied?: readonly string[];
   /** Host settings: the engine actions `kvmio fix` would take. */
   readonly hostAction?: HostAction;
 }
@@ -170,10 +173,17 @@ export function planChanges(plan: Plan, facts: PlanFacts, opts: ChangeOptions = 
     } else if (saved === undefined) {
       out.push({ section: 'domains', status: 'change', object: vm.name, summary: `${vm.name} exists; its saved XML could not be read to compare` });
     } else {
-      const diff = unifiedDiff(saved, xml, { from: `${vm.name} (saved)`, to: `${vm.name} (plan)` });
-      out.push(diff === ''
-        ? { section: 'domains', status: 'ok', object: vm.name, summary: `${vm.name} matches the plan` }
-        : { section: 'domains', status: 'change', object: vm.name, summary: `${vm.name} exists and differs (plan apply leaves existing domains alone: kvmio vm tune edits their disks in place)`, text: diff, xml });
+      const edit = planDomainEdit(saved, vmConfigs(plan, facts, vm));
+      const notApplied = edit?.notApplied ?? [];
+      if (edit === undefined) out.push({ section: 'domains', status: 'change', object: vm.name, summary: `${vm.name} exists; its saved XML is not readable domain XML` });
+      else if (edit.after === edit.before) out.push({ section: 'domains', status: 'ok', object: vm.name, summary: `${vm.name}: its disks match the plan`, notApplied });
+      else {
+        out.push({
+          section: 'domains', status: 'change', object: vm.name,
+          summary: `${vm.name} exists: its disks are edited in place, the rest of its definition kept (${edit.reasons.join('; ')})`,
+          text: unifiedDiff(edit.before, edit.after, { from: `${vm.name} (saved)`, to: `${vm.name} (plan)` }), xml: edit.after, notApplied,
+        });
+      }
     }
   }
   return out;
