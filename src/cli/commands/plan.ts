@@ -186,7 +186,7 @@ async function installedCollections(env: Readonly<Record<string, string | undefi
 }
 
 /** `kvmio export ansible PLAN -o DIR`: the plan as a playbook (render/ansible-plan.ts). */
-export async function exportAnsiblePlan(file: string, dir: string, ctx: Ctx, version: string): Promise<void> {
+export async function exportAnsiblePlan(file: string, dir: string, ctx: Ctx, version: string, opts: { readonly collections: boolean } = { collections: true }): Promise<void> {
   const parsed = await loadPlan(file, ctx);
   if (!parsed) return;
   const { checkOutputDir } = await import('./collect.js');
@@ -196,7 +196,7 @@ export async function exportAnsiblePlan(file: string, dir: string, ctx: Ctx, ver
   ]);
   const plan = parsed.plan;
   const aioMaxNr = typeof plan.host.aioMaxNr === 'number' ? plan.host.aioMaxNr : recommendedAioMaxNr(planAioDemandStatic(plan), 0).target;
-  const text = renderPlanPlaybook(plan, { version, planFile: basename(file), ...(await installedCollections(ctx.env)), aioMaxNr, domains: planVmDomains(plan) });
+  const text = renderPlanPlaybook(plan, { version, planFile: basename(file), ...(opts.collections ? await installedCollections(ctx.env) : { general: false, libvirt: false }), aioMaxNr, domains: planVmDomains(plan) });
   fs.mkdirSync(dir, { recursive: true });
   const out = join(dir, PLAN_PLAYBOOK);
   fs.writeFileSync(out, text, { mode: 0o644 });
