@@ -9,7 +9,7 @@ import type { Vm, VmDisk } from '../model/vm.js';
 import { aioCharge, chargeableVms, diskIothread } from './aio-cost.js';
 import { isDirectCache, type CacheMode } from '../model/disk-types.js';
 import { REFS } from './disk-defaults.js';
-import { controllerOf, localPath, recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
+import { controllerOf, localPath, platformFor, recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
 import type { ImageInfo, SourceFacts, VmFacts } from '../facts/vm-disk-facts.js';
 import type { Read } from '../facts/source.js';
 import { auditVmDefinition } from './audit-vm-definition.js';
@@ -80,7 +80,7 @@ export function auditVmDisk(vm: Vm, disk: VmDisk, facts: VmFacts): Finding[] {
     push({ id: 'vm.source-missing', status: 'pass', observed: path.value, why: 'the source exists' });
   }
 
-  const rec = recommendVmDisk(disk, facts, facts.platform);
+  const rec = recommendVmDisk(disk, facts, platformFor(vm, facts.platform));
   const cache = cacheOf(disk);
   const io = ioOf(disk);
 

@@ -39,16 +39,23 @@ const benchFormatOf = (b: DiskBackend): AioBenchEvidence['format'] => (b.kind ==
 
 export const isSparseFile = (b: Backend): boolean => b.kind === 'file' && b.allocation === 'sparse';
 
-/** io_uring needs QEMU ≥ 5.0, libvirt ≥ 6.3, kernel ≥ 5.1 and a store that is not CIFS. */
+/**
+ * io_uring needs QEMU ≥ 5.0, kernel ≥ 5.1, a store that is not CIFS, and a configuration
+ * layer that can name it: libvirt ≥ 6.3 for domain XML; Proxmox's qemu-server passes
+ * `aio=io_uring` to QEMU itself (its default since PVE 7.0, PVE/QemuServer.pm
+ * aio_cmdline_option), and QEMU's own argv needs nothing more.
+ */
 export function ioUringSupport(b: DiskBackend, p: Platform): { readonly ok: boolean; readonly why: string } {
   const cifs = p.storeIsCifs === true || (b.kind === 'file' && b.fsType !== undefined && CIFS_FS_TYPES.includes(b.fsType));
+  const writer = p.writer ?? 'libvirt';
   const missing: string[] = [];
   if (!atLeast(p.qemu, IO_URING_MIN.qemu)) missing.push(`QEMU ${formatVersion(p.qemu)} (needs ≥ 5.0)`);
-  if (!atLeast(p.libvirt, IO_URING_MIN.libvirt)) missing.push(`libvirt ${formatVersion(p.libvirt)} (needs ≥ 6.3)`);
+  if (writer === 'libvirt' && !atLeast(p.libvirt, IO_URING_MIN.libvirt)) missing.push(`libvirt ${formatVersion(p.libvirt)} (needs ≥ 6.3)`);
   if (!atLeast(p.kernel, IO_URING_MIN.kernel)) missing.push(`kernel ${formatVersion(p.kernel)} (needs ≥ 5.1)`);
   if (cifs) missing.push('the store is CIFS (io_uring hangs were reported there)');
+  const layer = writer === 'libvirt' ? `libvirt ${formatVersion(p.libvirt)}` : writer === 'proxmox' ? "Proxmox VE's qemu-server" : "QEMU's own argv";
   return missing.length === 0
-    ? { ok: true, why: `QEMU ${formatVersion(p.qemu)}, libvirt ${formatVersion(p.libvirt)}, kernel ${formatVersion(p.kernel)} support it` }
+    ? { ok: true, why: `QEMU ${formatVersion(p.qemu)}, ${layer}, kernel ${formatVersion(p.kernel)} support it` }
     : { ok: false, why: missing.join(', ') };
 }
 

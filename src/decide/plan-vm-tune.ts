@@ -7,7 +7,7 @@
 import type { AioMode, CacheMode, DiskDeviceConfig } from '../model/disk-types.js';
 import type { Vm, VmDisk, VmRef } from '../model/vm.js';
 import { diskIothread } from './aio-cost.js';
-import { controllerOf, recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
+import { controllerOf, platformFor, recommendVmDisk, virtioBus } from './recommend-vm-disk.js';
 import type { VmFacts } from '../facts/vm-disk-facts.js';
 
 /** Settings to write on one disk; null: remove the setting (back to the default). */
@@ -91,7 +91,7 @@ export function planVmTune(vm: Vm, facts: Pick<VmFacts, 'sources' | 'platform' |
       skipped.push(`${name}: bus ${busName ?? disk.bus} kept${disk.bus === 'scsi-emulated' ? ' (change the SCSI controller model to virtio-scsi by hand: it moves every disk on it)' : ' (pass --bus to move it to virtio; guest device names change)'}`);
     }
 
-    const rec = recommendVmDisk(bus ? { ...disk, bus: 'virtio-blk', label: bus.label } : disk, facts, facts.platform);
+    const rec = recommendVmDisk(bus ? { ...disk, bus: 'virtio-blk', label: bus.label } : disk, facts, platformFor(vm, facts.platform));
     if (!rec.ok) skipped.push(`${name}: driver settings kept: ${rec.reason}`);
     else if (!disk.readOnly) settingEdits(disk, rec.value, set, reasons);
 

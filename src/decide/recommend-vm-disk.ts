@@ -26,6 +26,12 @@ export function localPath(disk: VmDisk): Read<string> {
   }
 }
 
+/** The host's platform as it applies to this VM: which layer writes its configuration. */
+export const platformFor = (vm: Vm, platform: Platform): Platform => ({
+  ...platform,
+  writer: vm.ref.manager.kind === 'proxmox' ? 'proxmox' : 'libvirt',
+});
+
 /** The paravirtual bus a disk is on, if any. */
 export const virtioBus = (disk: VmDisk): 'virtio-blk' | 'virtio-scsi' | undefined =>
   disk.bus === 'virtio-blk' || disk.bus === 'virtio-scsi' ? disk.bus : undefined;

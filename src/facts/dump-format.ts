@@ -46,6 +46,11 @@
 //   once, when any domain was read:
 //     cmd/qemu-system-x86_64--version, cmd/virsh--version, fs/proc/sys/kernel/osrelease,
 //     fs/proc/self/mountinfo, fs/proc/sys/fs/aio-nr, fs/proc/sys/fs/aio-max-nr
+//   Proxmox VE (src/proxmox/probe-proxmox.ts), when /etc/pve/qemu-server exists:
+//     fs/etc/pve/qemu-server (the link), nodes/*/qemu-server/*.conf, storage.cfg,
+//     cmd/pveversion, fs/var/run/qemu-server/VMID.pid and fs/proc/PID/cmdline (this node);
+//     per disk volume cmd/pvesm-path/enc(STORAGE:VOLUME) (pvesm path), then the
+//     per-P records above for every path a config names or pvesm returned
 // The local side finds the same P from the recorded XML with the libvirt adapter
 // (src/libvirt/read-domain.ts) and the recorded vol-path answers; a path the remote
 // missed is a "not in dump" SKIP for that disk, never a crash.

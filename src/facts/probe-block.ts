@@ -1,34 +1,22 @@
 // Block devices from /sys/class/block (disks and partitions; /sys/block as a fallback),
 // each read in parallel. Values that cannot be read stay `Read` failures with reasons.
 import { posix } from 'node:path';
-import { sectors, type Size } from '../size.js';
+import { sectors } from '../size.js';
 import { blockKind, blockTransport } from './classify-block.js';
-import type { BlockDevice, Mount, Scheduler } from './host-facts.js';
+import type { BlockDevice, Mount } from './host-facts.js';
 import { parseFlag, parseUnsigned } from './parse-number.js';
 import { parseScheduler } from './parse-scheduler.js';
 import { pciChain } from './parse-pci.js';
 import { missing, ok, valueOf, type Read, type Source } from './source.js';
 
-/** What the probe reads for one device, before mounts and stacking are joined in. */
-export interface RawBlock {
-  readonly name: string;
-  readonly sysfsPath?: string;
+/** What the probe reads for one device (BlockDevice's sysfs part), before mounts and stacking are joined in. */
+export interface RawBlock
+  extends Pick<
+    BlockDevice,
+    | 'name' | 'sysfsPath' | 'parent' | 'devNumber' | 'size' | 'rotational' | 'scheduler' | 'nrHwQueues' | 'nrRequests' | 'readAheadKb'
+    | 'holders' | 'slaves' | 'model' | 'serial' | 'wwid' | 'backingFile' | 'dmName'
+  > {
   readonly isPartition: boolean;
-  readonly parent?: string;
-  readonly devNumber?: string;
-  readonly size: Read<Size>;
-  readonly rotational: Read<boolean>;
-  readonly scheduler: Read<Scheduler>;
-  readonly nrHwQueues: Read<number>;
-  readonly nrRequests: Read<number>;
-  readonly readAheadKb: Read<number>;
-  readonly holders: readonly string[];
-  readonly slaves: readonly string[];
-  readonly model?: string;
-  readonly serial?: string;
-  readonly wwid?: string;
-  readonly backingFile?: string;
-  readonly dmName?: string;
   /** For a native-multipath NVMe namespace: the sysfs path of its first path device, which sits under the PCI controller. */
   readonly pathDevice?: string;
 }

@@ -1,17 +1,12 @@
 // Records every read a probe makes through the local machine, then writes it as a dump
 // (dump-format.ts). `kvmio collect` is "run the probe through this, then save": the dump
 // holds exactly what the probe reads, no more.
-import { createHash } from 'node:crypto';
-import { lstatSync, promises as fs, readlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { scrubCredentials } from './redact-dump.js';
-import { DUMP_FORMAT, DUMP_KEEP, DUMP_META, openKey, resolvePath, type DumpMeta, type LinkReader } from './dump-format.js';
+import { lstatSync, readlinkSync } from 'node:fs';
+import { sensitiveValue } from './redact-dump.js';
+import { openKey, resolvePath, type LinkReader } from './dump-format.js';
+import { writeDump, type DumpCommand, type DumpStats, type TreeEntry } from './write-dump.js';
 import { type CommandOutput, type CommandSpec, type OpenMode, type OpenResult, type Read, type Source } from './source.js';
 
-type Entry = { kind: 'file'; text: string } | { kind: 'link'; target: string } | { kind: 'dir' };
-
-/** Sysfs attributes whose values identify hardware; `--redact` replaces them everywhere. */
-const SENSITIVE_NAMES = new Set(['serial', 'wwid', 'wwn', 'eui', 'nguid', 'uuid', 'hostname', 'product_serial', 'product_uuid', 'board_serial', 'chassis_serial']);
 
 const localLinks: LinkReader = {
   linkAt(path: string): string | undefined {
@@ -25,7 +20,7 @@ const localLinks: LinkReader = {
 
 export class RecordingSource implements Source {
   readonly label: string;
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, TreeEntry>();
   private readonly errors: Record<string, string> = {};
   private readonly opens: Record<string, string> = {};
   private readonly commands = new Map<string, Read<CommandOutput>>();
@@ -56,8 +51,8 @@ export class RecordingSource implements Source {
     const real = this.resolve(path);
     if (r.ok) {
       this.entries.set(real, { kind: 'file', text: r.value });
-      const base = real.slice(real.lastIndexOf('/') + 1);
-      if (SENSITIVE_NAMES.has(base) && r.value.trim().length >= 4) this.sensitive.add(r.value.trim());
+      const secret = sensitiveValue(real, r.value);
+      if (secret !== undefined) this.sensitive.add(secret);
     } else this.noteFailure(path, r);
     return r;
   }
@@ -111,63 +106,20 @@ export class RecordingSource implements Source {
 
   /** Adds a value (e.g. the host name) that `--redact` must hide. */
   addSensitive(value: string): void {
-    if (value.trim().length >= 4) this.sensitive.add(value.trim());
+    this.sensitive.add(value.trim()); // makeRedactor drops values too short to hide safely
   }
 
   /**
-   * Writes the dump; with `redact`, every sensitive value becomes `redacted-<hash>`, and a
-   * file named like a sensitive attribute is replaced whole (a short host name such as
-   * "vm" is too short to replace inside other text, but must not leak from its own file).
+   * Writes the dump (write-dump.ts); with `redact`, every sensitive value becomes
+   * `redacted-<hash>`, and a file named like a sensitive attribute is replaced whole.
    */
-  async save(dir: string, opts: { redact: boolean }): Promise<DumpStats> {
-    const secrets = opts.redact ? [...this.sensitive].sort((a, b) => b.length - a.length) : [];
-    const token = (s: string): string => `redacted-${createHash('sha256').update(s).digest('hex').slice(0, 8)}`;
-    const hide = (text: string): string => (opts.redact ? scrubCredentials : (t: string) => t)(secrets.reduce((t, s) => t.split(s).join(token(s)), text));
-    const hideFile = (path: string, text: string): string => {
-      const base = path.slice(path.lastIndexOf('/') + 1);
-      if (!opts.redact || !SENSITIVE_NAMES.has(base) || text.trim() === '') return hide(text);
-      return `${token(text.trim())}${text.endsWith('\n') ? '\n' : ''}`;
-    };
-    const stats = { files: 0, links: 0, dirs: 0, commands: this.commands.size };
-    const fsRoot = join(dir, 'fs');
-    await fs.mkdir(fsRoot, { recursive: true });
-    const sorted = [...this.entries].sort(([a], [b]) => a.localeCompare(b));
-    for (const [path, e] of sorted) {
-      const target = join(fsRoot, path);
-      await fs.mkdir(e.kind === 'dir' ? target : dirname(target), { recursive: true });
-      if (e.kind === 'file') await fs.writeFile(target, hideFile(path, e.text));
-      else if (e.kind === 'link') await fs.rm(target, { recursive: true, force: true }).then(() => fs.symlink(e.target, target));
-      stats[e.kind === 'file' ? 'files' : e.kind === 'link' ? 'links' : 'dirs']++;
-    }
-    for (const [path, e] of sorted) {
-      const target = join(fsRoot, path);
-      if (e.kind === 'dir' && (await fs.readdir(target)).length === 0) await fs.writeFile(join(target, DUMP_KEEP), '');
-    }
-    const cmdDir = join(dir, 'cmd');
-    await fs.mkdir(cmdDir, { recursive: true });
+  save(dir: string, opts: { redact: boolean }): Promise<DumpStats> {
+    const commands = new Map<string, DumpCommand>();
     for (const [name, r] of this.commands) {
-      // Per-object names hold "/" (dump-format.ts dumpName): their directories first.
-      await fs.mkdir(dirname(join(cmdDir, name)), { recursive: true });
-      if (!r.ok) {
-        await fs.writeFile(join(cmdDir, `${name}.unavailable`), `${r.reason}\n`);
-        continue;
-      }
-      await fs.writeFile(join(cmdDir, `${name}.out`), hide(r.value.stdout));
-      if (r.value.stderr) await fs.writeFile(join(cmdDir, `${name}.err`), hide(r.value.stderr));
-      if (r.value.code !== 0) await fs.writeFile(join(cmdDir, `${name}.rc`), `${r.value.code}\n`);
+      commands.set(name, r.ok ? { code: r.value.code, stdout: r.value.stdout, stderr: r.value.stderr } : { unavailable: r.reason });
     }
-    await fs.writeFile(join(dir, 'open.json'), JSON.stringify(this.opens, null, 2) + '\n');
-    await fs.writeFile(join(dir, 'errors.json'), JSON.stringify(this.errors, null, 2) + '\n');
-    const meta: DumpMeta = { format: DUMP_FORMAT, collectedAt: new Date().toISOString(), origin: this.label, redacted: opts.redact };
-    await fs.writeFile(join(dir, DUMP_META), JSON.stringify(meta, null, 2) + '\n');
-    return stats;
+    return writeDump(dir, { entries: this.entries, errors: this.errors, opens: this.opens, commands, sensitive: this.sensitive }, { redact: opts.redact, origin: this.label });
   }
 }
-
-export interface DumpStats {
-  readonly files: number;
-  readonly links: number;
-  readonly dirs: number;
-  readonly commands: number;
-}
+export type { DumpStats } from './write-dump.js';
 

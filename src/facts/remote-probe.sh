@@ -71,6 +71,9 @@ rfile() {
     # read byte by byte (as sh's read does), a numeric sysctl answers only at offset 0
     # (kernel/sysctl.c __do_proc_doulongvec_minmax: nothing when *ppos != 0): one cat
     /proc/sys/*) command cat -- "$1" 2>/dev/null | body ;;
+    # arguments end in NUL, which sh's read cannot carry: one per line instead (only
+    # "does it name the VMID" is asked of it, src/proxmox/probe-proxmox.ts running())
+    /proc/*/cmdline) command tr '\000' '\n' <"$1" 2>/dev/null | body ;;
     *) body < "$1" 2>/dev/null ;;
   esac
 }
@@ -213,6 +216,55 @@ disks() {
   done <"$T/o"
 }
 
+# srcfacts P: what probe-vm-disks.ts reads about one local disk source (dump-format.ts
+# "per distinct P"): stat, the O_DIRECT open, then qemu-img info or the block device's
+# sysfs entry and lvs
+srcfacts() {
+  _e=$(enc "$1")
+  if run "stat/$_e" stat -L -c '%F|%s|%b|%B|%t:%T' -- "$1"; then
+    IFS= read -r _st <"$T/o" || :
+    # O_DIRECT open: dd opens with iflag=direct and copies nothing; its message names the errno
+    if dd if="$1" of=/dev/null bs=4096 count=0 iflag=direct 2>"$T/e"; then printf 'O direct:%s ok\n' "$1"
+    else
+      case $(cat "$T/e") in
+        *"Invalid argument"*) printf 'O direct:%s EINVAL\n' "$1" ;;
+        *"Permission denied"*) printf 'O direct:%s EACCES\n' "$1" ;;
+        *"No such file"*) printf 'O direct:%s ENOENT\n' "$1" ;;
+        *"Operation not supported"*) printf 'O direct:%s EOPNOTSUPP\n' "$1" ;;
+      esac
+    fi
+    case $_st in
+      "regular file|"*) run "qemu-img-info/$_e" qemu-img info -U --output=json -- "$1" ;;
+      "block special file|"*)
+        _mm=${_st##*|}
+        _dev=$((0x${_mm%%:*})):$((0x${_mm#*:}))
+        rlink "/sys/dev/block/$_dev"
+        rfile "/sys/dev/block/$_dev/partition"
+        rfile "/sys/dev/block/$_dev/dm/uuid"
+        _uuid=
+        [ -r "/sys/dev/block/$_dev/dm/uuid" ] && IFS= read -r _uuid <"/sys/dev/block/$_dev/dm/uuid"
+        case $_uuid in LVM-*) run "lvs/$_e" lvs --reportformat json --units b --nosuffix -o vg_name,lv_name,lv_attr,lv_size,segtype,lv_path -- "$1" ;; esac
+        ;;
+    esac
+  fi
+}
+
+# pvedisks FILE: the disks of a Proxmox VM config's current section, one per line: "P"
+# and a path, or "V" and a storage:volume id (src/proxmox/parse-vm-config.ts reads the
+# same lines); CD-ROMs and "none" are left out
+pvedisks() {
+  while IFS= read -r _line; do
+    case $_line in '['*) break ;; esac
+    case $_line in ide[0-9]*:* | sata[0-9]*:* | scsi[0-9]*:* | virtio[0-9]*:*) ;; *) continue ;; esac
+    _opts=${_line#*:}
+    case ",$_opts," in *",media=cdrom,"*) continue ;; esac
+    _v=${_opts%%,*}
+    while :; do case $_v in ' '*) _v=${_v# } ;; *) break ;; esac; done
+    _v=${_v#file=}
+    case $_v in '' | none | cdrom) ;; /*) printf 'P%s\n' "$_v" ;; *:*) printf 'V%s\n' "$_v" ;; esac
+  done <"$1"
+}
+
 printf 'kvmio-probe/1\n'
 
 # host (probe-host.ts)
@@ -330,38 +382,80 @@ if command -v virsh >/dev/null 2>&1 && tmpdir; then
   done
   for _p in $_paths; do
     IFS=$_ifs
-    _e=$(enc "$_p")
-    if run "stat/$_e" stat -L -c '%F|%s|%b|%B|%t:%T' -- "$_p"; then
-      IFS= read -r _st <"$T/o" || :
-      # O_DIRECT open: dd opens with iflag=direct and copies nothing; its message names the errno
-      if dd if="$_p" of=/dev/null bs=4096 count=0 iflag=direct 2>"$T/e"; then printf 'O direct:%s ok\n' "$_p"
-      else
-        case $(cat "$T/e") in
-          *"Invalid argument"*) printf 'O direct:%s EINVAL\n' "$_p" ;;
-          *"Permission denied"*) printf 'O direct:%s EACCES\n' "$_p" ;;
-          *"No such file"*) printf 'O direct:%s ENOENT\n' "$_p" ;;
-          *"Operation not supported"*) printf 'O direct:%s EOPNOTSUPP\n' "$_p" ;;
-        esac
-      fi
-      case $_st in
-        "regular file|"*) run "qemu-img-info/$_e" qemu-img info -U --output=json -- "$_p" ;;
-        "block special file|"*)
-          _mm=${_st##*|}
-          _dev=$((0x${_mm%%:*})):$((0x${_mm#*:}))
-          rlink "/sys/dev/block/$_dev"
-          rfile "/sys/dev/block/$_dev/partition"
-          rfile "/sys/dev/block/$_dev/dm/uuid"
-          _uuid=
-          [ -r "/sys/dev/block/$_dev/dm/uuid" ] && IFS= read -r _uuid <"/sys/dev/block/$_dev/dm/uuid"
-          case $_uuid in LVM-*) run "lvs/$_e" lvs --reportformat json -o vg_name,lv_name,segtype,lv_path -- "$_p" ;; esac
-          ;;
-      esac
-    fi
+    srcfacts "$_p"
     IFS=$NL
   done
   IFS=$_ifs
   set +f
   if [ -n "$_all" ]; then
+    run qemu-system-x86_64--version qemu-system-x86_64 --version
+    run virsh--version virsh --version
+    _versions=1
+  fi
+fi
+
+# Proxmox VE (src/proxmox/probe-proxmox.ts, in its order): this node's VM configs (the
+# qemu-server link into nodes/NODE), storage.cfg, pveversion, every node's configs, and
+# for this node's VMs the pid files that say which run here
+if [ -d /etc/pve/qemu-server ] && tmpdir; then
+  rlink /etc/pve/qemu-server
+  _local=/etc/pve/qemu-server
+  if [ -h "$_local" ]; then
+    _t=$(command ls -ld -- "$_local" 2>/dev/null)
+    _t=${_t#* -> }
+    case $_t in /*) _local=$_t ;; *) _local=/etc/pve/$_t ;; esac
+  fi
+  conf "$_local" .conf
+  rfile /etc/pve/storage.cfg
+  run pveversion pveversion
+  rdir /etc/pve/nodes
+  for _n in /etc/pve/nodes/*; do
+    [ -d "$_n/qemu-server" ] && [ "$_n/qemu-server" != "$_local" ] && conf "$_n/qemu-server" .conf
+  done
+  for _f in "$_local"/*.conf; do
+    [ -e "$_f" ] || continue
+    _id=${_f##*/}
+    _id=${_id%.conf}
+    case $_id in '' | *[!0-9]*) continue ;; esac
+    rfile "/var/run/qemu-server/$_id.pid"
+    _pid=
+    [ -r "/var/run/qemu-server/$_id.pid" ] && IFS= read -r _pid <"/var/run/qemu-server/$_id.pid"
+    case $_pid in '' | *[!0-9]*) ;; *) rfile "/proc/$_pid/cmdline" ;; esac
+  done
+  # every VM's disks: the path Proxmox resolves each volume to (pvesm path), then each
+  # distinct path once, as for libvirt's domains
+  _refs=
+  for _f in /etc/pve/nodes/*/qemu-server/*.conf; do
+    [ -r "$_f" ] && _refs=$_refs$(pvedisks "$_f")$NL
+  done
+  _paths=${_paths:-$NL}
+  _ifs=$IFS
+  IFS=$NL
+  set -f
+  for _r in $_refs; do
+    IFS=$_ifs
+    _p=
+    case $_r in
+      P*) _p=${_r#P} ;;
+      V*)
+        if run "pvesm-path/$(enc "${_r#V}")" pvesm path "${_r#V}"; then
+          IFS= read -r _p <"$T/o" || :
+        fi
+        ;;
+    esac
+    IFS=$NL
+    [ -n "$_p" ] || continue
+    case $_paths in *"$NL$_p$NL"*) continue ;; esac
+    _paths=$_paths$_p$NL
+  done
+  for _p in $_paths; do
+    IFS=$_ifs
+    srcfacts "$_p"
+    IFS=$NL
+  done
+  IFS=$_ifs
+  set +f
+  if [ -z "${_versions:-}" ]; then
     run qemu-system-x86_64--version qemu-system-x86_64 --version
     run virsh--version virsh --version
   fi

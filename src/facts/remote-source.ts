@@ -1,5 +1,5 @@
 // A remote host's probe output as a Source, in memory: it answers exactly as DumpSource
-// would after writeProbeDump (same link resolution, same "not in dump" reasons), without
+// would after writeDump (same link resolution, same "not in dump" reasons), without
 // writing and deleting a few hundred files per host (on this machine's disk that was
 // ~1 s of a fleet audit's time per host; the parse and the audit take ~50 ms).
 import { openKey, resolvePath, type LinkReader } from './dump-format.js';

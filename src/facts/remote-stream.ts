@@ -16,30 +16,17 @@
 //   kvmio-probe-end          the end: a stream without it was cut off
 // Paths are as the script asked for them (through links); they are resolved here through
 // the links the script sent before them, so each entry lands at its physical path.
-import { promises as fs } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { DUMP_FORMAT, DUMP_KEEP, DUMP_META, resolvePath, type DumpMeta, type LinkReader } from './dump-format.js';
-import { makeRedactor, sensitiveValue, type Redactor } from './redact-dump.js';
+import { resolvePath, type LinkReader } from './dump-format.js';
+import { sensitiveValue } from './redact-dump.js';
+import type { DumpCommand, DumpTree, TreeEntry } from './write-dump.js';
 
 export const STREAM_START = 'kvmio-probe/1';
 export const STREAM_END = 'kvmio-probe-end';
 
-export type TreeEntry = { readonly kind: 'file'; readonly text: string } | { readonly kind: 'link'; readonly target: string } | { readonly kind: 'dir' };
-
-export interface StreamCommand {
-  code?: number;
-  stdout?: string;
-  stderr?: string;
-  unavailable?: string;
-}
-
-export interface ProbeTree {
-  readonly entries: Map<string, TreeEntry>;
-  readonly errors: Record<string, string>;
-  readonly opens: Record<string, string>;
-  readonly commands: Map<string, StreamCommand>;
-  /** Values `--redact` hides everywhere (serials, WWIDs, the host name). */
-  readonly sensitive: Set<string>;
+/** The stream as a dump tree (write-dump.ts writes it), and whether it arrived whole. */
+export interface ProbeTree extends DumpTree {
+  readonly entries: ReadonlyMap<string, TreeEntry>;
+  readonly commands: ReadonlyMap<string, DumpCommand>;
   /** The end marker was seen. */
   readonly complete: boolean;
 }
@@ -79,7 +66,7 @@ export function parseProbeStream(text: string): ProbeTree {
   const entries = new Map<string, TreeEntry>();
   const errors: Record<string, string> = {};
   const opens: Record<string, string> = {};
-  const commands = new Map<string, StreamCommand>();
+  const commands = new Map<string, DumpCommand>();
   const sensitive = new Set<string>();
   const links: LinkReader = {
     linkAt: (p) => {
@@ -88,7 +75,7 @@ export function parseProbeStream(text: string): ProbeTree {
     },
   };
   const child = (dir: string, name: string): string => `${dir === '/' ? '' : dir}/${name}`;
-  const command = (name: string): StreamCommand => {
+  const command = (name: string): DumpCommand => {
     const c = commands.get(name) ?? {};
     commands.set(name, c);
     return c;
@@ -156,60 +143,4 @@ export function parseProbeStream(text: string): ProbeTree {
     throw bad('unknown record');
   }
   return { entries, errors, opens, commands, sensitive, complete };
-}
-
-export interface WriteDumpOptions {
-  readonly redact: boolean;
-  /** e.g. "ssh:root@hv1" */
-  readonly origin: string;
-  /** Further values to hide with `redact` (the host name the user typed). */
-  readonly secrets?: readonly string[];
-}
-
-/** Writes the tree as a dump directory (same layout as RecordingSource.save). */
-export async function writeProbeDump(dir: string, tree: ProbeTree, opts: WriteDumpOptions): Promise<{ files: number; links: number; dirs: number; commands: number }> {
-  const r: Redactor | undefined = opts.redact ? makeRedactor([...tree.sensitive, ...(opts.secrets ?? [])]) : undefined;
-  const fileText = (path: string, text: string): string => (r ? r.file(path, text) : text);
-  const plain = (text: string): string => (r ? r.text(text) : text);
-  const fsRoot = join(dir, 'fs');
-  await fs.mkdir(fsRoot, { recursive: true });
-  const stats = { files: 0, links: 0, dirs: 0, commands: tree.commands.size };
-  const sorted = [...tree.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const made = new Set<string>();
-  const mkdir = async (d: string): Promise<void> => {
-    if (made.has(d)) return;
-    await fs.mkdir(d, { recursive: true });
-    made.add(d);
-  };
-  for (const [path, e] of sorted) {
-    const target = join(fsRoot, path);
-    if (e.kind === 'dir') await mkdir(target);
-    else {
-      await mkdir(dirname(target));
-      if (e.kind === 'file') await fs.writeFile(target, fileText(path, e.text));
-      else await fs.rm(target, { recursive: true, force: true }).then(() => fs.symlink(e.target, target));
-    }
-    stats[e.kind === 'file' ? 'files' : e.kind === 'link' ? 'links' : 'dirs']++;
-  }
-  for (const [path, e] of sorted) {
-    const target = join(fsRoot, path);
-    if (e.kind === 'dir' && (await fs.readdir(target)).length === 0) await fs.writeFile(join(target, DUMP_KEEP), '');
-  }
-  const cmdDir = join(dir, 'cmd');
-  await fs.mkdir(cmdDir, { recursive: true });
-  for (const [name, c] of tree.commands) {
-    if (name.includes('/')) await mkdir(dirname(join(cmdDir, name)));
-    if (c.unavailable !== undefined || c.code === undefined) {
-      await fs.writeFile(join(cmdDir, `${name}.unavailable`), `${c.unavailable ?? 'no output'}\n`);
-      continue;
-    }
-    await fs.writeFile(join(cmdDir, `${name}.out`), plain(c.stdout ?? ''));
-    if (c.stderr) await fs.writeFile(join(cmdDir, `${name}.err`), plain(c.stderr));
-    if (c.code !== 0) await fs.writeFile(join(cmdDir, `${name}.rc`), `${c.code}\n`);
-  }
-  await fs.writeFile(join(dir, 'open.json'), JSON.stringify(tree.opens, null, 2) + '\n');
-  await fs.writeFile(join(dir, 'errors.json'), JSON.stringify(tree.errors, null, 2) + '\n');
-  const meta: DumpMeta = { format: DUMP_FORMAT, collectedAt: new Date().toISOString(), origin: r ? r.text(opts.origin) : opts.origin, redacted: opts.redact };
-  await fs.writeFile(join(dir, DUMP_META), JSON.stringify(meta, null, 2) + '\n');
-  return stats;
 }

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { RemoteSource } from '../facts/remote-source.js';
 import { runRemoteProbe, type RemoteFailure, type SshOptions, type SshTarget } from '../facts/remote-ssh.js';
-import { writeProbeDump } from '../facts/remote-stream.js';
+import { writeDump } from '../facts/write-dump.js';
 import type { Source } from '../facts/source.js';
 import type { Finding } from '../model/finding.js';
 import { mapLimit } from './map-limit.js';
@@ -57,7 +57,7 @@ async function probeOne(t: SshTarget, opts: FleetOptions): Promise<HostResult> {
     let dumpDir: string | undefined;
     if (opts.outputDir !== undefined) {
       dumpDir = join(opts.outputDir, hostDirName(t.name));
-      await writeProbeDump(dumpDir, probe.tree, { redact: opts.redact === true, origin, secrets: [t.name, t.host] });
+      await writeDump(dumpDir, probe.tree, { redact: opts.redact === true, origin, secrets: [t.name, t.host] });
     }
     const findings = opts.audit ? await opts.audit(new RemoteSource(origin, probe.tree), t.name) : [];
     return { host: t.name, findings, durationMs: probe.durationMs, ...(dumpDir !== undefined ? { dumpDir } : {}) };

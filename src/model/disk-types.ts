@@ -103,9 +103,19 @@ export interface DiskIntent {
   readonly bench?: AioBenchEvidence;
 }
 
+/**
+ * Who writes the configuration QEMU starts from: libvirt (domain XML), Proxmox VE's
+ * qemu-server (which starts QEMU itself, no libvirt), or a person with QEMU's argv. A
+ * setting is usable only where that layer can express it (libvirt names io_uring from 6.3).
+ */
+export type ConfigWriter = 'libvirt' | 'proxmox' | 'qemu';
+
 export interface Platform {
   readonly qemu?: Version;
+  /** The libvirt on this host; it matters only when `writer` is libvirt. */
   readonly libvirt?: Version;
+  /** Undefined: libvirt (kvmio renders domain XML unless told otherwise). */
+  readonly writer?: ConfigWriter;
   readonly kernel?: Version;
   /** The store is CIFS/SMB (Proxmox saw io_uring hangs there). */
   readonly storeIsCifs?: boolean;

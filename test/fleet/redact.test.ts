@@ -5,7 +5,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { makeRedactor, redactToken, scrubCredentials } from '../../src/facts/redact-dump.js';
-import { parseProbeStream, writeProbeDump } from '../../src/facts/remote-stream.js';
+import { parseProbeStream } from '../../src/facts/remote-stream.js';
+import { writeDump } from '../../src/facts/write-dump.js';
 import { withTempDir } from '../helpers.js';
 
 const PEM = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nQUJDREVGRw==\n-----END OPENSSH PRIVATE KEY-----';
@@ -54,7 +55,7 @@ describe('redaction', () => {
       'kvmio-probe-end', '',
     ].join('\n');
     await withTempDir(async (dir) => {
-      await writeProbeDump(dir, parseProbeStream(stream), { redact: true, origin: `ssh:root@${host}`, secrets: [`root@${host}`, host] });
+      await writeDump(dir, parseProbeStream(stream), { redact: true, origin: `ssh:root@${host}`, secrets: [`root@${host}`, host] });
       const text = allText(dir);
       for (const s of [serial, wwid, host, 'Winter2026!', 'b3BlbnNzaC1rZXktdjEAAAAA']) assert.ok(!text.includes(s), `${s} leaked:\n${text}`);
       assert.ok(text.includes(redactToken(serial)), 'the same value maps to the same token');

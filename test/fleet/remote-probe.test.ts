@@ -3,7 +3,7 @@
 // does (a read the script does not send fails this test), and audit to the same
 // findings as `kvmio collect` of the same machine.
 import assert from 'node:assert/strict';
-import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { exec, execOk } from '../../src/exec.js';
@@ -15,11 +15,13 @@ import { LocalSource } from '../../src/facts/local-source.js';
 import { probeHost } from '../../src/facts/probe-host.js';
 import { RecordingSource } from '../../src/facts/recording-source.js';
 import { REMOTE_PROBE_SH } from '../../src/facts/remote-probe-script.js';
-import { parseProbeStream, writeProbeDump } from '../../src/facts/remote-stream.js';
+import { parseProbeStream } from '../../src/facts/remote-stream.js';
+import { writeDump } from '../../src/facts/write-dump.js';
 import { RemoteSource } from '../../src/facts/remote-source.js';
 import type { CommandSpec, OpenMode, Read, Source } from '../../src/facts/source.js';
 import { auditHost } from '../../src/decide/audit-host.js';
-import { REPO, uniqueName, withTempDir } from '../helpers.js';
+import { fixture, REPO, uniqueName, withTempDir } from '../helpers.js';
+import { probeProxmox } from '../../src/proxmox/probe-proxmox.js';
 
 /** Values that change between two reads a moment apart. */
 const VOLATILE = new Set(['/proc/cpuinfo', '/proc/sys/fs/aio-nr']);
@@ -76,7 +78,7 @@ async function streamDump(shell: readonly string[], dir: string): Promise<DumpSo
   assert.equal(r.stderr, '', 'the script writes nothing to stderr');
   const tree = parseProbeStream(r.stdout);
   assert.ok(tree.complete);
-  await writeProbeDump(dir, tree, { redact: false, origin: 'test' });
+  await writeDump(dir, tree, { redact: false, origin: 'test' });
   return new DumpSource(dir);
 }
 
@@ -104,11 +106,58 @@ describe('remote probe script', () => {
     });
   }
 
+  it('on a Proxmox VE node: sends every read probeProxmox makes (the pve-host fixture over /etc, in a private mount namespace)', async () => {
+    await withTempDir(async (dir) => {
+      const pve = fixture('proxmox', 'pve-host');
+      const bin = join(dir, 'bin');
+      mkdirSync(bin);
+      // pveversion is Proxmox's; the fixture recorded its answer
+      writeFileSync(join(bin, 'pveversion'), `#!/bin/sh\nexec cat ${join(pve, 'cmd', 'pveversion.out')}\n`, { mode: 0o755 });
+      // pvesm path STORAGE:VOLUME answers with the path kvmio resolves from storage.cfg (the volumes do not exist here)
+      const recorded = await probeProxmox(new DumpSource(pve));
+      const volumes = recorded.vms.flatMap((p) => p.vm.disks).filter((d) => d.device !== 'cdrom' && d.device !== 'floppy');
+      const paths = volumes.flatMap((d) => (d.source.kind === 'volume' && d.source.path ? [[`${d.source.pool}:${d.source.volume}`, d.source.path]] : d.source.kind === 'file' || d.source.kind === 'block' ? [['', d.source.path]] : []));
+      assert.ok(paths.length >= 6, `${paths.length} local disk sources in the fixture`);
+      writeFileSync(join(dir, 'volumes.tsv'), paths.filter(([id]) => id !== '').map(([id, p]) => `${id}\t${p}\n`).join(''));
+      writeFileSync(join(bin, 'pvesm'), `#!/bin/sh\n[ "$1" = path ] || exit 2\nwhile IFS="$(printf '\\t')" read -r id p; do [ "$id" = "$2" ] && { printf '%s\\n' "$p"; exit 0; }; done <${join(dir, 'volumes.tsv')}\necho "no such volume '$2'" >&2\nexit 255\n`, { mode: 0o755 });
+      // The fixture's /etc/pve shows through a read-only overlay on /etc, seen only by this process.
+      const inNs = join(dir, 'in-ns.sh');
+      writeFileSync(inNs, 'mount -t overlay overlay -o "lowerdir=$1:/etc" /etc || exit 9\nexec dash -s\n');
+      const r = await exec(['unshare', '--mount', '--propagation', 'private', '--', 'sh', inNs, join(pve, 'fs', 'etc')], {
+        input: REMOTE_PROBE_SH,
+        env: { PATH: `${bin}:${process.env.PATH ?? ''}` },
+        timeoutMs: 60_000,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const tree = parseProbeStream(r.stdout);
+      assert.ok(tree.complete);
+      await writeDump(join(dir, 'dump'), tree, { redact: false, origin: 'test' });
+      const viaStream = await probeProxmox(new DumpSource(join(dir, 'dump')));
+      assert.equal(viaStream.present, true);
+      assert.ok(viaStream.vms.length >= 8, `${viaStream.vms.length} VMs`);
+      assert.deepEqual(viaStream, recorded);
+      assert.ok(tree.commands.has('qemu-system-x86_64--version'), 'the QEMU version the table needs for io_uring');
+      // every local disk source of every VM was looked at (stat), as probeVmSources asks
+      const unsent = paths.map(([, p]) => p as string).filter((p) => !tree.commands.has(`stat/${dumpName(p)}`));
+      assert.deepEqual(unsent, []);
+    });
+  });
+
+  it('runs the disk-source commands with the argv of src/facts/commands.ts (stat, qemu-img info, lvs)', () => {
+    // The script cannot import commands.ts: its words must match them (paths are "$1" there).
+    const words = (line: string): string => line.replace(/["']/g, '');
+    const lines = REMOTE_PROBE_SH.split('\n').map(words);
+    for (const spec of [VM_COMMANDS.stat('$1'), VM_COMMANDS.imageInfo('$1'), VM_COMMANDS.lvs('$1')]) {
+      const argv = spec.argv.join(' ');
+      assert.ok(lines.some((l) => l.includes(` ${argv}`)), `the script runs ${spec.argv[0]} as: ${argv}`);
+    }
+  });
+
   it('in memory (RemoteSource) answers every read exactly as the written dump (DumpSource)', async () => {
     await withTempDir(async (dir) => {
       const r = await exec(['dash', '-s'], { input: REMOTE_PROBE_SH, timeoutMs: 30_000 });
       const tree = parseProbeStream(r.stdout);
-      await writeProbeDump(dir, tree, { redact: false, origin: 'test' });
+      await writeDump(dir, tree, { redact: false, origin: 'test' });
       const cmp = new ComparingSource(new DumpSource(dir), new RemoteSource('test', tree), false);
       await probeHost(cmp);
       assert.deepEqual(cmp.mismatches, []);

@@ -69,7 +69,8 @@ async function runDisk(ctx: Ctx, what: 'xml' | 'args', source: string, o: DiskOp
 
   const intent = intentOf(o); // validated before probing: bad flags fail fast
   const { backend, notes } = await probeBackend(source);
-  const platform = await probePlatform(undefined, backend);
+  // `disk args` is QEMU's own argv: no libvirt in the path, so libvirt's version does not limit it.
+  const platform = { ...(await probePlatform(undefined, backend)), writer: what === 'args' ? 'qemu' : 'libvirt' } as const;
   // aio rule 2: saved kvmio bench results for this store and format (src/bench/evidence.ts).
   const { loadAioEvidence } = await import('../../bench/evidence.js');
   const ev = backend.kind === 'pci' ? undefined : loadAioEvidence(resolve(ctx.cwd, o.stateDir ?? '/var/lib/kvmio'), backend).evidence;
