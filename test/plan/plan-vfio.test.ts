@@ -7,28 +7,14 @@
 // would in /sys.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec } from '../../src/exec.js';
-import { cliProcess, fixture, uniqueName, withTempDir } from '../helpers.js';
+import { cliProcess, uniqueName, withTempDir } from '../helpers.js';
+import { writableCopy } from '../sysfs-copy.js';
 
 const URI = 'qemu:///system';
 const virsh = (...args: string[]) => exec(['virsh', '-q', '-c', URI, ...args], { timeoutMs: 60_000 });
-
-/** A recorded host with the write-only attributes sysfs has and a dump does not record. */
-function writableCopy(host: string, dir: string): { dump: string; root: string } {
-  const dump = join(dir, host);
-  cpSync(fixture('hosts', host), dump, { recursive: true, verbatimSymlinks: true });
-  const pci = join(dump, 'fs', 'sys', 'bus', 'pci');
-  writeFileSync(join(pci, 'drivers_probe'), '');
-  for (const d of new Set(['vfio-pci', ...readdirSync(join(pci, 'drivers'))])) {
-    const dd = join(pci, 'drivers', d);
-    mkdirSync(dd, { recursive: true });
-    for (const f of ['bind', 'unbind']) writeFileSync(join(dd, f), '');
-    rmSync(join(dd, '.kvmio-keep'), { force: true });
-  }
-  return { dump, root: join(dump, 'fs') };
-}
 
 /** A modprobe stand-in: logs its argv (tab-separated) and adds or removes TREE's vfio-pci driver. */
 function fakeModprobe(dir: string, tree: string): { bin: string; log: string } {
