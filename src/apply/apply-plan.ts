@@ -14,6 +14,7 @@ import type { EngineOptions, Outcome } from './engine.js';
 import { applyActions, previewActions } from './engine.js';
 import { LocalSource } from '../facts/local-source.js';
 import { probeDevice } from '../facts/probe-device.js';
+import { localDomainUses } from '../libvirt/domain-uses.js';
 import type { Source } from '../facts/source.js';
 import type { PvCreate } from '../model/action.js';
 import { checkDeviceGuards, formatTrip } from '../provision/guards.js';
@@ -21,7 +22,7 @@ import type { ApplyPlan } from '../plan/plan-apply-actions.js';
 import type { PlanFacts } from '../plan/plan-facts.js';
 import type { Plan } from '../plan/plan-schema.js';
 import { preparePassthrough, statesBefore, undoPartialBind } from './apply-passthrough.js';
-import type { HandlerMap } from './handlers.js';
+import type { HandlerMap } from './action-handler.js';
 import type { EngineAction } from './journal.js';
 
 export interface PlanApplyOptions {
@@ -63,7 +64,7 @@ async function guardPvs(plan: Plan, ap: ApplyPlan, opts: PlanApplyOptions): Prom
   for (const vg of plan.volumeGroups) {
     for (const pv of vg.pvs) {
       if (!creates.has(pv) && !newVgs.has(vg.name)) continue;
-      const f = await probeDevice(src, pv);
+      const f = await probeDevice(src, pv, { domainUses: localDomainUses });
       const v = checkDeviceGuards(f, { force: vg.wipeSignatures });
       // kvmio's own PV from an interrupted run (its uuid as journaled), in no VG or in this one
       const mine = opts.owned?.has(`lvm-pv:${pv}`) === true && f.pvs.ok && f.pvs.value.every((p) => p.vgName === '' || p.vgName === vg.name);

@@ -17,7 +17,8 @@
 // when the target changed since (docs/engine.md). Handlers per action kind live in
 // handlers.ts; pass extra kinds in `handlers` (e.g. apply/proxmox-handler.ts).
 import { KvmioError } from '../errors.js';
-import { BUILTIN_HANDLERS, type ActionHandler, type CheckContext, type HandlerMap } from './handlers.js';
+import { BUILTIN_HANDLERS } from './handlers.js';
+import type { ActionHandler, CheckContext, HandlerMap } from './action-handler.js';
 import { escapesRoot } from './confine.js';
 import { archiveJournal, journalTargets, readJournal, rolledBackRuns, JournalWriter, type EngineAction, type JournalRecord, type JournalTrust } from './journal.js';
 import { acquireLock } from './lock.js';

@@ -1,63 +1,21 @@
-// How the engine snapshots, applies, verifies and restores each kind of action. New
-// kinds add a handler (its own file in apply/) and either register it in
+// The handlers of the kinds every journal may hold (the contract is action-handler.ts):
+// sysfs values and files here, the rest in their own files. New kinds add a handler (its
+// own file in apply/) and either register it in
 // BUILTIN_HANDLERS or pass it to the engine in `handlers` (apply/proxmox-handler.ts for
 // `qm set`); the journal stores the handler's JSON snapshot, so rollback needs only the
 // handler for that kind. docs/engine.md describes the contract.
 import { existsSync, lstatSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { FileWrite, SysfsWrite } from '../model/action.js';
 import { fileDiff } from '../render/unified-diff.js';
 import { missingDirs, removeEmptyDirs, removeFileDurable, writeFileAtomic } from './atomic-file.js';
-import type { EngineAction } from './journal.js';
+import { underRoot, type ActionHandler, type HandlerMap } from './action-handler.js';
 import { vfioHandler } from './vfio-handler.js';
 import { moduleLoadHandler } from './module-load-handler.js';
 import { domainDefineHandler, domainEditHandler } from './libvirt-define-handler.js';
 import { imageCreateHandler } from './image-create-handler.js';
 import { lvCreateHandler, pvCreateHandler, vgCreateHandler } from './lvm-handlers.js';
 import { proxmoxHandler } from './proxmox-handler.js';
-
-type Awaitable<T> = T | Promise<T>;
-
-/** What the journal says about an action's target before it runs. */
-export interface CheckContext {
-  /** An earlier run (not rolled back) journaled this target: kvmio began changing it. */
-  readonly journaled: boolean;
-  /** ... and one such change finished (`done`). */
-  readonly completed: boolean;
-}
-
-export interface ActionHandler<A extends EngineAction = EngineAction, S = unknown> {
-  /** Redirect paths (files under --root); the result is what gets journaled. */
-  locate(action: A, root: string): A;
-  /** Identity of what the action changes ("sysfs:/sys/block/sdb/queue/scheduler"). */
-  key(action: A): string;
-  /** The current state, JSON-serializable: journaled before any change. */
-  snapshot(action: A): Awaitable<S>;
-  /** The target already holds what the action would set. */
-  isDone(action: A, current: S): boolean;
-  /** Why the action must not run (a guard), or undefined. */
-  check(action: A, current: S, ctx?: CheckContext): string | undefined;
-  /** Human text: "sysfs /sys/…: mq-deadline → none", or a unified diff. */
-  describe(action: A, current: S): string;
-  apply(action: A): Awaitable<void>;
-  /** Undefined when the target holds the action's value, else what differs. */
-  verify(action: A, current: S): string | undefined;
-  /** Put back the state `old` (a snapshot). */
-  restore(action: A, old: S): Awaitable<void>;
-  /** Undefined when `current` equals `old`, else what differs. */
-  compare(old: S, current: S): string | undefined;
-  describeRestore(action: A, old: S, current: S): string;
-  /** Journal the state right after the change (`done.after`) for refuseRestore. */
-  readonly keepsAfter?: boolean;
-  /**
-   * Why rollback must not touch the target although it differs from `old` (e.g. an image
-   * kvmio created was written to since: `after` is the state journaled right after the
-   * change, undefined when the run was killed before it was recorded).
-   */
-  refuseRestore?(action: A, old: S, current: S, after: S | undefined): string | undefined;
-  /** The object now is the one kvmio created (`after`: journaled right after creation): same identity, unchanged. */
-  owns?(action: A, current: S, after: S): boolean;
-}
 
 // ---- sysfs / procfs values -------------------------------------------------------
 
@@ -114,7 +72,6 @@ const readFileSnap = (path: string): FileSnapshot =>
 const text = (s: FileSnapshot): string | undefined => (s.exists ? Buffer.from(s.base64, 'base64').toString('utf8') : undefined);
 
 /** Joins ROOT and an absolute host path ("/" root leaves it unchanged). */
-export const underRoot = (root: string, path: string): string => (root === '' || root === '/' ? path : join(root, path));
 
 export const fileHandler: ActionHandler<FileWrite, FileSnapshot> = {
   locate: (a, root) => ({ ...a, path: underRoot(root, a.path) }),
@@ -151,8 +108,6 @@ export const fileHandler: ActionHandler<FileWrite, FileSnapshot> = {
   },
   describeRestore: (a, old, cur) => (old.exists ? fileDiff(text(cur), text(old), a.path) || `${a.path}: unchanged\n` : cur.exists ? `${a.path}: remove (did not exist before kvmio)\n` : `${a.path}: already absent\n`),
 };
-
-export type HandlerMap = Readonly<Record<string, ActionHandler>>;
 
 /**
  * Every kind the journal may contain. `kvmio rollback` and `verify` read journals written

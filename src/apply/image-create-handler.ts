@@ -18,7 +18,7 @@ import { parseQemuImgInfo } from '../facts/parse-qemu-img.js';
 import type { ImageCreate } from '../model/action.js';
 import { argvText } from '../render/argv-text.js';
 import { removeFileDurable } from './atomic-file.js';
-import { underRoot, type ActionHandler } from './handlers.js';
+import { underRoot, type ActionHandler } from './action-handler.js';
 
 export type ImageSnapshot =
   | { readonly exists: false }

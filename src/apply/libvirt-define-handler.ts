@@ -19,7 +19,7 @@ import type { DomainDefine, DomainEdit } from '../model/action.js';
 import { argvText } from '../render/argv-text.js';
 import { unifiedDiff } from '../render/unified-diff.js';
 import { canonicalXml, xmlCovers } from './canonical-xml.js';
-import type { ActionHandler } from './handlers.js';
+import type { ActionHandler } from './action-handler.js';
 
 export type DomainSnapshot = { readonly exists: false } | { readonly exists: true; readonly xml: string; readonly state: string };
 

@@ -19,7 +19,7 @@ import { parseBlkidExport } from '../facts/parse-signatures.js';
 import { isOpen, parseLvs, parsePvs, parseVgIdentity } from '../facts/parse-lvm.js';
 import type { LvCreate, PvCreate, VgCreate } from '../model/action.js';
 import { argvText } from '../render/argv-text.js';
-import type { ActionHandler } from './handlers.js';
+import type { ActionHandler } from './action-handler.js';
 
 /** LVM warns about inherited descriptors otherwise (lvm.conf(5), LVM_SUPPRESS_FD_WARNINGS). */
 const LVM_ENV: Readonly<Record<string, string>> = { LVM_SUPPRESS_FD_WARNINGS: '1' };

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { exec } from '../exec.js';
 import type { ActionBase } from '../model/action.js';
 import { argvText } from '../render/argv-text.js';
-import type { ActionHandler } from './handlers.js';
+import type { ActionHandler } from './action-handler.js';
 
 /** The only modules kvmio loads: a journal naming another is not one it wrote. */
 export const LOADABLE_MODULES: readonly string[] = ['vfio-pci'];

@@ -13,7 +13,7 @@ import { exec } from '../exec.js';
 import { libvirtUri } from '../facts/commands.js';
 import type { PoolCreate, VolumeCreate } from '../model/pool-action.js';
 import { argvText } from '../render/argv-text.js';
-import type { ActionHandler, HandlerMap } from './handlers.js';
+import type { ActionHandler, HandlerMap } from './action-handler.js';
 
 const virshArgv = (uri: string | undefined, args: readonly string[]): string[] => ['virsh', '-q', '-c', uri ?? libvirtUri(), ...args];
 

@@ -9,7 +9,7 @@ import { KvmioError } from '../errors.js';
 import { parseDrive, type DriveString } from '../proxmox/parse-drive.js';
 import { parseVmConfig } from '../proxmox/parse-vm-config.js';
 import { displayArgv, qmSetArgv } from '../proxmox/plan-qm-set.js';
-import type { ActionHandler } from './handlers.js';
+import type { ActionHandler } from './action-handler.js';
 
 export interface ProxmoxSetAction extends ActionBase {
   readonly kind: 'proxmox-set';

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ActionBase } from '../model/action.js';
 import { VFIO_DRIVER, type PciWrite, type SysfsStep } from '../decide/plan-vfio.js';
-import type { ActionHandler } from './handlers.js';
+import type { ActionHandler } from './action-handler.js';
 import { moduleLoadHandler } from './module-load-handler.js';
 
 export interface VfioAction extends ActionBase {

@@ -4,7 +4,7 @@
 // bench script tracks). Pure: the CLI, the report and bench/ scripts share it.
 import { join } from 'node:path';
 import { chooseDiskConfig } from '../decide/choose-disk-config.js';
-import { CIFS_FS_TYPES } from '../decide/disk-defaults.js';
+import { CIFS_FS_TYPES } from '../model/disk-types.js';
 import type { FileBackend, BlockBackend, Platform } from '../model/disk-types.js';
 import { configId, KVMIO_FILE_IMAGE } from './anchors.js';
 import { evidenceFromResults } from './evidence.js';

@@ -3,7 +3,8 @@ import type { HostFacts } from '../facts/host-facts.js';
 import { fixText, type Finding } from '../model/finding.js';
 import { sedRegex } from './fix-words.js';
 import { REF } from './host-defaults.js';
-import { atLeast, parseVersion, version } from './version.js';
+import { atLeast, version } from './version.js';
+import { parseVersion } from '../facts/parse-version.js';
 import { LEGACY_SCHEDULERS } from './choose-scheduler.js';
 
 export function auditBootElevator(facts: HostFacts): Finding[] {

@@ -3,10 +3,11 @@
 // its rule id, reason and reference so --explain can show it.
 import { refused, usageError } from '../errors.js';
 import { formatSize } from '../size.js';
-import { CIFS_FS_TYPES, DISK_DEFAULTS, IO_URING_MIN, REFS } from './disk-defaults.js';
+import { DISK_DEFAULTS, IO_URING_MIN, REFS } from './disk-defaults.js';
 import {
   isDirectCache,
   type AioBenchEvidence,
+  CIFS_FS_TYPES,
   type AioMode,
   type Backend,
   type Bus,

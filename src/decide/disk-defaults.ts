@@ -44,9 +44,6 @@ export const IO_URING_MIN = {
   kernel: version(5, 1),
 } as const satisfies Readonly<Record<string, Version>>;
 
-/** Filesystems where io_uring hung under QEMU (Proxmox qemu-server avoids it there). */
-export const CIFS_FS_TYPES: readonly string[] = ['cifs', 'smb3', 'smb2', 'smbfs'];
-
 /** References cited by the rules. */
 export const REFS = {
   cacheExplicit: 'libvirt formatdomain <driver cache>; QEMU docs/system/qemu-block-drivers (cache modes)',

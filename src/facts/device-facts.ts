@@ -27,6 +27,11 @@ export interface DomainUse {
   readonly source: string;
 }
 
+/** Every disk source of every domain, or why libvirt could not be asked. */
+export type LibvirtDomains =
+  | { readonly state: 'checked'; readonly disks: readonly DomainUse[] }
+  | { readonly state: 'absent' | 'failed'; readonly reason: string };
+
 /** libvirt: checked, not installed (nothing to ask), or asked and failed (refuse). */
 export type LibvirtUse =
   | { readonly state: 'checked'; readonly users: readonly DomainUse[] }

@@ -2,7 +2,7 @@
 // (blkid -p, wipefs -n), who uses it (mountinfo, /proc/swaps, sysfs holders, loop
 // devices backed by it, pvs, libvirt domains, open file descriptors) and whether / or
 // /boot depend on it. Everything goes through a Source, so a recorded dump works too.
-import { devicesBacking, rootBootUsesOf, type BlockNode, type DeviceFacts, type DomainUse, type HolderUse, type LibvirtUse, type ProcessUse } from './device-facts.js';
+import { devicesBacking, rootBootUsesOf, type BlockNode, type DeviceFacts, type DomainUse, type HolderUse, type LibvirtDomains, type LibvirtUse, type ProcessUse } from './device-facts.js';
 import type { Mount } from './host-facts.js';
 import { probeRawBlocks } from './probe-block.js';
 import { parsePvs, type PvInfo } from './parse-lvm.js';
@@ -11,16 +11,11 @@ import { mergeSignatures, parseBlkidExport, parseWipefsJson, type Signature } fr
 import { missing, ok, type Read, type Source } from './source.js';
 
 export interface ProbeDeviceOptions {
-  /** Which domains use which block sources; defaults to asking the local libvirt (all domains, live and persistent). */
-  readonly domainUses?: () => Promise<LibvirtDomains>;
+  /** Which domains use which block sources: the libvirt adapter answers (libvirt/domain-uses.ts). */
+  readonly domainUses: () => Promise<LibvirtDomains>;
   /** Scan /proc/PID/fd for processes holding the device open (default true). */
   readonly scanProcesses?: boolean;
 }
-
-/** Every disk source of every domain, or why libvirt could not be asked. */
-export type LibvirtDomains =
-  | { readonly state: 'checked'; readonly disks: readonly DomainUse[] }
-  | { readonly state: 'absent' | 'failed'; readonly reason: string };
 
 const LVM_ENV = ['env', 'LVM_SUPPRESS_FD_WARNINGS=1'];
 
@@ -60,7 +55,7 @@ export async function probeBlockNodes(src: Source): Promise<BlockNode[]> {
 }
 
 /** Probes everything the guards need about `path` (a partition or a whole disk). Read-only. */
-export async function probeDevice(src: Source, path: string, opts: ProbeDeviceOptions = {}): Promise<DeviceFacts> {
+export async function probeDevice(src: Source, path: string, opts: ProbeDeviceOptions): Promise<DeviceFacts> {
   const resolved = await resolveLinks(src, path);
   const nodes = await probeBlockNodes(src);
   const name = resolved.startsWith('/dev/') ? resolved.slice(5) : undefined;
@@ -79,7 +74,7 @@ export async function probeDevice(src: Source, path: string, opts: ProbeDeviceOp
   const signatures = await probeSignatures(src, names);
   const swaps = await src.readText('/proc/swaps');
   const pvs = await probePvs(src, names);
-  const libvirt = await usesOf(src, await (opts.domainUses ?? localDomainUses)(), names);
+  const libvirt = await usesOf(src, await opts.domainUses(), names);
   // Last, and alone: the probe's own blkid/wipefs/pvs children would otherwise show up as users.
   const openBy = opts.scanProcesses === false ? [] : await probeOpenBy(src, names);
 
@@ -149,12 +144,6 @@ async function probePvs(src: Source, names: readonly string[]): Promise<Read<rea
   } catch (e) {
     return missing(`pvs: unreadable JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-}
-
-/** Asks the local libvirt for every disk of every domain (saved and running definitions), through the libvirt adapter. */
-export async function localDomainUses(): Promise<LibvirtDomains> {
-  const [{ libvirtDomainUses }, { LocalSource }] = await Promise.all([import('../libvirt/domain-uses.js'), import('./local-source.js')]);
-  return libvirtDomainUses(new LocalSource());
 }
 
 async function usesOf(src: Source, d: LibvirtDomains, names: readonly string[]): Promise<LibvirtUse> {

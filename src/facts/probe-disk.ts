@@ -4,11 +4,10 @@
 // Reads go through the Source port, so a recorded dump can stand in for the host.
 import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend, FileBackend, ImageFormat, LvBackend, PciBackend, Platform } from '../model/disk-types.js';
-import { parseVersion } from '../decide/version.js';
+import { CIFS_FS_TYPES, type Backend, type FileBackend, type ImageFormat, type LvBackend, type PciBackend, type Platform } from '../model/disk-types.js';
+import { parseVersion } from './parse-version.js';
 import { KvmioError, usageError } from '../errors.js';
 import { bytes, type Size } from '../size.js';
-import { CIFS_FS_TYPES } from '../decide/disk-defaults.js';
 import { LocalSource } from './local-source.js';
 import type { Mount } from './host-facts.js';
 import { parseLvs, readReport, type LvInfo } from './parse-lvm.js';

@@ -1,8 +1,8 @@
 // Which libvirt domains use which local disk sources (saved and running definitions), for
 // the guards that refuse to write to a device a VM holds (facts/probe-device.ts). Read
 // through the libvirt adapter, so it is the same reader as the audit's.
-import type { DomainUse } from '../facts/device-facts.js';
-import type { LibvirtDomains } from '../facts/probe-device.js';
+import type { DomainUse, LibvirtDomains } from '../facts/device-facts.js';
+import { LocalSource } from '../facts/local-source.js';
 import type { Source } from '../facts/source.js';
 import { libvirtUri } from '../facts/commands.js';
 import { probeLibvirtDomains } from './probe-domains.js';
@@ -23,3 +23,6 @@ export async function libvirtDomainUses(src: Source, uri: string = libvirtUri())
   }
   return { state: 'checked', disks };
 }
+
+/** This host's libvirt, for the device guards (facts/probe-device.ts domainUses). */
+export const localDomainUses = (): Promise<LibvirtDomains> => libvirtDomainUses(new LocalSource());

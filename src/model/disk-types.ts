@@ -103,6 +103,9 @@ export interface DiskIntent {
   readonly bench?: AioBenchEvidence;
 }
 
+/** Filesystem types that are CIFS/SMB, where io_uring hung under QEMU (Proxmox's qemu-server avoids it there). */
+export const CIFS_FS_TYPES: readonly string[] = ['cifs', 'smb3', 'smb2', 'smbfs'];
+
 /**
  * Who writes the configuration QEMU starts from: libvirt (domain XML), Proxmox VE's
  * qemu-server (which starts QEMU itself, no libvirt), or a person with QEMU's argv. A

@@ -14,6 +14,7 @@ import { readDomainXml } from '../libvirt/read-domain.js';
 import { LocalSource } from '../facts/local-source.js';
 import { isThinPool } from '../facts/parse-lvm.js';
 import { probeDevice } from '../facts/probe-device.js';
+import { localDomainUses } from '../libvirt/domain-uses.js';
 import { probeDeviceMapper, probeDirectIoDir, probeFreeBytes, probeFsType, probeIsPartition, probeLvs, probePathKind, probeVgs } from '../facts/probe-disk-target.js';
 import { parseQemuImgInfo } from '../facts/parse-qemu-img.js';
 import { probePlatform } from '../facts/probe-disk.js';
@@ -173,7 +174,7 @@ export async function planDiskCreate(req: DiskCreateRequest): Promise<DiskCreate
       break;
     }
     case 'device': {
-      const facts = await probeDevice(src, target.path);
+      const facts = await probeDevice(src, target.path, { domainUses: localDomainUses });
       const verdict = checkDeviceGuards(facts, { force: req.force });
       refuseUnless(verdict);
       overridden = verdict.overridden;

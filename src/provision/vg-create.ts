@@ -8,6 +8,7 @@ import { usageError } from '../errors.js';
 import type { LvCreate, PvCreate, VgCreate } from '../model/action.js';
 import { LocalSource } from '../facts/local-source.js';
 import { probeDevice } from '../facts/probe-device.js';
+import { localDomainUses } from '../libvirt/domain-uses.js';
 import { probeBlockBytes, probeDeviceMapper, probeVgs } from '../facts/probe-disk-target.js';
 import type { Source } from '../facts/source.js';
 import { formatSize, type Size } from '../size.js';
@@ -54,7 +55,7 @@ export async function prepareVgCreate(req: VgCreateRequest): Promise<VgCreatePla
   const overridden: GuardTrip[] = [];
   const sizes: number[] = [];
   for (const d of req.devices) {
-    const facts = await probeDevice(src, d);
+    const facts = await probeDevice(src, d, { domainUses: localDomainUses });
     const v = checkDeviceGuards(facts, { force: req.force });
     // kvmio's own PV from an earlier, interrupted run of this command: its LVM label is no stranger's data.
     const mine = req.owned?.has(`lvm-pv:${d}`) === true && facts.pvs.ok && facts.pvs.value.every((p) => p.vgName === '' || p.vgName === req.vg);

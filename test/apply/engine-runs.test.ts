@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { applyActions, rollbackJournal } from '../../src/apply/engine.js';
-import type { ActionHandler } from '../../src/apply/handlers.js';
+import type { ActionHandler } from '../../src/apply/action-handler.js';
 import { journalPath, listRuns, readJournal } from '../../src/apply/journal.js';
 import type { FileWrite, ImageCreate } from '../../src/model/action.js';
 import { KvmioError } from '../../src/errors.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { atLeast, parseVersion, version } from '../../src/decide/version.js';
+import { atLeast, version } from '../../src/decide/version.js';
+import { parseVersion } from '../../src/facts/parse-version.js';
 
 describe('versions', () => {
   const cases: [string, [number, number, number] | undefined][] = [
