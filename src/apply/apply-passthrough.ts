@@ -1,18 +1,20 @@
-// bind/unbind: guards, plan, and (with --yes) the journaled engine. A bind that fails
+// bind/unbind: guards, plan, and (with --yes) the journaled engine: modprobe vfio-pci
+// (apply/module-load-handler.ts) and each member's sysfs writes. A bind that fails
 // part-way is rolled back at once, so a group is never left half on vfio-pci; the
-// journal keeps the original drivers for `unbind` and for rollback.
+// journal keeps the original drivers (and whether kvmio loaded the module) for `unbind`
+// and for rollback.
 import { renderFix } from '../render/shell-quote.js';
-import { KvmioError, usageError } from '../errors.js';
-import { exec } from '../exec.js';
+import { usageError } from '../errors.js';
 import { assessNamed, type CheckResult } from '../decide/passthrough-check.js';
 import { blocksBinding } from '../decide/passthrough-readiness.js';
-import { planVfioBind, planVfioUnbind, type MemberState, type VfioPlan } from '../decide/plan-vfio.js';
+import { planVfioBind, planVfioUnbind, VFIO_DRIVER, type MemberState, type VfioPlan } from '../decide/plan-vfio.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { PassthroughFacts } from '../facts/passthrough-facts.js';
 import { renderHostdevXml, renderVfioDeviceArgs } from '../render/hostdev.js';
 import { renderPersistOptions, type PersistOption } from '../render/vfio-persist.js';
 import { applyActions, type Outcome } from './engine.js';
 import { PASSTHROUGH_HANDLERS, readPciDriverState, vfioHandler, type PciDriverState, type VfioAction } from './vfio-handler.js';
+import { moduleLoadHandler, readModuleState, type ModuleLoad, type ModuleState } from './module-load-handler.js';
 
 export interface ActOptions {
   readonly yes: boolean;
@@ -43,19 +45,30 @@ export interface ActResult {
   readonly failed: boolean;
   /** For bind: what the VM definition needs. */
   readonly hostdevXml: readonly string[];
-  /** Commands run before the sysfs writes (argv each): modprobe vfio-pci when it is not loaded. */
+  /** Commands run before the sysfs writes (argv each), journaled: modprobe vfio-pci when it is not loaded (after --yes: only when it ran). */
   readonly prepare: readonly (readonly string[])[];
   readonly qemuArgs: readonly string[];
   readonly persist: readonly PersistOption[];
 }
 
-export async function applyPassthrough(
+/** What a bind/unbind would do, decided before anything is written: the guards' refusal, or the engine actions (modprobe first, then one per member). */
+export interface PreparedPassthrough extends Omit<ActResult, 'yes' | 'outcomes' | 'rolledBack' | 'failed'> {
+  readonly actions: readonly (ModuleLoad | VfioAction)[];
+}
+
+/**
+ * The guards and actions of `passthrough bind|unbind ADDR` (pure: facts in): the whole
+ * IOMMU group moves, and a group that carries the host's root or boot disk, a mount, a
+ * PV, a pool or another domain's disk, or an unnamed non-storage member, is refused
+ * (decide/passthrough.ts). `kvmio plan apply` uses the same function for its binds.
+ */
+export function preparePassthrough(
   direction: 'bind' | 'unbind',
   f: { readonly host: HostFacts; readonly pt: PassthroughFacts },
   address: string,
   named: readonly string[],
-  opts: ActOptions,
-): Promise<ActResult> {
+  sysfsRoot: string,
+): PreparedPassthrough {
   const check = assessNamed(f, address, named);
   if (!check.found) throw usageError(`ADDR: no PCI device ${address} (not in /sys/bus/pci/devices); list candidates with: kvmio passthrough list`);
   const a = check.assessment;
@@ -80,8 +93,9 @@ export async function applyPassthrough(
     : [];
   // drivers_probe does not load modules: with the override set and vfio-pci absent the device would end up driverless
   const vfio = f.pt.vfioPci.ok ? f.pt.vfioPci.value : undefined;
-  const prepare = direction === 'bind' && plan.steps.length > 0 && vfio !== undefined && !vfio.loaded ? [['modprobe', 'vfio-pci']] : [];
-  const base = { direction, address, yes: opts.yes, sysfsRoot: opts.sysfsRoot, check, plan, hostdevXml, qemuArgs, persist, prepare };
+  const load = direction === 'bind' && plan.steps.length > 0 && vfio !== undefined && !vfio.loaded;
+  const prepare = load ? [['modprobe', VFIO_DRIVER]] : [];
+  const base = { direction, address, sysfsRoot, check, plan, hostdevXml, qemuArgs, persist, prepare };
 
   if (direction === 'bind') {
     const blocking = blocksBinding(check.readiness);
@@ -89,28 +103,66 @@ export async function applyPassthrough(
       ...blocking.map((b) => `${b.id}: ${b.observed ?? ''}${b.fix ? ` (fix: ${renderFix(b.fix)})` : ''}`),
       ...(a.verdict.status === 'refused' ? a.verdict.refusals.map((r) => r.message) : []),
     ];
-    if (reasons.length > 0) {
-      return { ...base, refusal: `passthrough bind ${address}: refused, nothing written:\n  - ${reasons.join('\n  - ')}`, outcomes: [], rolledBack: [], failed: true };
-    }
+    if (reasons.length > 0) return { ...base, refusal: `passthrough bind ${address}: refused, nothing written:\n  - ${reasons.join('\n  - ')}`, actions: [] };
   }
-  if (!opts.yes || plan.steps.length === 0) return { ...base, outcomes: [], rolledBack: [], failed: false };
-
-  const live = opts.sysfsRoot === '/' || opts.sysfsRoot === '';
-  for (const argv of live ? prepare : []) {
-    const r = await exec(argv, { timeoutMs: 30_000 });
-    if (r.code !== 0) throw new KvmioError('failed', `${argv.join(' ')}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}; nothing written`, { hint: 'install the kernel modules package that provides vfio-pci' });
-  }
-  const actions: VfioAction[] = plan.members.map((m) => ({
+  const members: VfioAction[] = plan.members.map((m) => ({
     kind: 'vfio',
     id: direction === 'bind' ? 'pt.bind' : 'pt.unbind',
     object: m,
     reason: direction === 'bind' ? `hand IOMMU group ${a.iommuGroup} to vfio-pci for ${address}` : `give ${m} back to its kernel driver`,
     address: m,
     direction,
-    sysfsRoot: opts.sysfsRoot,
+    sysfsRoot,
     steps: plan.steps.filter((s) => s.address === m),
   }));
-  const before = new Map<string, PciDriverState>(actions.map((x) => [x.address, readPciDriverState(x)]));
+  const module: ModuleLoad[] = load
+    ? [{ kind: 'kernel-module', id: 'pt.modprobe', object: VFIO_DRIVER, reason: `drivers_probe does not load modules: vfio-pci must be loaded before ${plan.members.join(', ')} move to it`, module: VFIO_DRIVER, pciDriver: VFIO_DRIVER, sysfsRoot }]
+    : [];
+  return { ...base, actions: plan.steps.length === 0 ? [] : [...module, ...members] };
+}
+
+/**
+ * After a failed run: puts back, newest first, every member (and the module) that run
+ * touched, so a group is never left half on vfio-pci. Returns what was put back.
+ */
+export async function undoPartialBind(outcomes: readonly Outcome[], before: ReadonlyMap<string, PciDriverState | ModuleState>): Promise<string[]> {
+  const rolledBack: string[] = [];
+  const touched = outcomes.filter((o) => (o.status === 'changed' || o.status === 'failed') && (o.action.kind === 'vfio' || o.action.kind === 'kernel-module'));
+  for (const o of [...touched].reverse()) {
+    const act = o.action as VfioAction | ModuleLoad;
+    const key = act.kind === 'vfio' ? act.address : `module:${act.module}`;
+    const old = before.get(key);
+    if (!old) continue;
+    try {
+      if (act.kind === 'vfio') await vfioHandler.restore(act, old as PciDriverState);
+      else if (moduleLoadHandler.refuseRestore?.(act, old as ModuleState, readModuleState(act), undefined) === undefined) await moduleLoadHandler.restore(act, old as ModuleState);
+      else continue;
+      rolledBack.push(act.kind === 'vfio' ? act.address : `module ${act.module}`);
+    } catch {
+      /* reported as not rolled back; the journal still has the original */
+    }
+  }
+  return rolledBack;
+}
+
+/** The state of each action's target before a run, keyed as undoPartialBind looks it up. */
+export const statesBefore = (actions: readonly EngineActionLike[]): Map<string, PciDriverState | ModuleState> =>
+  new Map(actions.flatMap((x): [string, PciDriverState | ModuleState][] => (x.kind === 'vfio' ? [[(x as VfioAction).address, readPciDriverState(x as VfioAction)]] : x.kind === 'kernel-module' ? [[`module:${(x as ModuleLoad).module}`, readModuleState(x as ModuleLoad)]] : [])));
+
+type EngineActionLike = { readonly kind: string };
+
+export async function applyPassthrough(
+  direction: 'bind' | 'unbind',
+  f: { readonly host: HostFacts; readonly pt: PassthroughFacts },
+  address: string,
+  named: readonly string[],
+  opts: ActOptions,
+): Promise<ActResult> {
+  const { actions, ...prepared } = preparePassthrough(direction, f, address, named, opts.sysfsRoot);
+  const base = { ...prepared, yes: opts.yes };
+  if (prepared.refusal !== undefined) return { ...base, outcomes: [], rolledBack: [], failed: true };
+  if (!opts.yes || actions.length === 0) return { ...base, outcomes: [], rolledBack: [], failed: false };
+  const before = statesBefore(actions);
   const outcomes: Outcome[] = await applyActions(actions, {
     stateDir: opts.stateDir,
     handlers: PASSTHROUGH_HANDLERS,
@@ -120,24 +172,12 @@ export async function applyPassthrough(
     ...(opts.onNote === undefined ? {} : { onNote: opts.onNote }),
   });
   const failed = outcomes.some((o) => o.status === 'failed' || o.status === 'refused');
-  const rolledBack: string[] = [];
-  if (failed) {
-    // Put back, newest first, every member this run touched (the failed one included).
-    const touched = outcomes.filter((o) => o.status === 'changed' || o.status === 'failed').map((o) => o.action as VfioAction);
-    for (const act of touched.reverse()) {
-      const old = before.get(act.address);
-      if (!old) continue;
-      try {
-        await vfioHandler.restore(act, old);
-        rolledBack.push(act.address);
-      } catch {
-        /* reported below as not rolled back; the journal still has the original */
-      }
-    }
-  }
+  const rolledBack = failed ? await undoPartialBind(outcomes, before) : [];
+  const loaded = outcomes.some((o) => o.action.kind === 'kernel-module' && o.status === 'changed');
   return {
     ...base,
-    outcomes: outcomes.map((o) => ({ address: (o.action as VfioAction).address, status: o.status, change: o.change, ...(o.error ? { error: o.error } : {}) })),
+    prepare: loaded ? base.prepare : [],
+    outcomes: outcomes.filter((o) => o.action.kind === 'vfio').map((o) => ({ address: (o.action as VfioAction).address, status: o.status, change: o.change, ...(o.error ? { error: o.error } : {}) })),
     rolledBack,
     failed,
   };

@@ -11,6 +11,7 @@ import { fileDiff } from '../render/unified-diff.js';
 import { missingDirs, removeEmptyDirs, removeFileDurable, writeFileAtomic } from './atomic-file.js';
 import { underRoot, type ActionHandler, type HandlerMap } from './action-handler.js';
 import { vfioHandler } from './vfio-handler.js';
+import { moduleLoadHandler } from './module-load-handler.js';
 import { domainDefineHandler, domainEditHandler } from './libvirt-define-handler.js';
 import { imageCreateHandler } from './image-create-handler.js';
 import { lvCreateHandler, pvCreateHandler, vgCreateHandler } from './lvm-handlers.js';
@@ -118,6 +119,8 @@ export const BUILTIN_HANDLERS: HandlerMap = {
   file: fileHandler as ActionHandler,
   // passthrough bind/unbind share the journal, so `kvmio rollback` must know them too
   vfio: vfioHandler as ActionHandler,
+  // modprobe vfio-pci before a bind (passthrough bind, plan apply)
+  'kernel-module': moduleLoadHandler as ActionHandler,
   'libvirt-define': domainDefineHandler as ActionHandler,
   'libvirt-edit': domainEditHandler as ActionHandler,
   'image-create': imageCreateHandler as ActionHandler,

@@ -12,6 +12,7 @@ import type { ActionBase } from '../model/action.js';
 import { VFIO_DRIVER, type PciWrite, type SysfsStep } from '../decide/plan-vfio.js';
 import type { ActionHandler } from './action-handler.js';
 import { shellLine, shellQuote } from '../render/shell-quote.js';
+import { moduleLoadHandler } from './module-load-handler.js';
 
 export interface VfioAction extends ActionBase {
   readonly kind: 'vfio';
@@ -123,4 +124,4 @@ export const vfioHandler: ActionHandler<VfioAction, PciDriverState> = {
   describeRestore: (a, old, cur) => `${a.address}: driver ${cur.driver ?? '(none)'} → ${old.driver ?? '(none)'}, override ${cur.override || '(null)'} → ${old.override || '(null)'}`,
 };
 
-export const PASSTHROUGH_HANDLERS = { vfio: vfioHandler as ActionHandler };
+export const PASSTHROUGH_HANDLERS = { vfio: vfioHandler as ActionHandler, 'kernel-module': moduleLoadHandler as ActionHandler };

@@ -65,6 +65,8 @@ export function checkPlan(plan: Plan, facts: PlanFacts): CheckProblem[] {
   };
   const blockKeys = (d: BlockDevice): string[] => [`blk:${d.name}`, ...d.partitions.map((p) => `blk:${p}`)];
 
+  // A loop device is a whole block device too (a file-backed disk, losetup(8)).
+  const fits = (d: BlockDevice, want: 'disk' | 'part' | 'any'): boolean => want === 'any' || d.kind === want || (want === 'disk' && d.kind === 'loop');
   const lookup = (path: PlanPath, device: string, want: 'disk' | 'part' | 'any'): BlockDevice | undefined => {
     const d = byName.get(devName(device));
     if (!facts.host.blockDevices.ok) {
@@ -72,11 +74,11 @@ export function checkPlan(plan: Plan, facts: PlanFacts): CheckProblem[] {
       return undefined;
     }
     if (d === undefined) {
-      const names = devs.filter((x) => want === 'any' || x.kind === want).map((x) => `/dev/${x.name}`);
+      const names = devs.filter((x) => fits(x, want)).map((x) => `/dev/${x.name}`);
       add(path, `"${device}": no such block device; expected one of ${list(names)}`);
       return undefined;
     }
-    if (want !== 'any' && d.kind !== want) {
+    if (!fits(d, want)) {
       add(path, `"${device}" is a ${d.kind === 'part' ? 'partition' : d.kind}; expected a ${want === 'disk' ? 'whole disk (type: partition for a partition)' : 'partition (type: disk for a whole disk)'}`);
       return undefined;
     }

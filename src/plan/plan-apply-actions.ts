@@ -1,8 +1,10 @@
 // What `kvmio plan apply` hands the journal engine, in plan show's order: host settings
 // (the FileWrite/SysfsWrite actions `kvmio fix` takes), pvcreate/vgcreate/thin pools,
 // libvirt pools, volumes through the pools (or lvcreate for an LV named by VG only),
-// and `virsh define` of each new domain. Existing domains are left to `kvmio vm tune`;
-// VFIO binds are left to `kvmio passthrough bind` (its own guarded run). Pure.
+// the PCI addresses to bind to vfio-pci (apply/apply-plan.ts turns them into the same
+// guarded engine actions as `kvmio passthrough bind`), and `virsh define` of each domain:
+// the complete XML of a new one, the saved XML edited in place (plan-domain-edit.ts) for
+// an existing one. Pure.
 import type { DomainDefine, HostAction, LvCreate, PvCreate, VgCreate } from '../model/action.js';
 import type { PoolCreate, VolumeCreate } from '../model/pool-action.js';
 import type { PlanChange } from './plan-changes.js';
@@ -10,32 +12,31 @@ import type { Plan } from './plan-schema.js';
 import type { PlanFacts } from './plan-facts.js';
 import { poolCreateAction, volumeCreateAction } from './plan-actions.js';
 import { preallocationOf, sizeOf, vgOfDisk } from './plan-resolve.js';
-import { shellLine } from '../render/shell-quote.js';
 
 export type PlanAction = HostAction | PvCreate | VgCreate | LvCreate | PoolCreate | VolumeCreate | DomainDefine;
 
 export interface ApplyPlan {
+  /** Host settings, LVM, pools and volumes, in order. */
   readonly actions: readonly PlanAction[];
-  /** Changes apply does not make, with the command that does. */
+  /** PCI addresses to hand to vfio-pci (after the volumes, before the domains). */
+  readonly binds: readonly string[];
+  /** virsh define of each new or edited domain (last). */
+  readonly domains: readonly DomainDefine[];
+  /** Changes apply does not make, and why. */
   readonly leftOut: readonly string[];
 }
 
-/**
- * `covers(domain, xml)`: the saved definition already holds everything the planned XML
- * asks for (libvirt adds uuid, addresses and defaults), so a domain kvmio defined counts
- * as matching on the next apply.
- */
-export function planApplyActions(plan: Plan, facts: PlanFacts, changes: readonly PlanChange[], uri?: string, covers: (domain: string, xml: string) => boolean = () => false): ApplyPlan & { readonly matching: readonly string[] } {
-  const matching: string[] = [];
+export function planApplyActions(plan: Plan, facts: PlanFacts, changes: readonly PlanChange[], uri?: string): ApplyPlan {
   const actions: PlanAction[] = [];
+  const binds: string[] = [];
   const leftOut: string[] = [];
   const u = uri !== undefined ? { uri } : {};
   for (const c of changes) {
+    for (const n of c.notApplied ?? []) leftOut.push(`${c.object}: ${n}`);
     if (c.status === 'ok') continue;
     if (c.hostAction) actions.push(c.hostAction);
-    else if (c.section === 'vfio') leftOut.push(`${c.summary}: run ${shellLine`kvmio passthrough bind ${c.object} --yes`}`);
-    else if (c.section === 'domains' && c.status === 'change' && c.xml !== undefined && covers(c.object, c.xml)) matching.push(c.object);
-    else if (c.section === 'domains' && c.status === 'change') leftOut.push(`${c.object}: an existing domain; ${shellLine`kvmio vm tune ${c.object}`} edits its disks in place`);
+    else if (c.section === 'vfio') binds.push(c.object);
+    else if (c.section === 'domains' && c.status === 'change' && c.xml === undefined) leftOut.push(`${c.summary}; nothing defined`);
   }
   const pvs = new Set(facts.pt.pvs.ok ? facts.pt.pvs.value.map((p) => p.pv) : []);
   const vgs = new Set(facts.vgs.ok ? facts.vgs.value.map((v) => v.name) : []);
@@ -67,10 +68,16 @@ export function planApplyActions(plan: Plan, facts: PlanFacts, changes: readonly
       }
     }
   }
+  const domains: DomainDefine[] = [];
   for (const c of changes) {
-    if (c.section !== 'domains' || c.status !== 'create' || c.text === undefined) continue;
-    const define: DomainDefine = { kind: 'libvirt-define', id: 'plan.domain', object: c.object, reason: `VM ${c.object} (plan)`, domain: c.object, xml: c.text, ...u };
-    actions.push(define);
+    if (c.section !== 'domains' || c.status === 'ok') continue;
+    const xml = c.status === 'create' ? c.text : c.xml;
+    if (xml === undefined) continue;
+    domains.push({
+      kind: 'libvirt-define', id: 'plan.domain', object: c.object, domain: c.object, xml, ...u,
+      reason: c.status === 'create' ? `VM ${c.object} (plan)` : `VM ${c.object}: its disks as planned, edited in place (plan)`,
+      ...(c.status === 'change' ? { notes: ['effective at the next boot of the domain (shut it down and start it; a reboot inside the guest keeps the old definition)'] } : {}),
+    });
   }
-  return { actions, leftOut, matching };
+  return { actions, binds, domains, leftOut };
 }

@@ -4,10 +4,12 @@
 // knows every disk, as the guide does), VFIO binds, then a domain per VM (complete XML
 // for a new one, a diff against the saved XML for an existing one); and what already
 // matches. Pure: plan and facts in, data out.
-import type { HostAction } from '../model/action.js';
+import { sysctlPath, type HostAction } from '../model/action.js';
 import type { DiskConfig } from '../model/disk-types.js';
 import { chooseDiskConfig } from '../decide/choose-disk-config.js';
-import { planHost } from '../decide/plan-host.js';
+import { AIO_KEY, planHost } from '../decide/plan-host.js';
+import { AIO_MAX_NR_DEFAULT } from '../decide/host-defaults.js';
+import { SYSCTL_PATH, renderSysctlConf } from '../render/sysctl-conf.js';
 import type { AioDemand } from '../decide/recommend-aio.js';
 import { renderPlannedDomain } from '../render/domain-xml.js';
 import { renderPoolXml } from '../render/pool-xml.js';
@@ -15,6 +17,7 @@ import { unifiedDiff } from '../render/unified-diff.js';
 import { formatSize } from '../size.js';
 import type { Plan, PlanVm } from './plan-schema.js';
 import type { PlanFacts } from './plan-facts.js';
+import { planDomainEdit } from './plan-domain-edit.js';
 import { backendOf, dirPoolPath, firmwareOf, imagePath, intentsOf, preallocationOf, sizeOf, vgOfDisk } from './plan-resolve.js';
 
 export type ChangeSection = 'host' | 'lvm' | 'pools' | 'volumes' | 'vfio' | 'domains';
@@ -29,8 +32,10 @@ export interface PlanChange {
   readonly argv?: readonly (readonly string[])[];
   /** XML, a diff, or a file's content. */
   readonly text?: string;
-  /** Domains: the complete planned XML (text is a diff for an existing one). */
+  /** Domains: the XML to define (complete for a new one; the saved one edited in place for an existing one, whose text is the diff). */
   readonly xml?: string;
+  /** Existing domains: what the plan asks for that the in-place edit does not do. */
+  readonly notApplied?: readonly string[];
   /** Host settings: the engine actions `kvmio fix` would take. */
   readonly hostAction?: HostAction;
 }
@@ -79,11 +84,12 @@ export function planChanges(plan: Plan, facts: PlanFacts, opts: ChangeOptions = 
 
   // --- host settings --------------------------------------------------------------------------
   const h = plan.host;
-  const only = h.schedulers.policy === 'keep' ? ['aio', 'boot', 'iommu'] : [];
-  const demand: AioDemand = h.aioMaxNr === 'from-vms' ? planAioDemand(plan, facts) : { contexts: 0, explain: `the plan sets ${h.aioMaxNr}` };
-  const hp = planHost(facts.host, { only, devices: [], persist: h.schedulers.persist, passthrough: h.kernel.iommu, aio: demand });
-  let actions = hp.actions;
-  if (typeof h.aioMaxNr === 'number') actions = withAioTarget(actions, h.aioMaxNr, facts);
+  const explicit = typeof h.aioMaxNr === 'number';
+  // An explicit number is planned here (aioTargetActions), not by planHost's sizing.
+  const only = h.schedulers.policy === 'keep' ? [...(explicit ? [] : ['aio']), 'boot', 'iommu'] : explicit ? ['sched', 'boot', 'iommu'] : [];
+  const demand: AioDemand | undefined = h.aioMaxNr === 'from-vms' ? planAioDemand(plan, facts) : undefined;
+  const hp = planHost(facts.host, { only, devices: [], persist: h.schedulers.persist, passthrough: h.kernel.iommu, ...(demand ? { aio: demand } : {}) });
+  const actions = typeof h.aioMaxNr === 'number' ? [...hp.actions, ...aioTargetActions(h.aioMaxNr, facts)] : hp.actions;
   for (const a of actions) {
     out.push(a.kind === 'sysfs'
       ? { section: 'host', status: 'change', object: a.object, summary: `${a.path} → ${a.value} (${a.id})`, hostAction: a }
@@ -167,21 +173,39 @@ export function planChanges(plan: Plan, facts: PlanFacts, opts: ChangeOptions = 
     } else if (saved === undefined) {
       out.push({ section: 'domains', status: 'change', object: vm.name, summary: `${vm.name} exists; its saved XML could not be read to compare` });
     } else {
-      const diff = unifiedDiff(saved, xml, { from: `${vm.name} (saved)`, to: `${vm.name} (plan)` });
-      out.push(diff === ''
-        ? { section: 'domains', status: 'ok', object: vm.name, summary: `${vm.name} matches the plan` }
-        : { section: 'domains', status: 'change', object: vm.name, summary: `${vm.name} exists and differs (plan apply leaves existing domains alone: kvmio vm tune edits their disks in place)`, text: diff, xml });
+      const edit = planDomainEdit(saved, vmConfigs(plan, facts, vm));
+      const notApplied = edit?.notApplied ?? [];
+      if (edit === undefined) out.push({ section: 'domains', status: 'change', object: vm.name, summary: `${vm.name} exists; its saved XML is not readable domain XML` });
+      else if (edit.after === edit.before) out.push({ section: 'domains', status: 'ok', object: vm.name, summary: `${vm.name}: its disks match the plan`, notApplied });
+      else {
+        out.push({
+          section: 'domains', status: 'change', object: vm.name,
+          summary: `${vm.name} exists: its disks are edited in place, the rest of its definition kept (${edit.reasons.join('; ')})`,
+          text: unifiedDiff(edit.before, edit.after, { from: `${vm.name} (saved)`, to: `${vm.name} (plan)` }), xml: edit.after, notApplied,
+        });
+      }
     }
   }
   return out;
 }
 
-/** An explicit fs.aio-max-nr: replace the sized value in the sysfs write and the sysctl.d file. */
-function withAioTarget(actions: readonly HostAction[], target: number, facts: PlanFacts): HostAction[] {
-  const current = facts.host.aio.ok ? facts.host.aio.value.maxNr : 0;
-  return actions.flatMap((a): HostAction[] => {
-    if (a.id !== 'aio.max-nr' && a.id !== 'aio.persisted') return [a];
-    if (a.kind === 'sysfs') return current >= target ? [] : [{ ...a, value: String(target), reason: `the plan sets fs.aio-max-nr ${target}` }];
-    return [{ ...a, content: a.content.replace(/fs\.aio-max-nr = \d+/, `fs.aio-max-nr = ${target}`) }];
-  });
+/**
+ * An explicit fs.aio-max-nr N: a floor, never a ceiling (raising the limit pre-allocates
+ * nothing, lowering it can make io_setup fail with EAGAIN for running VMs: fs/aio.c
+ * ioctx_alloc). The live value is raised only when below N; the sysctl.d file is written
+ * only when what boot would set (the last sysctl.d setting, else the kernel's 65536) is
+ * below N, and then with the higher of N and the live value.
+ */
+function aioTargetActions(target: number, facts: PlanFacts): HostAction[] {
+  if (!facts.host.aio.ok) return [];
+  const current = facts.host.aio.value.maxNr;
+  const sysctl = facts.host.sysctl.ok ? facts.host.sysctl.value : [];
+  const persisted = [...sysctl].reverse().find((s) => s.key === AIO_KEY);
+  const boot = persisted !== undefined ? Number(persisted.value) : AIO_MAX_NR_DEFAULT;
+  const value = Math.max(target, current);
+  const why = [`the plan sets ${AIO_KEY} ${target}${current > target ? `; the live ${current} is higher: kept (kvmio never lowers it)` : ''}`];
+  const out: HostAction[] = [];
+  if (current < target) out.push({ kind: 'sysfs', id: 'aio.max-nr', object: 'host', reason: why[0] ?? '', path: sysctlPath(AIO_KEY), value: String(target) });
+  if (boot < target) out.push({ kind: 'file', id: 'aio.max-nr', object: SYSCTL_PATH, reason: `persist ${AIO_KEY} = ${value}`, path: SYSCTL_PATH, content: renderSysctlConf([{ key: AIO_KEY, value: String(value), why }]) });
+  return out;
 }

@@ -42,6 +42,8 @@ const volumeGroup = z.strictObject({
   name,
   pvs: z.array(device).min(1),
   thinPools: z.array(thinPool).default([]),
+  wipeSignatures: z.boolean().default(false)
+    .describe('let pvcreate wipe filesystem, partition-table and other signatures on the new PVs (as vg create --force); never a mounted, swap, held, in-use or root/boot device'),
 });
 
 const pool = z.discriminatedUnion('type', [

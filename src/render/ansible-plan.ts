@@ -3,8 +3,10 @@
 // no agent. Host settings use ansible.posix.sysctl and ansible.builtin.copy (udev rules or
 // tmpfiles.d for schedulers, the GRUB drop-in, with an update-grub handler); LVM uses
 // community.general.lvg/lvol when that collection is present (else `command` with
-// `creates:`); pools and domains use community.libvirt.virt_pool/virt when present (else
-// virsh through `command`, guarded so a rerun changes nothing). Every file path is under
+// `creates:`, and LV tasks skipped where the kernel has no device-mapper); pools and
+// domains use community.libvirt.virt_pool/virt when present (else virsh through
+// `command` with `creates:` on libvirtd's own config files, so --check predicts the
+// change and a rerun changes nothing). Every file path is under
 // `kvmio_root` (default ""), and `kvmio_live: false` leaves live sysctls alone, so the
 // playbook can be tried on a scratch tree. Pure: plan in, YAML text out.
 import { stringify } from 'yaml';
@@ -92,14 +94,24 @@ export function renderPlanPlaybook(plan: Plan, o: AnsiblePlanOptions): string {
     handlers.push({ name: 'update-grub', 'ansible.builtin.command': { argv: ['update-grub'] }, when: "kvmio_root == ''" });
   }
 
+  // An LV needs device-mapper (lvcreate activates it: lvm(8)); where the kernel has none
+  // (/proc/misc lists no device-mapper, as kvmio's own probe reads it) the LV tasks are
+  // skipped with the reason said once, so the play still converges on PVs, VGs and the rest.
+  const lvTasks = plan.volumeGroups.some((vg) => vg.thinPools.length > 0) || plan.vms.some((vm) => vm.disks.some((d) => d.type === 'lv' && d.pool === undefined));
+  const lvWhen = lvTasks ? ['kvmio_lvm | bool', 'kvmio_dm.rc == 0'] : [];
+  if (lvTasks) {
+    tasks.push({ name: 'device-mapper in the kernel (LVs need it)', 'ansible.builtin.command': { argv: ['grep', '-qw', 'device-mapper', '/proc/misc'] }, register: 'kvmio_dm', changed_when: false, failed_when: false, check_mode: false, when: 'kvmio_lvm | bool' });
+    tasks.push({ name: 'no device-mapper here: logical volume tasks are skipped', 'ansible.builtin.debug': { msg: 'device-mapper is not in /proc/misc: lvcreate cannot activate logical volumes on this host, so the LV and thin-pool tasks are skipped (load dm_mod, or build the kernel with CONFIG_BLK_DEV_DM)' }, when: ['kvmio_lvm | bool', 'kvmio_dm.rc != 0'] });
+  }
+
   for (const vg of plan.volumeGroups) {
     tasks.push(o.general
       ? { name: `volume group ${vg.name}`, 'community.general.lvg': { vg: vg.name, pvs: vg.pvs.join(','), state: 'present' }, when: 'kvmio_lvm | bool' }
       : { name: `volume group ${vg.name}`, 'ansible.builtin.command': { argv: ['vgcreate', vg.name, ...vg.pvs], creates: `/etc/lvm/backup/${vg.name}` }, when: 'kvmio_lvm | bool' });
     for (const tp of vg.thinPools) {
       tasks.push(o.general
-        ? { name: `thin pool ${vg.name}/${tp.name}`, 'community.general.lvol': { vg: vg.name, thinpool: tp.name, size: tp.size.replace(/\s+/g, ''), state: 'present' }, when: 'kvmio_lvm | bool' }
-        : { name: `thin pool ${vg.name}/${tp.name}`, 'ansible.builtin.command': { argv: ['lvcreate', '--type', 'thin-pool', '-L', tp.size, '-n', tp.name, vg.name], creates: `/dev/${vg.name}/${tp.name}` }, when: 'kvmio_lvm | bool' });
+        ? { name: `thin pool ${vg.name}/${tp.name}`, 'community.general.lvol': { vg: vg.name, thinpool: tp.name, size: tp.size.replace(/\s+/g, ''), state: 'present' }, when: lvWhen }
+        : { name: `thin pool ${vg.name}/${tp.name}`, 'ansible.builtin.command': { argv: ['lvcreate', '--type', 'thin-pool', '-L', tp.size, '-n', tp.name, vg.name], creates: `/dev/${vg.name}/${tp.name}` }, when: lvWhen });
     }
   }
 
@@ -111,7 +123,16 @@ export function renderPlanPlaybook(plan: Plan, o: AnsiblePlanOptions): string {
       tasks.push({ name: `libvirt pool ${p.name} active`, 'community.libvirt.virt_pool': { state: 'active', name: p.name }, when: 'kvmio_libvirt | bool' });
       if (p.autostart) tasks.push({ name: `libvirt pool ${p.name} autostart`, 'community.libvirt.virt_pool': { autostart: true, name: p.name }, when: 'kvmio_libvirt | bool' });
     } else {
-      tasks.push({ name: `libvirt pool ${p.name}`, 'ansible.builtin.command': { argv: ['sh', '-c', 'virsh pool-info "$1" >/dev/null 2>&1 && exit 0; printf %s "$2" > /run/kvmio-pool.xml && virsh pool-define /run/kvmio-pool.xml && virsh pool-build "$1"; virsh pool-start "$1" && virsh pool-autostart "$1" && echo defined', 'sh', p.name, xml] }, register: `kvmio_pool_${p.name.replace(/\W/g, '_')}`, changed_when: `'defined' in kvmio_pool_${p.name.replace(/\W/g, '_')}.stdout`, when: 'kvmio_libvirt | bool' });
+      // creates: the file libvirtd (qemu:///system) keeps for a defined, autostarted pool, so
+      // --check predicts the change and a rerun skips it (ansible.builtin.command's check mode)
+      tasks.push({
+        name: `libvirt pool ${p.name}`,
+        'ansible.builtin.command': {
+          argv: ['sh', '-c', `virsh pool-info "$1" >/dev/null 2>&1 || { printf %s "$2" > /run/kvmio-pool.xml && virsh pool-define /run/kvmio-pool.xml && rm -f /run/kvmio-pool.xml${p.type === 'dir' ? ' && virsh pool-build "$1"' : ''}; } && { virsh pool-start "$1" >/dev/null 2>&1 || virsh -q pool-info "$1" | grep -q "^State: *running"; }${p.autostart ? ' && virsh pool-autostart "$1"' : ''}`, 'sh', p.name, xml],
+          creates: `/etc/libvirt/storage/${p.autostart ? 'autostart/' : ''}${p.name}.xml`,
+        },
+        when: 'kvmio_libvirt | bool',
+      });
     }
   }
 
@@ -121,8 +142,8 @@ export function renderPlanPlaybook(plan: Plan, o: AnsiblePlanOptions): string {
         tasks.push({ name: `volume ${d.pool}/${d.name} for ${vm.name}`, 'ansible.builtin.command': { argv: ['virsh', 'vol-create-as', d.pool, d.name, d.size.replace(/\s+/g, '')], creates: `/dev/${plan.pools.find((x) => x.name === d.pool && x.type === 'logical')?.type === 'logical' ? (plan.pools.find((x) => x.name === d.pool) as { vg: string }).vg : d.pool}/${d.name}` }, when: 'kvmio_libvirt | bool' });
       } else if (d.type === 'lv') {
         tasks.push(o.general
-          ? { name: `LV ${d.vg ?? ''}/${d.name} for ${vm.name}`, 'community.general.lvol': { vg: d.vg, lv: d.name, size: d.size.replace(/\s+/g, ''), ...(d.thin !== undefined ? { thinpool: d.thin } : {}) }, when: 'kvmio_lvm | bool' }
-          : { name: `LV ${d.vg ?? ''}/${d.name} for ${vm.name}`, 'ansible.builtin.command': { argv: ['lvcreate', '-n', d.name, '-L', d.size, d.vg ?? ''], creates: `/dev/${d.vg ?? ''}/${d.name}` }, when: 'kvmio_lvm | bool' });
+          ? { name: `LV ${d.vg ?? ''}/${d.name} for ${vm.name}`, 'community.general.lvol': { vg: d.vg, lv: d.name, size: d.size.replace(/\s+/g, ''), ...(d.thin !== undefined ? { thinpool: d.thin } : {}) }, when: lvWhen }
+          : { name: `LV ${d.vg ?? ''}/${d.name} for ${vm.name}`, 'ansible.builtin.command': { argv: ['lvcreate', '-n', d.name, '-L', d.size, d.vg ?? ''], creates: `/dev/${d.vg ?? ''}/${d.name}` }, when: lvWhen });
       } else if (d.type === 'image') {
         const dir = plan.pools.find((x) => x.name === d.pool);
         const path = dir?.type === 'dir' ? `${dir.path}/${d.name}` : d.name;
@@ -135,7 +156,7 @@ export function renderPlanPlaybook(plan: Plan, o: AnsiblePlanOptions): string {
   for (const d of o.domains) {
     tasks.push(o.libvirt
       ? { name: `domain ${d.name} defined`, 'community.libvirt.virt': { command: 'define', xml: d.xml }, when: 'kvmio_libvirt | bool' }
-      : { name: `domain ${d.name} defined`, 'ansible.builtin.command': { argv: ['sh', '-c', 'virsh dominfo "$1" >/dev/null 2>&1 && exit 0; printf %s "$2" > /run/kvmio-domain.xml && virsh define /run/kvmio-domain.xml && echo defined', 'sh', d.name, d.xml] }, register: 'kvmio_define', changed_when: "'defined' in kvmio_define.stdout", when: 'kvmio_libvirt | bool' });
+      : { name: `domain ${d.name} defined`, 'ansible.builtin.command': { argv: ['sh', '-c', 'virsh dominfo "$1" >/dev/null 2>&1 && exit 0; printf %s "$2" > /run/kvmio-domain.xml && virsh define /run/kvmio-domain.xml; r=$?; rm -f /run/kvmio-domain.xml; exit $r', 'sh', d.name, d.xml], creates: `/etc/libvirt/qemu/${d.name}.xml` }, when: 'kvmio_libvirt | bool' });
   }
 
   const play = [{

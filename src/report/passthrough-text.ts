@@ -71,8 +71,7 @@ export function printAct(r: ActResult): string {
   const p = r.plan;
   out.push(`${r.direction} ${r.address}: IOMMU group ${p.iommuGroup ?? 'none'}; ${p.members.length === 0 ? 'nothing to do' : `moving ${p.members.join(', ')}`}`);
   for (const s of p.skipped) out.push(`  skip ${s.address}: ${s.why}`);
-  const live = r.sysfsRoot === '/' || r.sysfsRoot === '';
-  for (const c of r.prepare) out.push(`${!r.yes ? 'would run' : live ? 'ran' : 'not run under --sysfs-root'}: ${shellCommand(c)}  (drivers_probe does not load modules)`);
+  for (const c of r.prepare) out.push(`${!r.yes ? 'would run' : 'ran (journaled)'}: ${shellCommand(c)}  (drivers_probe does not load modules)`);
   if (p.steps.length > 0) {
     const under = r.sysfsRoot === '/' || r.sysfsRoot === '' ? '' : ` (under ${r.sysfsRoot})`;
     out.push(r.yes ? `sysfs writes${under}:` : `would write${under} (run again with --yes):`);

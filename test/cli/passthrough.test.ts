@@ -2,26 +2,12 @@
 // (the order of writes observed with strace, independently of kvmio's own account), and
 // this machine, which has no IOMMU.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { exec } from '../../src/exec.js';
 import { cli, fixture, REPO, withTempDir } from '../helpers.js';
-
-/** Copies a recorded host and adds the write-only attributes sysfs has but a dump does not record. */
-function writableCopy(host: string, dir: string): { dump: string; root: string } {
-  const dump = join(dir, host);
-  cpSync(fixture('hosts', host), dump, { recursive: true, verbatimSymlinks: true });
-  const pci = join(dump, 'fs', 'sys', 'bus', 'pci');
-  writeFileSync(join(pci, 'drivers_probe'), '');
-  for (const d of new Set(['vfio-pci', ...readdirSync(join(pci, 'drivers'))])) {
-    const dd = join(pci, 'drivers', d);
-    mkdirSync(dd, { recursive: true });
-    for (const f of ['bind', 'unbind']) writeFileSync(join(dd, f), '');
-    rmSync(join(dd, '.kvmio-keep'), { force: true });
-  }
-  return { dump, root: join(dump, 'fs') };
-}
+import { writableCopy } from '../sysfs-copy.js';
 
 interface Write {
   readonly path: string;

@@ -24,6 +24,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildProgram, run } from '../../src/cli/main.js';
+import { loadRegisters } from '../../src/cli/commands/index.js';
 import { makeCtx } from '../../src/cli/context.js';
 import { commandTree, flattenTree, type CommandSpec } from '../../src/cli/command-tree.js';
 import { fixture, prng } from '../helpers.js';
@@ -95,9 +96,9 @@ interface Shape {
   readonly argChoices: readonly string[];
 }
 
-function shapes(): Shape[] {
+async function shapes(): Promise<Shape[]> {
   const sink = { write: () => undefined };
-  const tree = commandTree(buildProgram(makeCtx({ stdout: sink, stderr: sink, env: {}, cwd: '/' })));
+  const tree = commandTree(buildProgram(makeCtx({ stdout: sink, stderr: sink, env: {}, cwd: '/' }), await loadRegisters([])));
   return flattenTree(tree).map((c: CommandSpec) => ({
     path: c.path,
     flags: c.flags.flatMap((f) => f.names.map((name) => ({ name, takesValue: f.takesValue, choices: f.choices }))),
@@ -210,7 +211,7 @@ describe('CLI fuzz: generated argument vectors in process', () => {
       fs.writeFileSync(join(cwd, 'f'), 'not json, not yaml: [\n');
       const env: Record<string, string> = { PATH: join(scratch, 'bin'), TMPDIR: join(scratch, 'tmp'), KVMIO_STATE_DIR: join(scratch, 'state'), LIBVIRT_DEFAULT_URI: 'test:///default', HOME: scratch };
       const saved = { cwd: process.cwd(), env: { ...process.env } };
-      const all = shapes();
+      const all = await shapes();
       assert.ok(all.length >= 20, `only ${all.length} command paths from the registry`);
       const before = hostSnapshot();
       const writes: { vector: number | undefined; call: string }[] = [];

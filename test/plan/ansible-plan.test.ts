@@ -7,8 +7,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withSshLab } from '../netns.js';
-import { cli, withTempDir } from '../helpers.js';
+import { withSshLab, type SshLab } from '../netns.js';
+import { cli, uniqueName, withLoop, withTempDir } from '../helpers.js';
+import { exec } from '../../src/exec.js';
 
 const PLAN = [
   'kvmio: kvmio-plan/1',
@@ -31,6 +32,17 @@ const recap = (out: string): { changed: number; failed: number } => {
   assert.ok(m, out);
   return { changed: Number(m[1]), failed: Number(m[2]) };
 };
+
+/** ansible-playbook inside the lab's client namespace against its one host (hv1). */
+function player(lab: SshLab, playbook: string, vars: readonly string[]): (...extra: string[]) => ReturnType<SshLab['run']> {
+  const inv = join(lab.dir, 'inventory.ini');
+  writeFileSync(inv, `[kvm]\nhv1 ansible_host=${lab.hosts[0]?.address ?? ''} ansible_user=root\n`);
+  const env = {
+    ANSIBLE_HOME: join(lab.dir, 'ansible-home'), ANSIBLE_LOCAL_TEMP: join(lab.dir, 'ansible-local'), ANSIBLE_REMOTE_TMP: join(lab.dir, 'ansible-remote'),
+    ANSIBLE_SSH_ARGS: `-F ${lab.sshConfig}`, ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False',
+  };
+  return (...extra: string[]) => lab.run(['env', 'LC_ALL=C.UTF-8', 'ansible-playbook', '-i', inv, playbook, ...vars.flatMap((v) => ['-e', v]), ...extra], { env, timeoutMs: 240_000 });
+}
 
 describe('kvmio export ansible PLAN', { timeout: 400_000 }, () => {
   it('writes a playbook with the version and plan in its header that passes --syntax-check', async () => {
@@ -90,5 +102,80 @@ describe('kvmio export ansible PLAN', { timeout: 400_000 }, () => {
       assert.equal(again.code, 0, again.stdout + again.stderr);
       assert.deepEqual(recap(again.stdout), { changed: 0, failed: 0 });
     });
+  });
+});
+
+describe('kvmio export ansible PLAN: LVM and libvirt tasks on a namespace host', { timeout: 600_000 }, () => {
+  // The namespace host is this machine: LVM and libvirt tasks act on it, so the PV is a
+  // loop device and every name is unique (VG, pool, domain), all removed in finally.
+  // community.general and community.libvirt are installed here; --no-collections writes
+  // the command + creates: fallbacks a controller without them gets, and those are what
+  // converge here. This kernel has no device-mapper: the LV task is skipped, and the play
+  // says why (the LV-creating path is what the fake-lvcreate tests in test/plan cover).
+  it('LVM and libvirt through the command fallbacks: --check --diff predicts, a run converges, --check then reports none', async () => {
+    await withTempDir((scratch) =>
+      withLoop(scratch, 64, (dev) =>
+        withSshLab(['ok'], async (lab) => {
+          const vg = uniqueName('kans').replace(/-/g, '_');
+          const pool = uniqueName('kvmio-ans-pool');
+          const vm = uniqueName('kvmio-ans-vm');
+          const poolDir = join(scratch, 'pool');
+          const virsh = (...args: string[]) => exec(['virsh', '-q', '-c', 'qemu:///system', ...args], { timeoutMs: 60_000 });
+          writeFileSync(join(lab.dir, 'site.yaml'), [
+            'kvmio: kvmio-plan/1',
+            'host: { schedulers: { policy: keep }, aioMaxNr: 1048576 }',
+            'volumeGroups:',
+            `  - { name: ${vg}, pvs: [${dev}] }`,
+            'pools:',
+            `  - { name: ${pool}, type: dir, path: ${poolDir} }`,
+            'vms:',
+            `  - name: ${vm}`,
+            '    memory: 64M',
+            '    vcpus: 1',
+            '    firmware: bios',
+            '    disks:',
+            `      - { type: lv, vg: ${vg}, name: root, size: 16M }`,
+            `      - { type: image, pool: ${pool}, name: data.raw, size: 8M }`,
+            '',
+          ].join('\n'));
+          try {
+            const e = await lab.kvmio(['export', 'ansible', join(lab.dir, 'site.yaml'), '-o', join(lab.dir, 'out'), '--no-collections']);
+            assert.equal(e.code, 0, e.stderr);
+            const text = readFileSync(join(lab.dir, 'out', 'kvmio-plan.yml'), 'utf8');
+            assert.doesNotMatch(text, /community\.(general|libvirt)\./, '--no-collections: command tasks only');
+            const play = player(lab, join(lab.dir, 'out', 'kvmio-plan.yml'), [`kvmio_root=${join(lab.dir, 'target-root')}`]);
+            const check = await play('--check', '--diff');
+            assert.equal(check.code, 0, check.stdout + check.stderr);
+            // sysctl.d dir + file, the VG, the pool, the image, the domain
+            assert.deepEqual(recap(check.stdout), { changed: 6, failed: 0 }, check.stdout);
+            assert.match(check.stdout, new RegExp(`TASK \\[volume group ${vg}\\][^\\n]*\\n+changed: \\[hv1\\]`));
+            assert.match(check.stdout, new RegExp(`TASK \\[LV ${vg}/root for ${vm}\\][^\\n]*\\n+skipping: \\[hv1\\]`));
+            assert.match(check.stdout, /device-mapper is not in \/proc\/misc: lvcreate cannot activate logical volumes on this host/);
+            assert.equal((await exec(['vgs', vg], { env: { LVM_SUPPRESS_FD_WARNINGS: '1' } })).code, 5, '--check creates no VG');
+            assert.equal((await virsh('pool-info', pool)).code, 1, '--check defines no pool');
+
+            const real = await play();
+            assert.equal(real.code, 0, real.stdout + real.stderr);
+            assert.deepEqual(recap(real.stdout), { changed: 6, failed: 0 }, real.stdout);
+            assert.equal((await exec(['vgs', vg], { env: { LVM_SUPPRESS_FD_WARNINGS: '1' } })).code, 0, 'the VG exists');
+            assert.match((await virsh('pool-info', pool)).stdout, /State:\s+running[\s\S]*Autostart:\s+yes/);
+            assert.match((await virsh('vol-list', pool)).stdout, /data\.raw/);
+            assert.match((await virsh('dumpxml', '--inactive', vm)).stdout, new RegExp(`<source dev='/dev/${vg}/root'/>`));
+
+            const again = await play('--check', '--diff');
+            assert.equal(again.code, 0, again.stdout + again.stderr);
+            assert.deepEqual(recap(again.stdout), { changed: 0, failed: 0 }, again.stdout);
+          } finally {
+            await virsh('undefine', '--', vm);
+            await virsh('vol-delete', '--pool', pool, '--', 'data.raw');
+            await virsh('pool-destroy', '--', pool);
+            await virsh('pool-undefine', '--', pool);
+            await exec(['vgremove', '-q', '-f', vg], { env: { LVM_SUPPRESS_FD_WARNINGS: '1' } });
+            await exec(['pvremove', '-q', dev], { env: { LVM_SUPPRESS_FD_WARNINGS: '1' } });
+            await exec(['rm', '-f', `/etc/lvm/backup/${vg}`]);
+          }
+        }),
+      ),
+    );
   });
 });

@@ -149,14 +149,21 @@ describe('kvmio plan apply on the real libvirtd', () => {
 });
 
 describe('the seed deployment\'s XML passes virt-xml-validate', () => {
-  it('every new domain, every existing one as planned, and the pools', async () => {
+  it('every planned domain (complete, as for a new VM) and the pools', async () => {
     const file = join(REPO, 'examples', 'seed-homelab.yaml');
     const parsed = parsePlan(readFileSync(file, 'utf8'), file);
     assert.ok(parsed.ok);
-    const facts = await probePlanFacts(join(REPO, 'test', 'fixtures', 'hosts', 'dl360-gen9'), {}, { pci: [], domains: parsed.value.plan.vms.map((v) => v.name) });
+    const recorded = await probePlanFacts(join(REPO, 'test', 'fixtures', 'hosts', 'dl360-gen9'), {}, { pci: [], domains: parsed.value.plan.vms.map((v) => v.name) });
+    // as if no VM existed yet: every domain complete, as plan apply defines a new one
+    const facts = { ...recorded, pt: { ...recorded.pt, domains: { ok: true as const, value: [] } }, domainXml: {} };
     const changes = planChanges(parsed.value.plan, facts);
-    const domains = changes.filter((c) => c.section === 'domains').map((c) => c.xml ?? c.text ?? '');
+    const domains = changes.filter((c) => c.section === 'domains' && c.status === 'create').map((c) => c.text ?? '');
     assert.equal(domains.length, 5);
+    for (const [i, xml] of domains.entries()) {
+      // UEFI (OVMF) exactly on the VMs that get a passed-through device, as the guide uses
+      assert.equal(/<os firmware='efi'>/.test(xml), /<hostdev /.test(xml), `domain ${i}`);
+    }
+    assert.equal(domains.filter((x) => /<os firmware='efi'>/.test(x)).length, 3);
     await withTempDir(async (dir) => {
       for (const [i, xml] of domains.entries()) {
         const f = join(dir, `d${i}.xml`);

@@ -1,6 +1,6 @@
 // kvmio export ansible --collect -o DIR: a playbook and the probe script, so Ansible (not
 // kvmio) reaches every host at scale; `kvmio audit --from DIR/dumps` audits what it
-// fetched. `export ansible PLAN` (the plan issue) will write an apply playbook the same way.
+// fetched. `export ansible PLAN` writes a playbook that converges hosts on a plan (plan.ts).
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -13,6 +13,8 @@ interface ExportAnsibleOptions {
   readonly collect?: boolean;
   readonly output: string;
   readonly json?: boolean;
+  /** false with --no-collections. */
+  readonly collections?: boolean;
 }
 
 export function register(program: Command, ctx: Ctx): void {
@@ -24,12 +26,13 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--collect', 'a playbook that runs the probe script on every host (script module: no Python on the hosts) and saves DUMPS/HOST.kvmio-probe')
     .requiredOption('-o, --output <dir>', 'directory to write the playbook and the script to (new or empty)')
     .option('--json', 'print what was written as JSON')
+    .option('--no-collections', 'with PLAN: command tasks (with creates:) instead of community.general/community.libvirt modules, even where this machine has those collections (for a controller that lacks them)')
     .addHelpText('after', `
 Then: ansible-playbook -i INVENTORY DIR/kvmio-collect.yml && kvmio audit --from DIR/dumps
 Exit codes: 0 written, 1 write failed, 2 usage error (no --collect, DIR not empty).`)
     .action(async (planFile: string | undefined, opts: ExportAnsibleOptions) => {
       if (planFile !== undefined && opts.collect) throw usageError('export ansible: expected a PLAN or --collect, not both');
-      if (planFile !== undefined) return (await import('./plan.js')).exportAnsiblePlan(planFile, resolve(ctx.cwd, opts.output), ctx, VERSION);
+      if (planFile !== undefined) return (await import('./plan.js')).exportAnsiblePlan(planFile, resolve(ctx.cwd, opts.output), ctx, VERSION, { collections: opts.collections !== false });
       if (!opts.collect) throw usageError('export ansible: nothing to export; expected PLAN or --collect');
       const dir = resolve(ctx.cwd, opts.output);
       checkOutputDir(dir);

@@ -7,7 +7,7 @@ import type { Ctx } from '../context.js';
 import { group } from '../group.js';
 import { oneOf } from '../options.js';
 import { resolveHostState } from '../host-state.js';
-import { KvmioError } from '../../errors.js';
+import { KvmioError, usageError } from '../../errors.js';
 import type { ParsedPlan } from '../../plan/parse-plan.js';
 import type { PlanFacts } from '../../plan/plan-facts.js';
 import { shellLine } from '../../render/shell-quote.js';
@@ -113,32 +113,53 @@ or failed change, 2 the file is not a valid plan.`);
     .option('--domain-type <type>', 'libvirt domain type of new VMs: kvm (default) or qemu (TCG)', oneOf('--domain-type', ['kvm', 'qemu'] as const))
     .option('--root <dir>', 'write every host file under DIR (sysfs values stay live)')
     .option('--state-dir <dir>', 'journal and lock directory (default /var/lib/kvmio, under --root when given)')
+    .option('--from <dir>', 'with --sysfs-root: the recorded facts of the tree being written (tests)')
+    .option('--sysfs-root <dir>', 'write VFIO binds under DIR/sys instead of /sys, and leave live sysfs values out (tests: a writable copy of a recorded tree; needs --from)')
     .option('--wait', 'wait for another kvmio run holding the lock instead of refusing')
     .option('--json', 'print the outcomes as JSON')
     .addHelpText('after', `
 The plan is checked first (as plan check): any problem and nothing is done. Then, in
 order: host settings (as kvmio fix), PVs/VGs/thin pools, libvirt pools, volumes through
-the pools, and virsh define of each new domain. A second apply changes nothing.
-Existing domains are left to kvmio vm tune, VFIO binds to kvmio passthrough bind.`)
-    .action(async (file: string, opts: PlanOpts) => {
+the pools, VFIO binds, and virsh define of each domain. A second apply changes nothing.
+A new PV must carry no signature (wipefs/blkid, as kvmio vg create) unless its volume
+group says wipeSignatures: true; a device the host uses is always refused. A PCI device
+is bound as kvmio passthrough bind binds it: its whole IOMMU group, never the boot disk's
+controller, modprobe vfio-pci first (journaled; rollback unloads only what kvmio loaded).
+An existing domain has its disks edited in place (cache, io, discard, iothread: the
+edit kvmio vm tune makes); the rest of its definition is kept.`)
+    .action(async (file: string, opts: PlanOpts & { readonly sysfsRoot?: string }) => {
+      if ((opts.sysfsRoot === undefined) !== (opts.from === undefined)) {
+        throw usageError(opts.from !== undefined
+          ? `--from ${opts.from}: plan apply acts on this host, so it reads this host; expected --from only with --sysfs-root (a recorded tree being written)`
+          : `--sysfs-root ${opts.sysfsRoot ?? ''}: needs --from DUMP, the recorded facts of the tree being written (e.g. --from COPY --sysfs-root COPY/fs)`);
+      }
       const parsed = await loadPlan(file, ctx);
       if (!parsed) return;
-      const facts = await loadFacts(parsed, {}, ctx);
-      if (await reportProblems(parsed, facts, file, undefined, ctx, opts.json === true)) return;
-      const [{ planChanges }, { planApplyActions }, engine, { POOL_HANDLERS }] = await Promise.all([
-        import('../../plan/plan-changes.js'), import('../../plan/plan-apply-actions.js'), import('../../apply/engine.js'), import('../../apply/pool-handler.js'),
+      const facts = await loadFacts(parsed, opts, ctx);
+      if (await reportProblems(parsed, facts, file, opts.from, ctx, opts.json === true)) return;
+      const [{ planChanges }, { planApplyActions }, { applyPlan }, { ownedKeys }, { POOL_HANDLERS }] = await Promise.all([
+        import('../../plan/plan-changes.js'), import('../../plan/plan-apply-actions.js'), import('../../apply/apply-plan.js'), import('../../apply/engine.js'), import('../../apply/pool-handler.js'),
       ]);
       const changes = planChanges(parsed.plan, facts, opts.domainType ? { domainType: opts.domainType } : {});
-      const { xmlCovers } = await import('../../apply/canonical-xml.js');
-      const covers = (d: string, xml: string): boolean => facts.domainXml[d] !== undefined && xmlCovers(xml, facts.domainXml[d] ?? '') === undefined;
-      const { actions, leftOut, matching } = planApplyActions(parsed.plan, facts, changes, ctx.env.LIBVIRT_DEFAULT_URI, covers);
+      const ap = planApplyActions(parsed.plan, facts, changes, ctx.env.LIBVIRT_DEFAULT_URI);
       const { root, stateDir } = resolveHostState(opts, ctx);
       const yes = opts.yes === true;
-      const outcomes = yes
-        ? await engine.applyActions(actions, { stateDir, onNote: (n) => ctx.warn(n), root, handlers: POOL_HANDLERS, wait: opts.wait === true, purpose: 'plan apply --yes' })
-        : await engine.previewActions(actions, { root, handlers: POOL_HANDLERS });
+      const r = await applyPlan(parsed.plan, facts, ap, {
+        yes, stateDir, root, onNote: (n) => ctx.warn(n), handlers: POOL_HANDLERS, wait: opts.wait === true, owned: await ownedKeys(stateDir, POOL_HANDLERS),
+        sysfsRoot: opts.sysfsRoot === undefined ? '/' : resolve(ctx.cwd, opts.sysfsRoot),
+      });
+      const leftOut = [...ap.leftOut, ...r.leftOut];
+      if (r.refusals.length > 0) {
+        if (opts.json === true) ctx.json({ mode: yes ? 'apply' : 'dry-run', file, refused: r.refusals, outcomes: [], leftOut });
+        else for (const l of r.refusals) ctx.stderr.write(`kvmio: ${l}\n`);
+        if (opts.json !== true) ctx.stderr.write(`kvmio: ${file}: ${r.refusals.length} refusal${r.refusals.length === 1 ? '' : 's'}; nothing was done\n`);
+        ctx.exitCode = 1;
+        return;
+      }
+      for (const w of r.overridden) if (opts.json !== true) ctx.warn(w);
+      const outcomes = r.outcomes;
       if (opts.json === true) {
-        ctx.json({ mode: yes ? 'apply' : 'dry-run', file, outcomes: outcomes.map((o) => ({ kind: o.action.kind, id: o.action.id, object: o.action.object, status: o.status, change: o.change, ...(o.error ? { error: o.error } : {}) })), leftOut });
+        ctx.json({ mode: yes ? 'apply' : 'dry-run', file, outcomes: outcomes.map((o) => ({ kind: o.action.kind, id: o.action.id, object: o.action.object, status: o.status, change: o.change, ...(o.error ? { error: o.error } : {}) })), warnings: r.overridden, rolledBack: r.rolledBack, leftOut });
       } else {
         ctx.print(yes ? `${shellLine`kvmio plan apply ${file}`}: applying (journal ${stateDir}/journal.jsonl)` : `${shellLine`kvmio plan apply ${file}`}: dry run, nothing is changed (add --yes to apply)`);
         for (const o of outcomes) {
@@ -146,11 +167,11 @@ Existing domains are left to kvmio vm tune, VFIO binds to kvmio passthrough bind
           if (o.status !== 'unchanged' && o.change.trim() !== '') ctx.print(o.change.trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));
           if (o.error) ctx.print(`  ${o.error}`);
         }
+        if (r.rolledBack.length > 0) ctx.print(`failed part-way; put back at once: ${r.rolledBack.join(', ')}`);
         for (const c of changes.filter((x) => x.status === 'ok')) ctx.print(`unchanged     ${c.summary}`);
-        for (const m of matching) ctx.print(`unchanged     plan.domain ${m} (its saved definition holds the planned XML)`);
         for (const l of leftOut) ctx.print(`left out: ${l}`);
         const n = outcomes.filter((o) => o.status === 'changed' || o.status === 'would-change').length;
-        ctx.print(`${n} change${n === 1 ? '' : 's'}${yes ? ' made' : ' to make'}, ${outcomes.filter((o) => o.status === 'unchanged').length + matching.length + changes.filter((c) => c.status === 'ok').length} already as planned${yes && n > 0 ? '; kvmio rollback --yes undoes them' : ''}`);
+        ctx.print(`${n} change${n === 1 ? '' : 's'}${yes ? ' made' : ' to make'}, ${outcomes.filter((o) => o.status === 'unchanged').length + changes.filter((c) => c.status === 'ok').length} already as planned${yes && n > 0 ? '; kvmio rollback --yes undoes them' : ''}`);
       }
       ctx.exitCode = outcomes.some((o) => o.status === 'refused' || o.status === 'failed' || o.status === 'not-run') ? 1 : 0;
     });
@@ -166,7 +187,7 @@ async function installedCollections(env: Readonly<Record<string, string | undefi
 }
 
 /** `kvmio export ansible PLAN -o DIR`: the plan as a playbook (render/ansible-plan.ts). */
-export async function exportAnsiblePlan(file: string, dir: string, ctx: Ctx, version: string): Promise<void> {
+export async function exportAnsiblePlan(file: string, dir: string, ctx: Ctx, version: string, opts: { readonly collections: boolean } = { collections: true }): Promise<void> {
   const parsed = await loadPlan(file, ctx);
   if (!parsed) return;
   const { checkOutputDir } = await import('./collect.js');
@@ -176,7 +197,7 @@ export async function exportAnsiblePlan(file: string, dir: string, ctx: Ctx, ver
   ]);
   const plan = parsed.plan;
   const aioMaxNr = typeof plan.host.aioMaxNr === 'number' ? plan.host.aioMaxNr : recommendedAioMaxNr(planAioDemandStatic(plan), 0).target;
-  const text = renderPlanPlaybook(plan, { version, planFile: basename(file), ...(await installedCollections(ctx.env)), aioMaxNr, domains: planVmDomains(plan) });
+  const text = renderPlanPlaybook(plan, { version, planFile: basename(file), ...(opts.collections ? await installedCollections(ctx.env) : { general: false, libvirt: false }), aioMaxNr, domains: planVmDomains(plan) });
   fs.mkdirSync(dir, { recursive: true });
   const out = join(dir, PLAN_PLAYBOOK);
   fs.writeFileSync(out, text, { mode: 0o644 });
