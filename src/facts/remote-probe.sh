@@ -14,6 +14,9 @@ NL='
 _seen='
 '
 _walked=
+# the disk sources srcfacts probed (one per line), and whether versions ran
+_probed=$NL
+_versions=
 
 # body: the lines of stdin, each as "|LINE"; a last line without newline adds "-".
 body() {
@@ -220,6 +223,8 @@ disks() {
 # "per distinct P"): stat, the O_DIRECT open, then qemu-img info or the block device's
 # sysfs entry and lvs
 srcfacts() {
+  case $_probed in *"$NL$1$NL"*) return 0 ;; esac
+  _probed=$_probed$1$NL
   _e=$(enc "$1")
   if run "stat/$_e" stat -L -c '%F|%s|%b|%B|%t:%T' -- "$1"; then
     IFS= read -r _st <"$T/o" || :
@@ -254,6 +259,14 @@ srcfacts() {
         ;;
     esac
   fi
+}
+
+# versions: QEMU's and libvirt's versions (probe-disk.ts probePlatform), once
+versions() {
+  [ -z "$_versions" ] || return 0
+  _versions=1
+  run qemu-system-x86_64--version qemu-system-x86_64 --version
+  run virsh--version virsh --version
 }
 
 # pvedisks FILE: the disks of a Proxmox VM config's current section, one per line: "P"
@@ -365,8 +378,7 @@ if command -v virsh >/dev/null 2>&1 && tmpdir; then
     run "virsh-dumpxml/$(enc "$_n")" virsh -q -c "$URI" dumpxml -- "$_n" && _refs=$_refs$(disks)$NL
     IFS=$NL
   done
-  # pool volumes to paths, then each distinct path once
-  _paths=$NL
+  # pool volumes to paths; each distinct path probed once (srcfacts)
   for _r in $_refs; do
     IFS=$_ifs
     case $_r in
@@ -382,23 +394,12 @@ if command -v virsh >/dev/null 2>&1 && tmpdir; then
         ;;
       *) _p= ;;
     esac
-    IFS=$NL
-    [ -n "$_p" ] || continue
-    case $_paths in *"$NL$_p$NL"*) continue ;; esac
-    _paths=$_paths$_p$NL
-  done
-  for _p in $_paths; do
-    IFS=$_ifs
-    srcfacts "$_p"
+    if [ -n "$_p" ]; then srcfacts "$_p"; fi
     IFS=$NL
   done
   IFS=$_ifs
   set +f
-  if [ -n "$_all" ]; then
-    run qemu-system-x86_64--version qemu-system-x86_64 --version
-    run virsh--version virsh --version
-    _versions=1
-  fi
+  if [ -n "$_all" ]; then versions; fi
 fi
 
 # Proxmox VE (src/proxmox/probe-proxmox.ts, in its order): this node's VM configs (the
@@ -435,7 +436,6 @@ if [ -d /etc/pve/qemu-server ] && tmpdir; then
   for _f in /etc/pve/nodes/*/qemu-server/*.conf; do
     [ -r "$_f" ] && _refs=$_refs$(pvedisks "$_f")$NL
   done
-  _paths=${_paths:-$NL}
   _ifs=$IFS
   IFS=$NL
   set -f
@@ -450,22 +450,12 @@ if [ -d /etc/pve/qemu-server ] && tmpdir; then
         fi
         ;;
     esac
-    IFS=$NL
-    [ -n "$_p" ] || continue
-    case $_paths in *"$NL$_p$NL"*) continue ;; esac
-    _paths=$_paths$_p$NL
-  done
-  for _p in $_paths; do
-    IFS=$_ifs
-    srcfacts "$_p"
+    if [ -n "$_p" ]; then srcfacts "$_p"; fi
     IFS=$NL
   done
   IFS=$_ifs
   set +f
-  if [ -z "${_versions:-}" ]; then
-    run qemu-system-x86_64--version qemu-system-x86_64 --version
-    run virsh--version virsh --version
-  fi
+  versions
 fi
 
 # host LVM and the VM block sources' links (probe-host-use.ts, probe-passthrough.ts): the
@@ -480,7 +470,7 @@ rfile /etc/lvm/devices/system.devices
 _ifs=$IFS
 IFS=$NL
 set -f
-for _p in ${_paths:-}; do
+for _p in $_probed; do
   case $_p in /dev/*) rlink "$_p" ;; esac
 done
 set +f

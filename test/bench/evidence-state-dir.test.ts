@@ -70,7 +70,7 @@ test('audit, vm audit and vm tune --state-dir: vm.aio and the tune plan cite the
 
   const tune = await cli(['vm', 'tune', '--domain-xml', xml, '--state-dir', state]);
   assert.equal(tune.code, 0, tune.stderr);
-  assert.match(tune.stdout, /^\+.*io="io_uring"/m);
+  assert.match(tune.stdout, /^\+.*io=["']io_uring["']/m);
   assert.match(tune.stdout, /io_uring 30000 ± 300 beats native 20000 ± 200/);
 });
 
