@@ -88,7 +88,10 @@ describe('class 2: --root confines', () => {
       mkdirSync(join(root, 'etc'), { recursive: true });
       mkdirSync(out);
       symlinkSync(out, join(root, 'etc/sysctl.d'));
-      const r = await cli(['fix', '--yes', '--only', 'aio.persist', '--vms', '1', '--root', root, '--state-dir', join(dir, 'state')]);
+      // aio.persisted alone writes only the sysctl.d file (never /proc/sys); --vms 1000 sizes a target above any host's value
+      const r = await cli(['fix', '--yes', '--only', 'aio.persisted', '--vms', '1000', '--root', root, '--state-dir', join(dir, 'state')]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /REFUSED +aio\.max-nr .*\n(.*\n)*.*resolves to .*\/out\/90-kvmio\.conf \(a symbolic link on the way\), outside --root/);
       assert.deepEqual(readdirSync(out), [], r.stdout + r.stderr);
       for (const argv of [['verify', '--state-dir', '/proc/self'], ['rollback', '--state-dir', '/sys/kernel/x'], ['collect', '-o', '/proc/self/fd/x'], ['fix', '--root', '/sys']]) {
         const u = await cli(argv);
