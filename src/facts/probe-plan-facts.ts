@@ -23,6 +23,7 @@ export interface PlanFactsRead {
   readonly pt: PassthroughFacts;
   readonly vgs: Read<readonly VgInfo[]>;
   readonly lvs: Read<readonly LvInfo[]>;
+  /** Saved (inactive) XML of existing domains, by name. */
   readonly domainXml: Readonly<Record<string, string>>;
 }
 
